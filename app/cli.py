@@ -1,0 +1,131 @@
+"""The `tether` command line: the TUI by default, and every action scriptable for servers and tests."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+from app import commands
+from app.errors import CliError
+
+
+def _add_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="where tether keeps its database and vault (default: the platform's user data directory, "
+        "or TETHER_DATA_DIR)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tether",
+        description="Connect and keep healthy the mail and calendar integrations your assistant uses. "
+        "Without a command, starts the terminal UI.",
+    )
+    _add_data_dir(parser)
+    parser.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help="log more detail")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, handler: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+        child = sub.add_parser(name, help=help, description=help)
+        _add_data_dir(child)
+        child.set_defaults(handler=handler)
+        return child
+
+    p = command("list", commands.list_integrations, "list integrations with their status")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("types", commands.list_types, "list the integration types and their fields")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("add", commands.add, "add an integration (secrets only from stdin or a prompt)")
+    p.add_argument("type", metavar="TYPE", help="imap, gmail, ical or caldav (see `tether types`)")
+    p.add_argument("--label", help="your name for it, e.g. 'Work mail'")
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", help="a setting; repeatable")
+    p.add_argument(
+        "--secret-stdin",
+        action="append",
+        default=[],
+        metavar="FIELD",
+        help="read this secret field from standard input, one line per field, in order",
+    )
+    p.add_argument("--no-check", action="store_true", help="save without testing the connection")
+
+    p = command("edit", commands.edit, "rename, change settings or replace secrets")
+    p.add_argument("label", metavar="LABEL")
+    p.add_argument("--label", dest="new_label", metavar="NEW", help="rename")
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
+    p.add_argument("--secret-stdin", action="append", default=[], metavar="FIELD")
+
+    p = command("remove", commands.remove, "delete an integration and its secrets")
+    p.add_argument("label", metavar="LABEL")
+    p.add_argument("--yes", action="store_true", help="delete even if workflows use it")
+
+    p = command("check", commands.check, "test the connection of integrations (all by default)")
+    p.add_argument("labels", nargs="*", metavar="LABEL")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    workflow = sub.add_parser("workflow", help="manage workflows", description="manage workflows")
+    _add_data_dir(workflow)
+    wsub = workflow.add_subparsers(dest="workflow_command", metavar="ACTION", required=True)
+
+    def wcommand(name: str, handler: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+        child = wsub.add_parser(name, help=help, description=help)
+        _add_data_dir(child)
+        child.set_defaults(handler=handler)
+        return child
+
+    p = wcommand("add", commands.workflow_add, "add a workflow using integrations")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--source", action="append", default=[], metavar="LABEL", help="read from this integration")
+    p.add_argument("--sink", action="append", default=[], metavar="LABEL", help="write to this integration")
+    p.add_argument("--description", default="")
+    p.add_argument("--schedule", default="", help="free text, e.g. 'daily 07:00'")
+    p = wcommand("list", commands.workflow_list, "list workflows and the integrations they use")
+    p.add_argument("--json", action="store_true")
+    p = wcommand("remove", commands.workflow_remove, "delete a workflow (its integrations stay)")
+    p.add_argument("name", metavar="NAME")
+
+    secrets = sub.add_parser("secrets", help="the secret store", description="the secret store")
+    _add_data_dir(secrets)
+    ssub = secrets.add_subparsers(dest="secrets_command", metavar="ACTION", required=True)
+    p = ssub.add_parser("status", help="which secret store is in use and why")
+    _add_data_dir(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=commands.secrets_status)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.data_dir = getattr(args, "data_dir", None)
+    args.verbose = getattr(args, "verbose", False)
+    handler = getattr(args, "handler", None)
+    try:
+        if handler is None:
+            if args.command == "workflow":
+                parser.parse_args([*(argv or sys.argv[1:]), "--help"])
+            return commands.run_tui(args)
+        return handler(args)
+    except CliError as exc:
+        print(f"tether: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("tether: interrupted; nothing more was changed.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def print_json(data: object) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

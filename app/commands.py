@@ -1,0 +1,355 @@
+"""What each `tether` subcommand does. Every handler returns the exit status."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+from app.errors import CliError
+from app.formatting import STATUS_TEXT, ago, integration_as_dict, type_name
+from app.values import form_values_for_add, form_values_for_edit, parse_assignments, unique_label
+from connectors.registry import TYPES, UnknownType, get_type
+from connectors.types import validate_label
+from storage.db import DatabaseError
+from storage.errors import StorageError
+from storage.paths import DataDirError
+from storage.records import Access, LinkSpec, Role
+from storage.secrets.base import SecretStoreError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_REFUSED = 3
+
+
+@contextmanager
+def expected_errors() -> Iterator[None]:
+    """Turn the failures a person can fix into one line on stderr, not a traceback."""
+    try:
+        yield
+    except (StorageError, SecretStoreError, DatabaseError, DataDirError) as exc:
+        raise CliError(str(exc)) from None
+    except UnknownType as exc:
+        raise CliError(str(exc)) from None
+
+
+def _context(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from app.context import open_context
+
+    with expected_errors():
+        return open_context(args.data_dir)
+
+
+def _unlock(context) -> None:  # type: ignore[no-untyped-def]
+    from app.secrets_prompt import ensure_unlocked
+
+    with expected_errors():
+        ensure_unlocked(context.secrets)
+
+
+def _emit_json(data: object) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+# --- the TUI ------------------------------------------------------------------------------
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    from app.tui import run
+
+    with expected_errors():
+        return run(data_dir=args.data_dir)
+
+
+# --- integrations -------------------------------------------------------------------------
+
+
+def list_integrations(args: argparse.Namespace) -> int:
+    context = _context(args)
+    integrations = context.storage.integrations.list()
+    if args.json:
+        _emit_json([integration_as_dict(item) for item in integrations])
+        return EXIT_OK
+    if not integrations:
+        print("No integrations yet. Add one with `tether add TYPE` or press n in the TUI.")
+        return EXIT_OK
+    rows = [
+        (
+            item.label,
+            type_name(item.type_key),
+            STATUS_TEXT[item.status],
+            ago(item.last_checked_at),
+            ", ".join(use.workflow_name for use in item.used_by) or "-",
+            item.status_detail or item.check_summary,
+        )
+        for item in integrations
+    ]
+    _print_table(("LABEL", "TYPE", "STATUS", "CHECKED", "USED BY", "DETAIL"), rows)
+    return EXIT_OK
+
+
+def list_types(args: argparse.Namespace) -> int:
+    if args.json:
+        _emit_json(
+            [
+                {
+                    "key": t.key,
+                    "name": t.name,
+                    "category": str(t.category),
+                    "description": t.description,
+                    "fields": [
+                        {"name": f.name, "label": f.label, "kind": str(f.kind), "required": f.required, "secret": f.secret}
+                        for f in t.fields
+                    ],
+                }
+                for t in TYPES
+            ]
+        )
+        return EXIT_OK
+    for t in TYPES:
+        print(f"{t.key:8} {t.name} - {t.description}")
+        for f in t.fields:
+            flags = ", ".join(x for x in ("required" if f.required else "", "secret" if f.secret else "") if x)
+            print(f"           {f.name:14} {f.label}{f' ({flags})' if flags else ''}")
+    return EXIT_OK
+
+
+def _read_secrets(names: list[str], valid: set[str]) -> dict[str, str]:
+    unknown = [name for name in names if name not in valid]
+    if unknown:
+        raise CliError(f"{unknown[0]!r} is not a secret field here; secret fields: {', '.join(sorted(valid)) or 'none'}.")
+    values: dict[str, str] = {}
+    for name in names:
+        line = sys.stdin.readline()
+        if not line:
+            raise CliError(f"Standard input ended before the secret {name!r} was read.")
+        values[name] = line.rstrip("\r\n")
+    return values
+
+
+def _prompt_missing_secrets(spec, values: dict[str, str], given: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    for field in spec.secret_fields:
+        if field.name in given or not field.required or values.get(field.name):
+            continue
+        if not sys.stdin.isatty():
+            raise CliError(f"{field.label} is required: pass --secret-stdin {field.name} and write it to standard input.")
+        given[field.name] = getpass.getpass(f"{field.label}: ")
+
+
+def add(args: argparse.Namespace) -> int:
+    with expected_errors():
+        spec = get_type(args.type)
+    assignments = parse_assignments(args.set, spec)
+    secrets = _read_secrets(args.secret_stdin, {f.name for f in spec.secret_fields})
+    context = _context(args)
+    repo = context.storage.integrations
+    labels = repo.labels()
+    label = args.label if args.label is not None else unique_label(spec.default_label or spec.name, labels)
+    if message := validate_label(label, labels):
+        raise CliError(message)
+    values = form_values_for_add(spec, assignments)
+    _prompt_missing_secrets(spec, values, secrets)
+    values.update(secrets)
+    if errors := spec.validate(values):
+        raise CliError(errors.first())
+    _unlock(context)
+    with expected_errors():
+        integration = repo.add(spec.key, label, spec.settings_from(values), spec.secrets_from(values))
+    print(f"Added {integration.label!r} ({spec.name}).")
+    if spec.can_check and not args.no_check:
+        return _check_and_report(context, [integration], as_json=False)
+    if not spec.can_check:
+        print("Its connection check is not available yet; the status stays 'not checked'.")
+    return EXIT_OK
+
+
+def edit(args: argparse.Namespace) -> int:
+    context = _context(args)
+    repo = context.storage.integrations
+    with expected_errors():
+        current = repo.find(args.label)
+        spec = get_type(current.type_key)
+    assignments = parse_assignments(args.set, spec)
+    secrets = _read_secrets(args.secret_stdin, {f.name for f in spec.secret_fields})
+    if args.new_label is not None:
+        others = repo.labels() - {current.label}
+        if message := validate_label(args.new_label, others):
+            raise CliError(message)
+    values = form_values_for_edit(spec, current.settings, assignments)
+    values.update(secrets)
+    if errors := spec.validate(values, editing=True, stored_secrets=frozenset(current.secret_names)):
+        raise CliError(errors.first())
+    if not (assignments or secrets or args.new_label is not None):
+        raise CliError("Nothing to change: give --label, --set or --secret-stdin.")
+    if secrets:
+        _unlock(context)
+    with expected_errors():
+        updated = repo.update(
+            current.id,
+            label=args.new_label,
+            settings=spec.settings_from(values) if assignments else None,
+            secrets=secrets or None,
+        )
+    print(f"Updated {updated.label!r}.")
+    return EXIT_OK
+
+
+def remove(args: argparse.Namespace) -> int:
+    context = _context(args)
+    repo = context.storage.integrations
+    with expected_errors():
+        current = repo.find(args.label)
+    if current.used_by and not args.yes:
+        print(f"{current.label!r} is used by {len(current.used_by)} workflow(s):", file=sys.stderr)
+        for use in current.used_by:
+            schedule = f", {use.schedule}" if use.schedule else ""
+            print(f"  - {use.workflow_name} ({use.role}, {use.access}{schedule})", file=sys.stderr)
+        print("Those workflows will keep a note that they lost it.", file=sys.stderr)
+        if not sys.stdin.isatty():
+            print("tether: not removed; add --yes to remove it anyway.", file=sys.stderr)
+            return EXIT_REFUSED
+        answer = input("Type yes to remove it: ").strip().lower()
+        if answer != "yes":
+            print("Not removed.", file=sys.stderr)
+            return EXIT_REFUSED
+    if current.secret_names:
+        _unlock(context)
+    with expected_errors():
+        repo.remove(current.id)
+    print(f"Removed {current.label!r} and its secrets.")
+    return EXIT_OK
+
+
+def check(args: argparse.Namespace) -> int:
+    context = _context(args)
+    repo = context.storage.integrations
+    with expected_errors():
+        targets = [repo.find(label) for label in args.labels] if args.labels else repo.list()
+    if not targets:
+        print("No integrations to check.")
+        return EXIT_OK
+    _unlock(context)
+    return _check_and_report(context, targets, as_json=args.json)
+
+
+def _check_and_report(context, targets, *, as_json: bool) -> int:  # type: ignore[no-untyped-def]
+    from app.checks import check_integration
+
+    repo = context.storage.integrations
+    # Checks wait on the network, so run them side by side; each is bounded by its own timeouts.
+    with ThreadPoolExecutor(max_workers=min(8, len(targets))) as pool:
+        outcomes = list(pool.map(lambda item: check_integration(repo, item), targets))
+    failed = [outcome for outcome in outcomes if outcome.error is not None]
+    if as_json:
+        _emit_json(
+            [
+                {
+                    **integration_as_dict(outcome.integration),
+                    "ok": outcome.ok,
+                    "checked": not outcome.skipped,
+                    "details": list(outcome.result.details) if outcome.result else [],
+                    "error": outcome.error.to_dict() if outcome.error else None,
+                }
+                for outcome in outcomes
+            ]
+        )
+    else:
+        for outcome in outcomes:
+            label = outcome.integration.label
+            if outcome.error is not None:
+                print(f"✖ {label}: {outcome.error}")
+            elif outcome.result is not None:
+                print(f"● {label}: {outcome.result.summary}")
+                for line in (*outcome.result.details, *outcome.result.warnings):
+                    print(f"    {line}")
+            else:
+                why = "disabled" if outcome.integration.status == "disabled" else "no check for this type yet"
+                print(f"○ {label}: not checked ({why})")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+# --- workflows ----------------------------------------------------------------------------
+
+
+def workflow_add(args: argparse.Namespace) -> int:
+    context = _context(args)
+    repo = context.storage.integrations
+    with expected_errors():
+        links = [LinkSpec(repo.find(label).id, Role.SOURCE, Access.READ) for label in args.source]
+        links += [LinkSpec(repo.find(label).id, Role.SINK, Access.WRITE) for label in args.sink]
+        workflow = context.storage.workflows.add(
+            args.name, description=args.description, schedule=args.schedule, links=links
+        )
+    print(f"Added workflow {workflow.name!r} using {len(workflow.links)} integration(s).")
+    return EXIT_OK
+
+
+def workflow_list(args: argparse.Namespace) -> int:
+    context = _context(args)
+    workflows = context.storage.workflows.list()
+    if args.json:
+        _emit_json(
+            [
+                {
+                    "name": w.name,
+                    "description": w.description,
+                    "schedule": w.schedule,
+                    "enabled": w.enabled,
+                    "integrations": [
+                        {
+                            "label": link.integration_label,
+                            "role": str(link.role),
+                            "access": str(link.access),
+                            "missing": link.missing,
+                        }
+                        for link in w.links
+                    ],
+                }
+                for w in workflows
+            ]
+        )
+        return EXIT_OK
+    if not workflows:
+        print("No workflows yet. Add one with `tether workflow add NAME --source LABEL`.")
+        return EXIT_OK
+    for w in workflows:
+        schedule = f" ({w.schedule})" if w.schedule else ""
+        print(f"{w.name}{schedule}")
+        for link in w.links:
+            lost = "  [deleted - fix this workflow]" if link.missing else ""
+            print(f"  {link.role:6} {link.access:5} {link.integration_label}{lost}")
+    return EXIT_OK
+
+
+def workflow_remove(args: argparse.Namespace) -> int:
+    context = _context(args)
+    with expected_errors():
+        workflow = context.storage.workflows.find(args.name)
+        context.storage.workflows.remove(workflow.id)
+    print(f"Removed workflow {workflow.name!r}; its integrations were not changed.")
+    return EXIT_OK
+
+
+# --- secrets ------------------------------------------------------------------------------
+
+
+def secrets_status(args: argparse.Namespace) -> int:
+    context = _context(args)
+    choice = context.secrets
+    if args.json:
+        _emit_json({"kind": choice.kind, "description": choice.store.description, "reason": choice.reason})
+    else:
+        print(f"Secret store: {choice.store.description}")
+        print(choice.reason)
+    return EXIT_OK
+
+
+def _print_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
+    widths[-1] = 0  # the last column runs free
+    for row in [headers, *rows]:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())

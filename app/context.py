@@ -1,0 +1,28 @@
+"""Build what a tether run works with, from the data directory the user chose."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from storage.paths import ensure_data_dir, resolve_data_dir
+from storage.secrets.select import SecretStoreChoice, choose_secret_store
+from storage.service import Storage, open_storage
+
+
+@dataclass
+class Context:
+    data_dir: Path
+    secrets: SecretStoreChoice
+    storage: Storage
+
+
+def open_context(data_dir: str | Path | None = None) -> Context:
+    """Resolve the data directory, choose the secret store, open and migrate the database.
+
+    Choosing the secret store may probe the keyring for up to 3 s: call this off the UI thread.
+    """
+    path = ensure_data_dir(resolve_data_dir(data_dir))
+    choice = choose_secret_store(path)
+    storage = open_storage(path, choice.store)
+    return Context(path, choice, storage)

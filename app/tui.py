@@ -1,0 +1,12 @@
+"""Start the terminal UI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def run(data_dir: str | Path | None = None) -> int:
+    from app.tether_app import TetherApp
+
+    TetherApp(data_dir=data_dir).run()
+    return 0

@@ -1,0 +1,1 @@
+"""Talks to the outside world (IMAP, HTTP, CalDAV, OAuth). Knows nothing of screens or storage."""

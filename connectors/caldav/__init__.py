@@ -1,0 +1,1 @@
+"""CalDAV calendars with discovery (Nextcloud, Fastmail, iCloud, Radicale...)."""

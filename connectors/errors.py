@@ -1,0 +1,81 @@
+"""Classified connector errors: what went wrong, in words a person can act on."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorKind(StrEnum):
+    UNREACHABLE = "unreachable"  # host not found, refused, network down
+    TIMEOUT = "timeout"  # connected but the server did not answer in time
+    TLS = "tls"  # certificate or TLS-mode problem
+    AUTH = "auth"  # wrong username or password
+    NEEDS_REAUTH = "needs_reauth"  # OAuth grant revoked or expired
+    RATE_LIMITED = "rate_limited"  # too many connections or requests
+    NOT_FOUND = "not_found"  # URL, folder or calendar that does not exist
+    BAD_DATA = "bad_data"  # the server answered with something we cannot use
+    SERVER = "server"  # the server reported an error of its own
+    CONFIG = "config"  # the settings themselves are wrong or incomplete
+    DISABLED = "disabled"  # the user switched the integration off
+    SECRETS = "secrets"  # the secret store is locked or unavailable
+
+    @property
+    def transient(self) -> bool:
+        """Whether retrying the same call later may help."""
+        return self in (ErrorKind.TIMEOUT, ErrorKind.RATE_LIMITED, ErrorKind.UNREACHABLE)
+
+    @property
+    def title(self) -> str:
+        return _TITLES[self]
+
+
+_TITLES = {
+    ErrorKind.UNREACHABLE: "Unreachable",
+    ErrorKind.TIMEOUT: "Timed out",
+    ErrorKind.TLS: "TLS problem",
+    ErrorKind.AUTH: "Sign-in failed",
+    ErrorKind.NEEDS_REAUTH: "Needs re-authentication",
+    ErrorKind.RATE_LIMITED: "Rate limited",
+    ErrorKind.NOT_FOUND: "Not found",
+    ErrorKind.BAD_DATA: "Unexpected data",
+    ErrorKind.SERVER: "Server error",
+    ErrorKind.CONFIG: "Settings problem",
+    ErrorKind.DISABLED: "Disabled",
+    ErrorKind.SECRETS: "Secret store problem",
+}
+
+
+class ConnectorError(Exception):
+    """A failure a person can act on. ``message`` never contains a secret.
+
+    ``field`` names the form field most likely at fault, so a form can put
+    the cursor there; ``retry_after`` carries a server's Retry-After hint.
+    """
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        message: str,
+        *,
+        hint: str = "",
+        field: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.hint = hint
+        self.field = field
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}".strip()
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "kind": str(self.kind),
+            "message": self.message,
+            "hint": self.hint,
+            "field": self.field,
+            "retry_after": self.retry_after,
+        }

@@ -1,0 +1,1 @@
+"""iCal feeds fetched by URL (https, http, webcal)."""

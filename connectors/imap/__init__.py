@@ -1,0 +1,1 @@
+"""IMAP mail with a password. The declaration is light; the client loads only when used."""

@@ -1,0 +1,66 @@
+"""The IMAP integration type, declared once for the form, the CLI and the checks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from connectors.fields import Field, FieldKind
+from connectors.types import Capability, Category, IntegrationType
+
+TLS_IMPLICIT = "implicit"
+TLS_STARTTLS = "starttls"
+TLS_NONE = "none"
+
+DEFAULT_PORTS = {TLS_IMPLICIT: "993", TLS_STARTTLS: "143", TLS_NONE: "143"}
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+def _port_for_mode(values: Mapping[str, str]) -> str | None:
+    return DEFAULT_PORTS.get(values.get("tls_mode", "") or TLS_IMPLICIT)
+
+
+def _cross_validate(values: Mapping[str, str]) -> dict[str, str]:
+    host = values.get("host", "").strip().lower()
+    if values.get("tls_mode") == TLS_NONE and host not in LOCAL_HOSTS and not host.startswith("127."):
+        return {
+            "tls_mode": "No TLS is allowed only for a server on this machine (localhost); "
+            "choose implicit TLS or STARTTLS."
+        }
+    return {}
+
+
+IMAP = IntegrationType(
+    key="imap",
+    name="IMAP mail",
+    description="Any mailbox reached with IMAP and a password or app password.",
+    category=Category.MAIL,
+    aliases=("email", "mail", "imap", "dovecot", "fastmail", "outlook", "icloud", "app password"),
+    capabilities=frozenset({Capability.READ, Capability.WRITE}),
+    default_label="Mail",
+    cross_validator=_cross_validate,
+    fields=(
+        Field("username", "Username", placeholder="you@example.com", help="Usually your full email address."),
+        Field("password", "Password", FieldKind.PASSWORD, help="Your password or an app password."),
+        Field("host", "Server", FieldKind.HOST, placeholder="imap.example.com"),
+        Field(
+            "tls_mode",
+            "TLS",
+            FieldKind.CHOICE,
+            default=TLS_IMPLICIT,
+            choices=(
+                (TLS_IMPLICIT, "Implicit TLS (port 993)"),
+                (TLS_STARTTLS, "STARTTLS (port 143)"),
+                (TLS_NONE, "No TLS - localhost only, unencrypted"),
+            ),
+        ),
+        Field("port", "Port", FieldKind.PORT, derived_default=_port_for_mode),
+        Field(
+            "ca_file",
+            "Trust this CA file",
+            FieldKind.PATH,
+            required=False,
+            advanced=True,
+            help="Only for a self-hosted server with its own certificate authority (PEM file).",
+        ),
+    ),
+)

@@ -1,0 +1,157 @@
+"""The integration type declaration and the check contract every connector follows."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from connectors.fields import Field, FieldKind, FormErrors
+
+
+class Category(StrEnum):
+    MAIL = "mail"
+    CALENDAR = "calendar"
+
+
+class Capability(StrEnum):
+    READ = "read"
+    WRITE = "write"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What a successful check found, ready to show a person."""
+
+    summary: str  # one line for the list, e.g. "INBOX 12 messages, 3 unread"
+    details: tuple[str, ...] = ()  # extra preview lines
+    warnings: tuple[str, ...] = ()
+    # Settings the check learned and the integration should keep (e.g. discovered calendars).
+    learned_settings: Mapping[str, Any] = field(default_factory=dict)
+    # Non-secret state to keep for the next check (e.g. a feed's ETag).
+    state: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """Everything a connector needs for one check; plain data, no storage."""
+
+    settings: Mapping[str, Any]
+    secrets: Mapping[str, str]
+    state: Mapping[str, Any] = field(default_factory=dict)
+    timeout: float = 15.0
+
+
+# A checker takes a request and returns a result or raises ConnectorError.
+Checker = Callable[[CheckRequest], CheckResult]
+
+
+@dataclass(frozen=True)
+class IntegrationType:
+    key: str
+    name: str
+    description: str
+    category: Category
+    fields: tuple[Field, ...]
+    aliases: tuple[str, ...] = ()
+    capabilities: frozenset[Capability] = frozenset({Capability.READ})
+    default_label: str = ""
+    oauth: bool = False
+    # Secrets that are not typed into the form (e.g. an OAuth refresh token).
+    extra_secrets: tuple[str, ...] = ()
+    # "module:function" of the checker, imported only when a check runs so
+    # that heavy client libraries stay off the start-up path.
+    checker_path: str | None = None
+    # Cross-field validation: values by field name -> messages by field name.
+    cross_validator: Callable[[Mapping[str, str]], dict[str, str]] | None = None
+
+    @property
+    def secret_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.secret)
+
+    @property
+    def secret_names(self) -> tuple[str, ...]:
+        """Every secret this type may store, typed or not."""
+        return tuple(f.name for f in self.secret_fields) + self.extra_secrets
+
+    @property
+    def setting_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if not f.secret)
+
+    def field(self, name: str) -> Field:
+        for candidate in self.fields:
+            if candidate.name == name:
+                return candidate
+        raise KeyError(name)
+
+    def has_field(self, name: str) -> bool:
+        return any(candidate.name == name for candidate in self.fields)
+
+    @property
+    def can_check(self) -> bool:
+        return self.checker_path is not None
+
+    def load_checker(self) -> Checker:
+        if self.checker_path is None:
+            raise LookupError(f"{self.name} has no connection check yet.")
+        module_name, _, attr = self.checker_path.partition(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+    def matches(self, query: str) -> bool:
+        """Whether a search query finds this type (name, description, aliases, category)."""
+        words = query.lower().split()
+        haystack = " ".join(
+            (self.key, self.name, self.description, str(self.category), *self.aliases)
+        ).lower()
+        return all(word in haystack for word in words)
+
+    def validate(
+        self,
+        values: Mapping[str, str],
+        *,
+        editing: bool = False,
+        stored_secrets: frozenset[str] = frozenset(),
+    ) -> FormErrors:
+        """Validate every field as typed. When editing, an empty secret field keeps the stored one."""
+        errors: dict[str, str] = {}
+        for spec in self.fields:
+            text = values.get(spec.name, "")
+            if spec.secret and not text and (editing and spec.name in stored_secrets):
+                continue
+            if spec.kind is FieldKind.CALENDARS:
+                continue  # chosen from discovery, not typed
+            if message := spec.validate(text):
+                errors[spec.name] = message
+        if self.cross_validator is not None and not errors:
+            errors.update(self.cross_validator(values))
+        return FormErrors(errors)
+
+    def settings_from(self, values: Mapping[str, str]) -> dict[str, Any]:
+        """The non-secret settings to store, parsed from typed values; empty optional fields dropped."""
+        settings: dict[str, Any] = {}
+        for spec in self.setting_fields:
+            text = values.get(spec.name, "")
+            if text.strip() == "" and spec.kind is not FieldKind.CALENDARS:
+                continue
+            settings[spec.name] = spec.parse(text)
+        return settings
+
+    def secrets_from(self, values: Mapping[str, str]) -> dict[str, str]:
+        """Typed secret values; empty ones are left out (when editing they keep the stored secret)."""
+        return {f.name: values[f.name] for f in self.secret_fields if values.get(f.name)}
+
+
+def validate_label(label: str, existing: set[str] | frozenset[str]) -> str | None:
+    """A label is the user's own name; unique regardless of case."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in label):
+        return "The name contains control characters; type it again without them."
+    stripped = label.strip()
+    if not stripped:
+        return "Give this integration a name, e.g. Work mail."
+    if len(stripped) > 80:
+        return "Keep the name under 80 characters."
+    if stripped.casefold() in {name.casefold() for name in existing}:
+        return f"An integration named {stripped!r} already exists; choose another name."
+    return None

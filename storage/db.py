@@ -1,0 +1,105 @@
+"""Open the database: pragmas for safe sharing, migrations, and refusal of files that are not ours."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+# Every revision this tether knows, oldest first. A test checks it against Alembic's scripts,
+# so that start-up can compare the stored revision without importing Alembic.
+KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002")
+HEAD_REVISION = KNOWN_REVISIONS[-1]
+BUSY_TIMEOUT_MS = 10_000
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class DatabaseError(Exception):
+    """A database tether cannot use; the message says what to do and the file is left as it was."""
+
+
+def inspect_revision(path: Path) -> str | None:
+    """The stored Alembic revision, None for a new or empty file; raise if the file is not ours."""
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    with path.open("rb") as handle:
+        if handle.read(16) != _SQLITE_MAGIC:
+            raise DatabaseError(
+                f"{path} is not a tether database (not an SQLite file). "
+                "Move it away or choose another --data-dir; it was not changed."
+            )
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if not tables:
+                return None
+            if "alembic_version" not in tables or "integrations" not in tables:
+                raise DatabaseError(
+                    f"{path} is an SQLite database but not a tether one. "
+                    "Move it away or choose another --data-dir; it was not changed."
+                )
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} cannot be read as a database ({exc}); it was not changed.") from None
+    return row[0] if row else None
+
+
+def _configure_connection(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_engine_for(path: Path) -> Engine:
+    from sqlalchemy import create_engine, event
+
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+    )
+    event.listen(engine, "connect", _configure_connection)
+    return engine
+
+
+def upgrade(engine: Engine, target: str = "head") -> None:
+    """Run Alembic's upgrade on this engine's database."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, target)
+
+
+def open_database(path: Path) -> Engine:
+    """Open (creating or upgrading as needed) tether's database at ``path``."""
+    revision = inspect_revision(path)
+    if revision is not None and revision not in KNOWN_REVISIONS:
+        raise DatabaseError(
+            f"{path} was made by a newer tether (schema {revision}; this one knows up to {HEAD_REVISION}). "
+            "Upgrade tether; the database was not changed."
+        )
+    if revision is not None and revision != HEAD_REVISION:
+        # Keep a copy of the old file: a user who goes back to the older tether can restore it.
+        backup = path.with_name(f"{path.name}.before-{HEAD_REVISION}")
+        shutil.copy2(path, backup)
+        engine = create_engine_for(path)
+        upgrade(engine)
+        return engine
+    engine = create_engine_for(path)
+    if revision is None:
+        upgrade(engine)
+        path.chmod(0o600)
+    return engine

@@ -1,0 +1,44 @@
+"""Where tether keeps its data: platformdirs by default, overridable per run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ENV_DATA_DIR = "TETHER_DATA_DIR"
+DATABASE_NAME = "tether.db"
+VAULT_NAME = "secrets.vault"
+
+
+def default_data_dir() -> Path:
+    import platformdirs
+
+    return platformdirs.user_data_path("tether")
+
+
+def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """--data-dir wins, then TETHER_DATA_DIR, then the platform's user data directory."""
+    if explicit:
+        return Path(explicit).expanduser()
+    if env := os.environ.get(ENV_DATA_DIR):
+        return Path(env).expanduser()
+    return default_data_dir()
+
+
+class DataDirError(Exception):
+    pass
+
+
+def ensure_data_dir(path: Path) -> Path:
+    """Create the directory private to the user (0700) if it is new."""
+    try:
+        if not path.exists():
+            path.mkdir(parents=True, mode=0o700)
+            os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
+        elif not path.is_dir():
+            raise DataDirError(f"{path} exists but is not a directory; choose another --data-dir.")
+    except PermissionError:
+        raise DataDirError(f"Cannot create the data directory {path}: permission denied.") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise DataDirError(f"The data directory {path} is not writable; fix its permissions or choose another --data-dir.")
+    return path

@@ -1,0 +1,122 @@
+"""Test isolation: no test may read or write the user's real data directory, config or keyring."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import keyring
+import keyring.backend
+import pytest
+
+from tests.servers.tls import TestCA, make_ca
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TEST_PASSPHRASE = "correct horse battery"
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A real keyring backend class that keeps secrets in this process only."""
+
+    priority = 5  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        import keyring.errors
+
+        if (service, username) not in self.store:
+            raise keyring.errors.PasswordDeleteError(username)
+        del self.store[(service, username)]
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point every platform directory at a temporary home and switch the real keyring off."""
+    home = tmp_path_factory.mktemp("home")
+    for var, sub in (("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"), ("XDG_STATE_HOME", "state"), ("XDG_CACHE_HOME", "cache")):
+        monkeypatch.setenv(var, str(home / sub))
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("TETHER_DATA_DIR", str(home / "tether-data"))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    for var in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "TETHER_PASSPHRASE_COMMAND", "TETHER_SECRET_STORE", "SSH_CONNECTION"):
+        monkeypatch.delenv(var, raising=False)
+    import keyring.backends.fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    yield home
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    backend = MemoryKeyring()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+@pytest.fixture
+def tether_cli(data_dir: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Run `tether` as a subprocess on a temporary data directory with a vault passphrase command."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "TETHER_PASSPHRASE_COMMAND": f"printf '%s' '{TEST_PASSPHRASE}'",
+    }
+
+    def run(*args: str, input: str | None = None, extra_env: dict[str, str] | None = None, timeout: float = 60) -> CliResult:
+        command = [sys.executable, "-m", "app", *args]
+        completed = subprocess.run(
+            command,
+            input=input if input is not None else "",
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=REPO_ROOT,
+            env={**env, "TETHER_DATA_DIR": str(data_dir), **(extra_env or {})},
+        )
+        return CliResult(completed.returncode, completed.stdout, completed.stderr)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def test_ca() -> Iterator[TestCA]:
+    """A CA in a world-traversable directory (servers running as other users must read it)."""
+    directory = Path(tempfile.mkdtemp(prefix="tether-ca-"))
+    directory.chmod(0o755)
+    yield make_ca(directory)
+    shutil.rmtree(directory, ignore_errors=True)
