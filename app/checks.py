@@ -1,15 +1,17 @@
-"""Run a type's connection check for a stored integration and record what it found.
+"""Run a type's connection check and record what it found.
 
-Shared by the TUI (in a worker) and `tether check`; never called on the UI thread.
+Shared by the TUI (in a worker) and `tether check`/`tether add`; never called on the UI thread.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from connectors.errors import ConnectorError, ErrorKind
 from connectors.registry import get_type
-from connectors.types import CheckRequest, CheckResult
+from connectors.types import CheckRequest, CheckResult, IntegrationType
 from storage.convert import now
 from storage.integrations import IntegrationRepository
 from storage.records import Integration, Status
@@ -35,33 +37,48 @@ def status_for(error: ConnectorError) -> Status:
     return Status.NEEDS_REAUTH if error.kind is ErrorKind.NEEDS_REAUTH else Status.ERROR
 
 
+def run_checker(spec: IntegrationType, request: CheckRequest) -> CheckResult:
+    """Call the type's checker; every failure comes back as a ConnectorError."""
+    try:
+        return spec.load_checker()(request)
+    except ConnectorError:
+        raise
+    except Exception as exc:  # a bug in a connector must not leave the row "checking"
+        # Only the type: an unexpected exception's text might quote a secret.
+        raise ConnectorError(ErrorKind.SERVER, f"Unexpected problem during the check ({type(exc).__name__}).") from None
+
+
+def check_values(spec: IntegrationType, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> CheckResult:
+    """Test settings that are not saved yet (the form's "Test connection", `tether add`)."""
+    return run_checker(spec, CheckRequest(settings, secrets))
+
+
+def record_success(repo: IntegrationRepository, integration_id: int, result: CheckResult) -> Integration:
+    return repo.set_status(
+        integration_id,
+        Status.CONNECTED,
+        "; ".join(result.warnings),
+        checked_at=now(),
+        summary=result.summary,
+        state=result.state,
+        learned_settings=result.learned_settings,
+    )
+
+
 def check_integration(repo: IntegrationRepository, integration: Integration) -> CheckOutcome:
-    """Check one integration and store the new status. Returns the outcome; never raises ConnectorError."""
+    """Check one stored integration and store the new status. Never raises ConnectorError."""
     spec = get_type(integration.type_key)
     if integration.status is Status.DISABLED or not spec.can_check:
         return CheckOutcome(integration)
     repo.set_status(integration.id, Status.CHECKING, integration.status_detail)
     try:
         secrets = repo.read_secrets(integration)
-        request = CheckRequest(integration.settings, secrets, integration.connector_state)
-        result = spec.load_checker()(request)
+        result = run_checker(spec, CheckRequest(integration.settings, secrets, integration.connector_state))
     except SecretStoreError as exc:
         error = ConnectorError(ErrorKind.SECRETS, str(exc))
     except ConnectorError as exc:
         error = exc
-    except Exception as exc:  # a bug in a connector must not leave the row "checking"
-        # Only the type: an unexpected exception's text might quote a secret.
-        error = ConnectorError(ErrorKind.SERVER, f"Unexpected problem during the check ({type(exc).__name__}).")
     else:
-        stored = repo.set_status(
-            integration.id,
-            Status.CONNECTED,
-            "; ".join(result.warnings),
-            checked_at=now(),
-            summary=result.summary,
-            state=result.state,
-            learned_settings=result.learned_settings,
-        )
-        return CheckOutcome(stored, result=result)
+        return CheckOutcome(record_success(repo, integration.id, result), result=result)
     stored = repo.set_status(integration.id, status_for(error), str(error), checked_at=now())
     return CheckOutcome(stored, error=error)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
 
@@ -109,8 +108,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = getattr(args, "handler", None)
     try:
         if handler is None:
-            if args.command == "workflow":
-                parser.parse_args([*(argv or sys.argv[1:]), "--help"])
             return commands.run_tui(args)
         return handler(args)
     except CliError as exc:
@@ -121,10 +118,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-
-
-def print_json(data: object) -> None:
-    print(json.dumps(data, indent=2, default=str))
 
 
 if __name__ == "__main__":

@@ -156,13 +156,31 @@ def add(args: argparse.Namespace) -> int:
     values.update(secrets)
     if errors := spec.validate(values):
         raise CliError(errors.first())
+    settings, secrets = spec.settings_from(values), spec.secrets_from(values)
+    result = None
+    if spec.can_check and not args.no_check:
+        # Test before saving: a typo should cost a retyped command, not a broken integration.
+        from app.checks import check_values
+        from connectors.errors import ConnectorError
+
+        print(f"Testing the connection to {label!r}...", file=sys.stderr)
+        try:
+            result = check_values(spec, settings, secrets)
+        except ConnectorError as exc:
+            raise CliError(f"Not saved: {exc} (fix it and run the command again, or add --no-check to save anyway)") from None
     _unlock(context)
     with expected_errors():
-        integration = repo.add(spec.key, label, spec.settings_from(values), spec.secrets_from(values))
+        integration = repo.add(spec.key, label, settings, secrets)
+        if result is not None:
+            from app.checks import record_success
+
+            record_success(repo, integration.id, result)
     print(f"Added {integration.label!r} ({spec.name}).")
-    if spec.can_check and not args.no_check:
-        return _check_and_report(context, [integration], as_json=False)
-    if not spec.can_check:
+    if result is not None:
+        print(f"● {result.summary}")
+        for line in (*result.details, *result.warnings):
+            print(f"    {line}")
+    elif not spec.can_check:
         print("Its connection check is not available yet; the status stays 'not checked'.")
     return EXIT_OK
 
