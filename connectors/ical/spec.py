@@ -5,6 +5,17 @@ from __future__ import annotations
 from connectors.fields import Field, FieldKind
 from connectors.types import Category, IntegrationType
 
+
+def validate_megabytes(text: str) -> str | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return "The size limit is a number of megabytes, e.g. 20."
+    if not 0 < value <= 1024:
+        return "Choose a size limit between 1 and 1024 megabytes."
+    return None
+
+
 ICAL = IntegrationType(
     key="ical",
     name="iCal feed",
@@ -12,6 +23,7 @@ ICAL = IntegrationType(
     category=Category.CALENDAR,
     aliases=("ics", "webcal", "ical", "calendar", "feed", "subscription", "url"),
     default_label="Calendar feed",
+    checker_path="connectors.ical.check:check_feed",
     fields=(
         Field(
             "url",
@@ -24,5 +36,22 @@ ICAL = IntegrationType(
         ),
         Field("username", "Username", required=False, advanced=True, help="Only if the feed asks for HTTP sign-in."),
         Field("password", "Password", FieldKind.PASSWORD, required=False, advanced=True),
+        Field(
+            "max_size_mb",
+            "Size limit (MB)",
+            required=False,
+            default="20",
+            advanced=True,
+            help="Feeds larger than this are refused rather than downloaded.",
+            validator=validate_megabytes,
+        ),
+        Field(
+            "ca_file",
+            "Trust this CA file",
+            FieldKind.PATH,
+            required=False,
+            advanced=True,
+            help="Only for a self-hosted server with its own certificate authority (PEM file).",
+        ),
     ),
 )

@@ -1,0 +1,103 @@
+"""The iCal feed check and read interface.
+
+``check_feed`` is the type's checker (a CheckRequest in, a CheckResult out);
+``read_events`` is what workflows call: plain events between two moments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from connectors.calendar_events import CalendarEvent, describe_event, sort_events, upcoming
+from connectors.ical import feed
+from connectors.ical.expand import calendar_name, count_events, expand, parse_calendar
+from connectors.types import CheckRequest, CheckResult
+
+PREVIEW_COUNT = 3
+LOOKAHEAD = timedelta(days=366)
+REMEMBERED_UPCOMING = 10  # enough to keep the preview right while the feed answers 304
+
+
+def check_feed(request: CheckRequest) -> CheckResult:
+    """Fetch the feed (conditionally), count its events and preview the next ones."""
+    source = feed.source_from(request.settings, request.secrets)
+    warnings = list(_source_warnings(source))
+    # Validators only help when the last figures they stand for were kept too.
+    previous = request.state if "count" in request.state else {}
+    fetched = feed.fetch(source, timeout=request.timeout, state=previous)
+    warnings += fetched.warnings
+    now = datetime.now(UTC)
+    base_state = {"url_fingerprint": source.fingerprint, **fetched.validators}
+    learned = {"url_display": source.shown}
+    if fetched.not_modified and previous:
+        return _unchanged(previous, base_state, learned, warnings, now)
+    calendar = parse_calendar(fetched.body, source=f"The feed at {source.shown}", field="url")
+    name = calendar_name(calendar)
+    total = count_events(calendar)
+    events, skipped = expand(calendar, name, now - timedelta(days=1), now + LOOKAHEAD)
+    warnings += skipped
+    remembered = [event.to_dict() for event in upcoming(events, now, REMEMBERED_UPCOMING)]
+    state = {**base_state, "name": name, "count": total, "upcoming": remembered, "skipped": skipped}
+    return CheckResult(
+        summary=_summary(name, total, len(skipped)),
+        details=_preview(upcoming(events, now, PREVIEW_COUNT)),
+        warnings=tuple(warnings),
+        learned_settings=learned,
+        state=state,
+    )
+
+
+def read_events(
+    settings: Mapping[str, Any], secrets: Mapping[str, str], start: datetime, end: datetime, *, timeout: float = 30.0
+) -> list[CalendarEvent]:
+    """Every occurrence overlapping [start, end), recurring events expanded, sorted by start.
+
+    Events the feed cannot describe (broken times) are left out.
+    """
+    source = feed.source_from(settings, secrets)
+    fetched = feed.fetch(source, timeout=timeout)
+    calendar = parse_calendar(fetched.body, source=f"The feed at {source.shown}", field="url")
+    events, _skipped = expand(calendar, calendar_name(calendar) or source.shown, start, end)
+    return sort_events(events)
+
+
+def _unchanged(
+    previous: Mapping[str, Any], state: dict[str, Any], learned: dict[str, str], warnings: list[str], now: datetime
+) -> CheckResult:
+    """A 304: the feed is as it was, so the last figures still hold; only the clock moved on."""
+    remembered = [CalendarEvent.from_dict(item) for item in previous.get("upcoming", [])]
+    still_ahead = upcoming(remembered, now, PREVIEW_COUNT)
+    skipped = list(previous.get("skipped", []))
+    name, total = str(previous.get("name", "")), int(previous.get("count", 0))
+    keep = {key: previous[key] for key in ("name", "count", "upcoming", "skipped") if key in previous}
+    return CheckResult(
+        summary=_summary(name, total, len(skipped)) + " (unchanged)",
+        details=_preview(still_ahead),
+        warnings=tuple(warnings + skipped),
+        learned_settings=learned,
+        state={**state, **keep},
+    )
+
+
+def _source_warnings(source: feed.FeedSource) -> list[str]:
+    if not source.unencrypted:
+        return []
+    if source.username:
+        return ["The feed uses http://: the link, the events and your password travel unencrypted."]
+    return ["The feed uses http://: the link and the events travel unencrypted."]
+
+
+def _summary(name: str, total: int, skipped: int) -> str:
+    label = name or "Feed"
+    noun = "event" if total == 1 else "events"
+    broken = f", {skipped} unreadable" if skipped else ""
+    return f"{label}: {total} {noun}{broken}"
+
+
+def _preview(events: list[CalendarEvent]) -> tuple[str, ...]:
+    if not events:
+        return ("No upcoming events in the next year.",)
+    return tuple(f"Next: {describe_event(event)}" for event in events)
+

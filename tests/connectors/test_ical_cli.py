@@ -1,0 +1,49 @@
+"""`tether add ical` and `tether check` end to end, against the loopback feed server."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.connectors.calendar_fixtures import feed_server  # noqa: F401 - fixture
+from tests.servers.feeds import SECRET_TOKEN, FeedServer
+
+pytestmark = pytest.mark.realserver
+
+
+def test_add_and_check_a_feed_then_repeat_costs_a_304(tether_cli, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+    url = feed_server.url(f"/private/{SECRET_TOKEN}/team.ics")
+    added = tether_cli(
+        "add", "ical", "--label", "Team", "--secret-stdin", "url", "--set", f"ca_file={feed_server.ca_file}",
+        input=url + "\n",
+    )
+    assert added.returncode == 0, added.output
+    assert "● Team: Team: 4 events" in added.stdout
+    assert "Next:" in added.stdout and "Planning" in added.stdout
+
+    again = tether_cli("check", "Team")
+    assert again.returncode == 0, again.output
+    assert "Team: 4 events (unchanged)" in again.stdout
+    assert [status for _, status in feed_server.statuses] == [200, 304]
+
+    listed = tether_cli("list", "--json")
+    item = json.loads(listed.stdout)[0]
+    assert item["status"] == "connected"
+    assert item["settings"]["url_display"] == f"{feed_server.base_url}/…"
+    for output in (added.output, again.output, listed.output):
+        assert SECRET_TOKEN not in output
+
+
+def test_check_reports_a_revoked_link_without_the_token(tether_cli, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+    url = feed_server.url(f"/private/{SECRET_TOKEN}/missing.ics")
+    added = tether_cli(
+        "add", "ical", "--label", "Old", "--secret-stdin", "url", "--set", f"ca_file={feed_server.ca_file}",
+        input=url + "\n",
+    )
+    assert added.returncode == 1
+    assert "✖ Old: The feed URL is wrong or was revoked" in added.stdout
+    assert SECRET_TOKEN not in added.output
+    listed = json.loads(tether_cli("list", "--json").stdout)[0]
+    assert listed["status"] == "error" and "revoked" in listed["detail"]
+    assert SECRET_TOKEN not in json.dumps(listed)

@@ -1,0 +1,350 @@
+"""An HTTP(S) server for iCal feeds on loopback: one good feed and the failures people meet.
+
+Used by the tests, and by hand: `python -m tests.servers.feeds` starts it with a
+fresh test CA and prints the URLs until interrupted.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import ssl
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from tests.servers.tls import ServerCert
+
+FEED_USER = "feeduser"
+FEED_PASSWORD = "feed-pass-42"
+SECRET_TOKEN = "s3cr3t-t0ken-9f8e7d"  # appears in private URLs; must never appear in messages
+HUGE_SIZE = 16 * 1024 * 1024  # well over any cap a test sets
+
+
+def sample_feed(now: datetime | None = None, name: str = "Team") -> bytes:
+    """A small feed around ``now``: a weekly series, a meeting, an all-day event, a past event."""
+    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    day = now.date()
+
+    def stamp(moment: datetime) -> str:
+        return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+    tomorrow_two = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC) + timedelta(hours=14)
+    return "\r\n".join(
+        [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            "PRODID:-//tether tests//feed//EN",
+            f"X-WR-CALNAME:{name}",
+            "BEGIN:VEVENT",
+            "UID:standup@tests",
+            f"DTSTAMP:{stamp(now)}",
+            f"DTSTART;TZID=Europe/Berlin:{(day - timedelta(days=7)):%Y%m%d}T090000",
+            f"DTEND;TZID=Europe/Berlin:{(day - timedelta(days=7)):%Y%m%d}T091500",
+            "RRULE:FREQ=WEEKLY",
+            "SUMMARY:Standup",
+            "END:VEVENT",
+            "BEGIN:VEVENT",
+            "UID:planning@tests",
+            f"DTSTAMP:{stamp(now)}",
+            f"DTSTART:{stamp(tomorrow_two)}",
+            f"DTEND:{stamp(tomorrow_two + timedelta(hours=1))}",
+            "SUMMARY:Planning",
+            "LOCATION:Room 4",
+            "END:VEVENT",
+            "BEGIN:VEVENT",
+            "UID:offsite@tests",
+            f"DTSTAMP:{stamp(now)}",
+            f"DTSTART;VALUE=DATE:{(day + timedelta(days=3)):%Y%m%d}",
+            f"DTEND;VALUE=DATE:{(day + timedelta(days=4)):%Y%m%d}",
+            "SUMMARY:Offsite",
+            "END:VEVENT",
+            "BEGIN:VEVENT",
+            "UID:retro@tests",
+            f"DTSTAMP:{stamp(now)}",
+            f"DTSTART:{stamp(now - timedelta(days=30))}",
+            f"DTEND:{stamp(now - timedelta(days=30, hours=-1))}",
+            "SUMMARY:Old retro",
+            "END:VEVENT",
+            "END:VCALENDAR",
+            "",
+        ]
+    ).encode()
+
+
+def huge_feed(size: int) -> bytes:
+    """A valid feed of about ``size`` bytes (many small events)."""
+    head = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tether tests//huge//EN\r\n"
+    event = (
+        b"BEGIN:VEVENT\r\nUID:%06d@huge\r\nDTSTAMP:20260101T000000Z\r\n"
+        b"DTSTART:20260101T090000Z\r\nSUMMARY:Filler event with some text to take space\r\nEND:VEVENT\r\n"
+    )
+    events = [event % number for number in range(size // len(event % 0) + 1)]
+    return head + b"".join(events) + b"END:VCALENDAR\r\n"
+
+
+@functools.cache
+def _huge_body() -> bytes:
+    return huge_feed(HUGE_SIZE)
+
+
+LOGIN_PAGE = b"""<!DOCTYPE html>
+<html><head><title>Sign in - Calendar</title></head>
+<body><form method="post"><input name="user"><input type="password" name="pass"></form></body></html>
+"""
+
+
+@dataclass
+class FeedServer:
+    httpd: ThreadingHTTPServer
+    scheme: str
+    ca_file: Path | None
+    feeds: dict[str, bytes] = field(default_factory=dict)  # extra feeds a test publishes
+    hits: Counter[str] = field(default_factory=Counter)
+    body_bytes: Counter[str] = field(default_factory=Counter)
+    statuses: list[tuple[str, int]] = field(default_factory=list)
+    request_headers: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    last_modified: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1))
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"{self.scheme}://{host}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def publish(self, path: str, body: bytes) -> str:
+        self.feeds[path] = body
+        return self.url(path)
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def start_feed_server(cert: ServerCert | None, host: str = "127.0.0.1", ca_file: Path | None = None) -> FeedServer:
+    """Serve on a free port in a daemon thread; HTTPS when ``cert`` is given."""
+    httpd = _QuietServer((host, 0), _Handler)
+    server = FeedServer(httpd, "https" if cert else "http", ca_file)
+    server.feeds["/team.ics"] = sample_feed()
+    server.feeds["/basic.ics"] = sample_feed(name="Private")
+    if cert is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert.cert_file, cert.key_file)
+        # Handshake in the handler thread, so one silent client cannot block accept().
+        httpd.socket = context.wrap_socket(httpd.socket, server_side=True, do_handshake_on_connect=False)
+    httpd.feed_server = server  # type: ignore[attr-defined]
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), name="feed-server", daemon=True).start()
+    return server
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        pass  # clients that reject our certificate or hang up are part of the tests
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _QuietServer
+    route = ""  # the path without a private-link prefix or query
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    @property
+    def feed_server(self) -> FeedServer:
+        return self.server.feed_server  # type: ignore[attr-defined]
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        server = self.feed_server
+        # Private links: /private/<token>/x serves what /x serves, like a provider's secret address.
+        path = self.path.split("?", 1)[0].removeprefix(f"/private/{SECRET_TOKEN}")
+        self.route = path
+        server.hits[path] += 1
+        server.request_headers.append((path, {k.lower(): v for k, v in self.headers.items()}))
+        route = _ROUTES.get(path)
+        if route is not None:
+            route(self)
+        elif path in server.feeds:
+            if path == "/basic.ics" and not self._authorised():
+                self._send(401, b"Sign in required", "text/plain", {"WWW-Authenticate": 'Basic realm="feeds"'})
+                return
+            self._send_feed(server.feeds[path])
+        else:
+            self._send(404, b"Not found", "text/plain")
+
+    def _authorised(self) -> bool:
+        expected = base64.b64encode(f"{FEED_USER}:{FEED_PASSWORD}".encode()).decode()
+        return self.headers.get("Authorization", "") == f"Basic {expected}"
+
+    def _send_feed(self, body: bytes) -> None:
+        server = self.feed_server
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        modified = format_datetime(server.last_modified, usegmt=True)
+        validators = {"ETag": etag, "Last-Modified": modified}
+        if self.headers.get("If-None-Match") == etag or (
+            "If-None-Match" not in self.headers and self.headers.get("If-Modified-Since") == modified
+        ):
+            self._send(304, b"", None, validators)
+            return
+        self._send(200, body, "text/calendar; charset=utf-8", validators)
+
+    def _send(self, status: int, body: bytes, content_type: str | None, headers: dict[str, str] | None = None) -> None:
+        server = self.feed_server
+        server.statuses.append((self.route, status))
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if status != 304:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if body:
+            self.wfile.write(body)
+            server.body_bytes[self.route] += len(body)
+
+    # --- failure variants -----------------------------------------------------------------
+
+    def not_found(self) -> None:
+        self._send(404, b"<h1>Not found</h1>", "text/html")
+
+    def forbidden(self) -> None:
+        self._send(403, b"Forbidden", "text/plain")
+
+    def busy(self) -> None:
+        self._send(429, b"Slow down", "text/plain", {"Retry-After": "120"})
+
+    def flaky(self) -> None:
+        """503 with Retry-After: 1 on the first request, then the feed."""
+        if self.feed_server.hits[self.route] == 1:
+            self._send(503, b"Maintenance", "text/plain", {"Retry-After": "1"})
+        else:
+            self._send_feed(sample_feed(name="Flaky"))
+
+    def down(self) -> None:
+        self._send(503, b"Maintenance", "text/plain", {"Retry-After": "3600"})
+
+    def hang(self) -> None:
+        self.feed_server.stopping.wait(30)
+        self.close_connection = True
+
+    def trickle(self) -> None:
+        """Headers at once, then one byte at a time, slowly."""
+        body = sample_feed()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/calendar")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        for index in range(len(body)):
+            if self.feed_server.stopping.wait(0.1):
+                return
+            try:
+                self.wfile.write(body[index : index + 1])
+                self.wfile.flush()
+            except OSError:
+                return
+
+    def malformed(self) -> None:
+        self._send(200, b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nthis line is not iCalendar\r\n", "text/calendar")
+
+    def login_page(self) -> None:
+        self._send(200, LOGIN_PAGE, "text/html; charset=utf-8")
+
+    def huge(self) -> None:
+        try:
+            self._send(200, _huge_body(), "text/calendar")
+        except OSError:
+            pass  # the client refused it after reading Content-Length
+
+    def huge_chunked(self) -> None:
+        """The same big feed without Content-Length, so only counting while reading can stop it."""
+        body = _huge_body()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/calendar")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        sent = 0
+        try:
+            for start in range(0, len(body), 65536):
+                chunk = body[start : start + 65536]
+                self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                sent += len(chunk)
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            pass  # the client stopped reading at its cap
+        self.feed_server.body_bytes[self.route] += sent
+
+    def loop(self) -> None:
+        target = "/loop-b" if self.route == "/loop-a" else "/loop-a"
+        self._send(302, b"", None, {"Location": target, "Content-Length": "0"})
+
+    def moved(self) -> None:
+        self._send(301, b"", None, {"Location": "/team.ics", "Content-Length": "0"})
+
+
+_ROUTES = {
+    "/missing.ics": _Handler.not_found,
+    "/forbidden.ics": _Handler.forbidden,
+    "/busy.ics": _Handler.busy,
+    "/flaky.ics": _Handler.flaky,
+    "/down.ics": _Handler.down,
+    "/hang.ics": _Handler.hang,
+    "/trickle.ics": _Handler.trickle,
+    "/malformed.ics": _Handler.malformed,
+    "/login": _Handler.login_page,
+    "/huge.ics": _Handler.huge,
+    "/huge-chunked.ics": _Handler.huge_chunked,
+    "/loop-a": _Handler.loop,
+    "/loop-b": _Handler.loop,
+    "/moved.ics": _Handler.moved,
+}
+
+
+def main() -> None:
+    """Start the server with a fresh CA and print what to paste into tether."""
+    import tempfile
+
+    from tests.servers.tls import make_ca
+
+    ca = make_ca(Path(tempfile.mkdtemp(prefix="tether-feeds-")))
+    server = start_feed_server(ca.issue("feeds"), ca_file=ca.ca_file)
+    plain = start_feed_server(None)
+    print(f"Feed server (HTTPS) at {server.base_url}, CA file: {ca.ca_file}")
+    print(f"  good feed:      {server.url('/team.ics')}")
+    print(f"  private link:   {server.url(f'/private/{SECRET_TOKEN}/team.ics')}")
+    print(f"  basic auth:     {server.url('/basic.ics')}  ({FEED_USER} / {FEED_PASSWORD})")
+    print(f"  plain http:     {plain.url('/team.ics')}")
+    for path in _ROUTES:
+        print(f"  {path.strip('/'):15} {server.url(path)}")
+    print("\nTry:")
+    print(f"  printf '%s\\n' '{server.url('/team.ics')}' | tether add ical --secret-stdin url --set ca_file={ca.ca_file}")
+    print("  tether check    # twice: the second fetch is a 304")
+    print("Ctrl-C to stop.", flush=True)
+    seen = 0
+    try:
+        while True:
+            time.sleep(1)
+            if len(server.statuses) == seen:
+                continue
+            for route, status in server.statuses[seen:]:
+                print(f"[{datetime.now():%H:%M:%S}] {route} -> {status}, {server.body_bytes[route]} body bytes so far", flush=True)
+            seen = len(server.statuses)
+    except KeyboardInterrupt:
+        server.close()
+        plain.close()
+
+
+if __name__ == "__main__":
+    main()
