@@ -19,7 +19,7 @@ def test_add_and_check_a_feed_then_repeat_costs_a_304(tether_cli, feed_server: F
         input=url + "\n",
     )
     assert added.returncode == 0, added.output
-    assert "● Team: Team: 4 events" in added.stdout
+    assert "● Team: 4 events" in added.stdout
     assert "Next:" in added.stdout and "Planning" in added.stdout
 
     again = tether_cli("check", "Team")
@@ -35,15 +35,18 @@ def test_add_and_check_a_feed_then_repeat_costs_a_304(tether_cli, feed_server: F
         assert SECRET_TOKEN not in output
 
 
-def test_check_reports_a_revoked_link_without_the_token(tether_cli, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
+def test_revoked_link_is_reported_without_the_token(tether_cli, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
     url = feed_server.url(f"/private/{SECRET_TOKEN}/missing.ics")
-    added = tether_cli(
-        "add", "ical", "--label", "Old", "--secret-stdin", "url", "--set", f"ca_file={feed_server.ca_file}",
-        input=url + "\n",
-    )
-    assert added.returncode == 1
-    assert "✖ Old: The feed URL is wrong or was revoked" in added.stdout
-    assert SECRET_TOKEN not in added.output
+    command = ("add", "ical", "--label", "Old", "--secret-stdin", "url", "--set", f"ca_file={feed_server.ca_file}")
+    refused = tether_cli(*command, input=url + "\n")
+    assert refused.returncode != 0
+    assert "Not saved: The feed URL is wrong or was revoked" in refused.stderr
+    assert tether_cli(*command, "--no-check", input=url + "\n").returncode == 0
+    checked = tether_cli("check")
+    assert checked.returncode == 1
+    assert "✖ Old: The feed URL is wrong or was revoked" in checked.stdout
+    for output in (refused.output, checked.output):
+        assert SECRET_TOKEN not in output
     listed = json.loads(tether_cli("list", "--json").stdout)[0]
     assert listed["status"] == "error" and "revoked" in listed["detail"]
     assert SECRET_TOKEN not in json.dumps(listed)
