@@ -38,6 +38,7 @@ IMAP = IntegrationType(
     capabilities=frozenset({Capability.READ, Capability.WRITE}),
     default_label="Mail",
     cross_validator=_cross_validate,
+    checker_path="connectors.imap.check:check",
     fields=(
         Field("username", "Username", placeholder="you@example.com", help="Usually your full email address."),
         Field("password", "Password", FieldKind.PASSWORD, help="Your password or an app password."),

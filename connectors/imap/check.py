@@ -1,0 +1,78 @@
+"""The IMAP connection check: sign in, look at the folders and INBOX, say what was found."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from connectors.imap.mailbox import Folder, FolderStatus, Mailbox
+from connectors.imap.session import ImapSession
+from connectors.types import CheckRequest, CheckResult
+
+# Capabilities worth naming in the summary, in this order.
+NOTABLE = ("IDLE", "MOVE", "UIDPLUS", "CONDSTORE", "SPECIAL-USE")
+# What a workflow loses when the server lacks a capability.
+MISSING_MEANS = {
+    "MOVE": "moves fall back to copy+delete",
+    "IDLE": "new mail is found by polling, not pushed",
+    "UIDPLUS": "a saved draft cannot be found again by its UID at once",
+}
+_FOLDERS_SHOWN = 10
+
+
+def check(request: CheckRequest) -> CheckResult:
+    """Connect, TLS, sign in, list folders, read INBOX (read-only), log out. Raises ConnectorError."""
+    started = time.monotonic()
+    session = ImapSession.from_settings(request.settings, request.secrets, timeout=request.timeout)
+    with session:
+        mailbox = Mailbox(session)
+        folders = mailbox.folders()
+        inbox = mailbox.status("INBOX")
+    elapsed_ms = (time.monotonic() - started) * 1000
+    supported = [cap for cap in NOTABLE if session.supports(cap)]
+    summary = f"{_inbox_words(inbox)}; {_count(len(folders), 'folder')}"
+    if supported:
+        summary += f"; server supports {', '.join(supported)}"
+    transport = f"{session.tls_version} ({session.server.tls_mode})" if session.tls_version else "no TLS (localhost)"
+    details = (
+        f"Signed in as {session.auth.username} with {session.login_method} over {transport}",
+        f"Folders: {_folder_list(folders)}",
+        f"Server: {session.greeting}",
+        f"Checked in {elapsed_ms:.0f} ms",
+    )
+    warnings = tuple(
+        f"No {cap}: {consequence}" for cap, consequence in MISSING_MEANS.items() if not session.supports(cap)
+    )
+    return CheckResult(summary=summary, details=details, warnings=warnings)
+
+
+def _inbox_words(inbox: FolderStatus) -> str:
+    words = f"INBOX {_count(inbox.messages, 'message')}, {_number(inbox.unseen)} unread"
+    if inbox.newest is not None:
+        words += f", newest {_age(inbox.newest)}"
+    return words
+
+
+def _folder_list(folders: list[Folder]) -> str:
+    names = [folder.name for folder in folders]
+    shown = ", ".join(names[:_FOLDERS_SHOWN])
+    return shown + (f" and {len(names) - _FOLDERS_SHOWN} more" if len(names) > _FOLDERS_SHOWN else "")
+
+
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", " ")
+
+
+def _count(value: int, noun: str) -> str:
+    return f"{_number(value)} {noun}{'' if value == 1 else 's'}"
+
+
+def _age(moment: datetime, now: datetime | None = None) -> str:
+    seconds = ((now or datetime.now(UTC)) - moment).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    return f"{int(seconds // 86400)} d ago"

@@ -1,0 +1,242 @@
+"""Reach an IMAP server: TCP, TLS (implicit or STARTTLS), greeting — each step with a timeout.
+
+imapclient opens its own sockets and, for implicit TLS, without a timeout on the handshake or the
+greeting. So the socket is opened and secured here, step by step, and handed to an IMAPClient.
+"""
+
+from __future__ import annotations
+
+import functools
+import select
+import socket
+import ssl
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from connectors.errors import ConnectorError, ErrorKind
+from connectors.imap.replies import server_words
+from connectors.imap.spec import DEFAULT_PORTS, LOCAL_HOSTS, TLS_IMPLICIT, TLS_NONE, TLS_STARTTLS
+from connectors.tcp_tls import certificate_facts, connect_tcp, network_error, start_tls, tls_context, tls_error
+
+DEFAULT_TIMEOUT = 15.0
+# Plain-text IMAP servers greet at once; this long without a word, ask whether the port speaks TLS.
+_GREETING_PATIENCE = 1.0
+
+
+@dataclass(frozen=True)
+class ImapServer:
+    """Where and how to connect; no credentials."""
+
+    host: str
+    port: int = 993
+    tls_mode: str = TLS_IMPLICIT
+    ca_file: str | None = None
+    timeout: float = DEFAULT_TIMEOUT  # for connecting, the handshake, and each command
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], timeout: float = DEFAULT_TIMEOUT) -> ImapServer:
+        host = str(settings.get("host") or "").strip()
+        if not host:
+            raise ConnectorError(ErrorKind.CONFIG, "No server name is set.", field="host")
+        mode = str(settings.get("tls_mode") or TLS_IMPLICIT)
+        if mode not in DEFAULT_PORTS:
+            raise ConnectorError(ErrorKind.CONFIG, f"Unknown TLS mode {mode!r}.", field="tls_mode")
+        port = int(settings.get("port") or DEFAULT_PORTS[mode])
+        return cls(host, port, mode, settings.get("ca_file") or None, timeout)
+
+    @property
+    def where(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def is_local(self) -> bool:
+        host = self.host.lower()
+        return host in LOCAL_HOSTS or host.startswith("127.")
+
+
+def open_client(server: ImapServer, deadline: float):  # type: ignore[no-untyped-def]
+    """A greeted IMAPClient over TLS (or plain text on localhost only). Raises ConnectorError."""
+    if server.tls_mode == TLS_NONE and not server.is_local:
+        raise ConnectorError(
+            ErrorKind.CONFIG,
+            "No TLS is allowed only for a server on this machine.",
+            hint="Choose implicit TLS or STARTTLS.",
+            field="tls_mode",
+        )
+    context = tls_context(server.ca_file) if server.tls_mode != TLS_NONE else None
+    sock = connect_tcp(server.host, server.port, _remaining(deadline, server.timeout))
+    try:
+        if server.tls_mode == TLS_IMPLICIT:
+            assert context is not None
+            sock = _handshake(server, sock, context, deadline)
+        else:
+            _await_greeting(server, sock, deadline)
+        client = _greet(server, sock)
+    except BaseException:
+        sock.close()
+        raise
+    if server.tls_mode == TLS_STARTTLS:
+        assert context is not None
+        _upgrade(server, client, context, deadline)
+    return client
+
+
+def _remaining(deadline: float, timeout: float) -> float:
+    return max(0.05, min(timeout, deadline - time.monotonic()))
+
+
+def _handshake(server: ImapServer, sock: socket.socket, context: ssl.SSLContext, deadline: float) -> ssl.SSLSocket:
+    sock.settimeout(_remaining(deadline, server.timeout))
+    try:
+        secured = start_tls(sock, context, server.host, server.port)
+    except (ssl.SSLError, OSError) as exc:
+        raise _classified_tls_error(exc, server) from None
+    secured.settimeout(server.timeout)
+    return secured
+
+
+def _classified_tls_error(exc: BaseException, server: ImapServer) -> ConnectorError:
+    names: tuple[str, ...] | None = None
+    expires = ""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        names, expires = certificate_facts(peer_certificate(server))
+    return tls_error(exc, server.host, server.port, names=names, expires=expires)
+
+
+def _await_greeting(server: ImapServer, sock: socket.socket, deadline: float) -> None:
+    """A plain-text IMAP server greets at once; silence may mean the port expects implicit TLS."""
+    budget = _remaining(deadline, server.timeout)
+    patience = min(budget / 3, _GREETING_PATIENCE)
+    if _readable(sock, patience):
+        return
+    if _speaks_implicit_tls(server, min(budget / 3, _GREETING_PATIENCE)):
+        raise ConnectorError(
+            ErrorKind.TLS,
+            f"{server.where} expects implicit TLS, but the TLS mode is {server.tls_mode}.",
+            hint="Choose implicit TLS for this port (usually 993), or use port 143 for STARTTLS.",
+            field="tls_mode",
+        )
+    if _readable(sock, deadline - time.monotonic()):  # a slow server, after all
+        return
+    raise ConnectorError(
+        ErrorKind.TIMEOUT,
+        f"{server.where} accepted the connection but did not greet within {budget:.3g} s.",
+        hint="Check that this is an IMAP port; the server may also be overloaded.",
+        field="port",
+    )
+
+
+def _readable(sock: socket.socket, timeout: float) -> bool:
+    readable, _, _ = select.select([sock], [], [], max(0.0, timeout))
+    return bool(readable)
+
+
+def _speaks_implicit_tls(server: ImapServer, timeout: float) -> bool:
+    try:
+        with socket.create_connection((server.host.strip("[]"), server.port), timeout=timeout) as probe:
+            with tls_context(verify=False).wrap_socket(probe, server_hostname=server.host.strip("[]")):
+                return True
+    except (OSError, ssl.SSLError):
+        return False
+
+
+def _greet(server: ImapServer, sock: socket.socket):  # type: ignore[no-untyped-def]
+    import imaplib
+
+    try:
+        return _client_class()(sock, server.host, server.port, server.timeout)
+    except imaplib.IMAP4.abort as exc:  # "* BYE ..." instead of a greeting
+        words = server_words(exc)
+        kind = ErrorKind.RATE_LIMITED if "too many" in words.lower() or "[limit]" in words.lower() else ErrorKind.SERVER
+        raise ConnectorError(kind, f"{server.where} turned the connection away: “{words}”", hint="Try again later.") from None
+    except imaplib.IMAP4.error as exc:
+        raise ConnectorError(
+            ErrorKind.BAD_DATA,
+            f"{server.where} did not greet like an IMAP server: “{server_words(exc)}”",
+            hint="Check the port: IMAP uses 993 (implicit TLS) or 143 (STARTTLS).",
+            field="port",
+        ) from None
+    except ssl.SSLError as exc:
+        raise tls_error(exc, server.host, server.port) from None
+    except OSError as exc:
+        raise network_error(exc, server.where) from None
+
+
+def _upgrade(server: ImapServer, client, context: ssl.SSLContext, deadline: float) -> None:  # type: ignore[no-untyped-def]
+    import imaplib
+
+    if b"STARTTLS" not in client.capabilities():
+        client.shutdown()
+        raise ConnectorError(
+            ErrorKind.TLS,
+            f"{server.where} does not offer STARTTLS, so your password would travel unencrypted; tether will not send it.",
+            hint="Use implicit TLS (usually port 993) if the server offers it, or ask its administrator to enable TLS.",
+            field="tls_mode",
+        )
+    client.socket().settimeout(_remaining(deadline, server.timeout))
+    try:
+        client.starttls(context)
+    except (ssl.SSLError, OSError) as exc:
+        _quietly_close(client)
+        raise _classified_tls_error(exc, server) from None
+    except imaplib.IMAP4.error as exc:
+        _quietly_close(client)
+        raise ConnectorError(ErrorKind.TLS, f"{server.where} refused STARTTLS: “{server_words(exc)}”", field="tls_mode") from None
+    client.socket().settimeout(server.timeout)
+
+
+def _quietly_close(client) -> None:  # type: ignore[no-untyped-def]
+    try:
+        client.shutdown()
+    except Exception:  # already broken; nothing more to say
+        pass
+
+
+def peer_certificate(server: ImapServer) -> bytes | None:
+    """The server's certificate read without verifying it, to name what is wrong with it."""
+    host = server.host.strip("[]")
+    try:
+        with socket.create_connection((host, server.port), timeout=server.timeout) as sock:
+            if server.tls_mode == TLS_STARTTLS:
+                reader = sock.makefile("rb")
+                reader.readline()  # greeting
+                sock.sendall(b"t1 STARTTLS\r\n")
+                while not (line := reader.readline()).startswith(b"t1 ") and line:
+                    pass
+                if not line.startswith(b"t1 OK"):
+                    return None
+            with tls_context(verify=False).wrap_socket(sock, server_hostname=host) as secured:
+                return secured.getpeercert(binary_form=True)
+    except (OSError, ssl.SSLError):
+        return None
+
+
+@functools.cache
+def _client_class():  # type: ignore[no-untyped-def]
+    """An IMAPClient over a socket that is already connected (and secured, for implicit TLS)."""
+    import imaplib
+
+    from imapclient import IMAPClient
+
+    class _PreconnectedIMAP4(imaplib.IMAP4):
+        def __init__(self, sock: socket.socket, host: str, port: int) -> None:
+            self._preconnected = sock
+            super().__init__(host, port)
+
+        def open(self, host: str = "", port: int = 143, timeout: float | None = None) -> None:
+            self.host, self.port = host, port
+            self.sock = self._preconnected
+            self.file = self.sock.makefile("rb")
+
+    class PreconnectedClient(IMAPClient):
+        def __init__(self, sock: socket.socket, host: str, port: int, timeout: float) -> None:
+            self._preconnected = sock
+            super().__init__(host, port, ssl=False, timeout=timeout)
+            self._imap.debug = 0  # imaplib's debug log would include AUTHENTICATE payloads
+
+        def _create_IMAP4(self) -> imaplib.IMAP4:
+            return _PreconnectedIMAP4(self._preconnected, self.host, self.port)
+
+    return PreconnectedClient
