@@ -5,7 +5,7 @@ Shared by the TUI (in a worker) and `tether check`/`tether add`; never called on
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,9 +48,17 @@ def run_checker(spec: IntegrationType, request: CheckRequest) -> CheckResult:
         raise ConnectorError(ErrorKind.SERVER, f"Unexpected problem during the check ({type(exc).__name__}).") from None
 
 
-def check_values(spec: IntegrationType, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> CheckResult:
-    """Test settings that are not saved yet (the form's "Test connection", `tether add`)."""
-    return run_checker(spec, CheckRequest(settings, secrets))
+def check_values(
+    spec: IntegrationType,
+    settings: Mapping[str, Any],
+    secrets: Mapping[str, str],
+    save_secret: Callable[[str, str], None] | None = None,
+) -> CheckResult:
+    """Test settings that are not saved yet (the form's "Test connection", `tether add`).
+
+    ``save_secret`` receives secrets the check replaced (a rotated refresh token), to save with the rest.
+    """
+    return run_checker(spec, CheckRequest(settings, secrets, save_secret=save_secret))
 
 
 def record_success(repo: IntegrationRepository, integration_id: int, result: CheckResult) -> Integration:
@@ -73,7 +81,13 @@ def check_integration(repo: IntegrationRepository, integration: Integration) -> 
     repo.set_status(integration.id, Status.CHECKING, integration.status_detail)
     try:
         secrets = repo.read_secrets(integration)
-        result = run_checker(spec, CheckRequest(integration.settings, secrets, integration.connector_state))
+        request = CheckRequest(
+            integration.settings,
+            secrets,
+            integration.connector_state,
+            save_secret=lambda name, value: repo.update(integration.id, secrets={name: value}),
+        )
+        result = run_checker(spec, request)
     except SecretStoreError as exc:
         error = ConnectorError(ErrorKind.SECRETS, str(exc))
     except ConnectorError as exc:

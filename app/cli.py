@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 from app import commands
 from app.errors import CliError
+from app.oauth_cli import add_signin_arguments, reauth
 
 
 def _add_data_dir(parser: argparse.ArgumentParser) -> None:
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="read this secret field from standard input, one line per field, in order",
     )
     p.add_argument("--no-check", action="store_true", help="save without testing the connection")
+    add_signin_arguments(p)
 
     p = command("edit", commands.edit, "rename, change settings or replace secrets")
     p.add_argument("label", metavar="LABEL")
@@ -64,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("remove", commands.remove, "delete an integration and its secrets")
     p.add_argument("label", metavar="LABEL")
     p.add_argument("--yes", action="store_true", help="delete even if workflows use it")
+
+    p = command("reauth", reauth, "sign in again through the browser (Gmail), keeping label and workflows")
+    p.add_argument("label", metavar="LABEL")
+    p.add_argument("--no-check", action="store_true", help="save without testing the connection")
+    add_signin_arguments(p)
 
     p = command("check", commands.check, "test the connection of integrations (all by default)")
     p.add_argument("labels", nargs="*", metavar="LABEL")

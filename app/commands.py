@@ -156,6 +156,10 @@ def add(args: argparse.Namespace) -> int:
     values.update(secrets)
     if errors := spec.validate(values):
         raise CliError(errors.first())
+    if spec.oauth:
+        from app.oauth_cli import add_with_signin
+
+        return add_with_signin(args, context, spec, label, values)
     settings, secrets = spec.settings_from(values), spec.secrets_from(values)
     result = None
     if spec.can_check and not args.no_check:
@@ -236,6 +240,10 @@ def remove(args: argparse.Namespace) -> int:
             return EXIT_REFUSED
     if current.secret_names:
         _unlock(context)
+    if get_type(current.type_key).oauth:
+        from app.oauth_cli import revoke_on_remove
+
+        revoke_on_remove(context, current)
     with expected_errors():
         repo.remove(current.id)
     print(f"Removed {current.label!r} and its secrets.")

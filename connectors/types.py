@@ -42,6 +42,9 @@ class CheckRequest:
     secrets: Mapping[str, str]
     state: Mapping[str, Any] = field(default_factory=dict)
     timeout: float = 15.0
+    # Stores a secret the check replaced (e.g. a rotated OAuth refresh token): the old one is void at once,
+    # so it must be kept even if a later step of the check fails. None when there is nowhere to keep it.
+    save_secret: Callable[[str, str], None] | None = None
 
 
 # A checker takes a request and returns a result or raises ConnectorError.

@@ -21,6 +21,7 @@ GMAIL = IntegrationType(
     default_label="Gmail",
     oauth=True,
     extra_secrets=("refresh_token",),
+    checker_path="connectors.gmail.check:check",
     fields=(
         Field(
             "client_id",
@@ -30,6 +31,13 @@ GMAIL = IntegrationType(
             "Credentials; Gmail access needs the scope https://mail.google.com/.",
         ),
         Field("client_secret", "OAuth client secret", FieldKind.PASSWORD),
+        Field(
+            "address",
+            "Google account",
+            required=False,
+            placeholder="filled in by the sign-in",
+            help="The address you sign in with; tether fills it in and uses it as the IMAP username.",
+        ),
         Field(
             "redirect_port",
             "Sign-in port",

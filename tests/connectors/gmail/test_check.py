@@ -1,0 +1,96 @@
+"""The Gmail check against the local OAuth server and a Dovecot that introspects its tokens (XOAUTH2)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from connectors.errors import ConnectorError, ErrorKind
+from connectors.gmail import tokens
+from connectors.gmail.check import check, expiry_warnings
+from connectors.gmail.oauth import Provider, revoke
+from connectors.gmail.signin import SignIn, SignInResult
+from connectors.types import CheckRequest
+from tests.connectors.gmail.conftest import INBOX, UNSEEN, USER, Google
+
+
+def _sign_in(google: Google) -> SignInResult:
+    signin = SignIn(Provider.from_settings(google.settings, google.secrets)).start()
+    signin.submit_url(google.consent(signin.authorization_url, follow=False))
+    result = signin.wait()
+    assert result is not None
+    return result
+
+
+def _request(google: Google, refresh_token: str, saved: dict[str, str] | None = None, **settings: object) -> CheckRequest:
+    return CheckRequest(
+        {**google.settings, **settings},
+        {**google.secrets, "refresh_token": refresh_token},
+        save_secret=saved.__setitem__ if saved is not None else None,
+    )
+
+
+def test_check_signs_in_to_imap_with_xoauth2_and_previews_inbox(google: Google) -> None:
+    result = _sign_in(google)
+    refreshes = google.oauth.state.refreshes
+    outcome = check(_request(google, result.refresh_token))
+    assert outcome.summary.startswith(f"INBOX {INBOX} messages, {UNSEEN} unread")
+    assert f"Google account {USER}" in outcome.details
+    assert any("XOAUTH2" in line for line in outcome.details)
+    assert outcome.learned_settings == {"address": USER}
+    # The access token from the sign-in was still fresh: no refresh was needed.
+    assert google.oauth.state.refreshes == refreshes
+
+
+def test_a_token_near_expiry_is_refreshed_first_and_the_rotated_refresh_token_is_handed_back(google: Google) -> None:
+    google.oauth.state.access_token_lifetime = 30  # inside the early-refresh margin
+    result = _sign_in(google)
+    saved: dict[str, str] = {}
+    introspections = google.oauth.state.introspections
+    outcome = check(_request(google, result.refresh_token, saved, address=USER))
+    assert outcome.summary.startswith(f"INBOX {INBOX} messages")
+    new = saved["refresh_token"]
+    assert new != result.refresh_token
+    live = google.oauth.state.live_refresh_tokens()
+    assert new in live and result.refresh_token not in live
+    # Dovecot was shown the refreshed access token, exactly once.
+    assert google.oauth.state.introspections == introspections + 1
+    # The next check uses the new refresh token's cached access token.
+    google.oauth.state.access_token_lifetime = 3600
+    assert check(_request(google, new, saved, address=USER)).summary == outcome.summary
+
+
+def test_revoked_grant_means_needs_reauthentication(google: Google) -> None:
+    result = _sign_in(google)
+    google.oauth.state.revoke_user(USER)  # e.g. the password was changed
+    with pytest.raises(ConnectorError) as caught:
+        check(_request(google, result.refresh_token, address=USER))
+    assert caught.value.kind is ErrorKind.NEEDS_REAUTH
+    assert result.refresh_token not in str(caught.value)
+
+
+def test_no_refresh_token_means_not_signed_in(google: Google) -> None:
+    with pytest.raises(ConnectorError) as caught:
+        check(CheckRequest(google.settings, google.secrets))
+    assert caught.value.kind is ErrorKind.NEEDS_REAUTH
+
+
+def test_revoke_ends_the_grant_and_reports_failure_in_words(google: Google) -> None:
+    result = _sign_in(google)
+    assert revoke(google.settings, {**google.secrets, "refresh_token": result.refresh_token}) is None
+    assert result.refresh_token not in google.oauth.state.live_refresh_tokens()
+    with pytest.raises(ConnectorError):
+        tokens.access_token(Provider.from_settings(google.settings, google.secrets), result.refresh_token, force=True)
+    unreachable = {**google.settings, "revoke_url": "https://127.0.0.1:9/revoke"}
+    message = revoke(unreachable, {**google.secrets, "refresh_token": "whatever-token"})
+    assert message is not None and "Could not revoke" in message and "whatever-token" not in message
+
+
+def test_reminder_in_the_last_two_days_of_a_testing_consent_screen() -> None:
+    issued = datetime(2026, 1, 1, tzinfo=UTC)
+    assert expiry_warnings(issued.isoformat(), now=issued + timedelta(days=4)) == ()
+    warning = expiry_warnings(issued.isoformat(), now=issued + timedelta(days=5, hours=12))
+    assert len(warning) == 1 and "2026-01-08" in warning[0]
+    assert expiry_warnings(issued.isoformat(), now=issued + timedelta(days=8)) == ()  # published: it lived on
+    assert expiry_warnings(None) == ()
