@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+from connectors.imap.auth import ImapAuth
 from connectors.imap.mailbox import Folder, FolderStatus, Mailbox
 from connectors.imap.session import ImapSession
 from connectors.types import CheckRequest, CheckResult
@@ -20,10 +21,12 @@ MISSING_MEANS = {
 _FOLDERS_SHOWN = 10
 
 
-def check(request: CheckRequest) -> CheckResult:
-    """Connect, TLS, sign in, list folders, read INBOX (read-only), log out. Raises ConnectorError."""
+def check(request: CheckRequest, auth: ImapAuth | None = None) -> CheckResult:
+    """Connect, TLS, sign in, list folders, read INBOX (read-only), log out. Raises ConnectorError.
+
+    ``auth`` replaces the stored password, e.g. with an OAuth2 access token (Gmail)."""
     started = time.monotonic()
-    session = ImapSession.from_settings(request.settings, request.secrets, timeout=request.timeout)
+    session = ImapSession.from_settings(request.settings, request.secrets, timeout=request.timeout, auth=auth)
     with session:
         mailbox = Mailbox(session)
         folders = mailbox.folders()
