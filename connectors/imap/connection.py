@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.errors import ConnectorError, ErrorKind
-from connectors.imap.replies import server_words
+from connectors.imap.replies import is_rate_limited, server_words
 from connectors.imap.spec import DEFAULT_PORTS, LOCAL_HOSTS, TLS_IMPLICIT, TLS_NONE, TLS_STARTTLS
 from connectors.tcp_tls import certificate_facts, connect_tcp, network_error, start_tls, tls_context, tls_error
 
@@ -147,14 +147,14 @@ def _greet(server: ImapServer, sock: socket.socket):  # type: ignore[no-untyped-
 
     try:
         return _client_class()(sock, server.host, server.port, server.timeout)
-    except imaplib.IMAP4.abort as exc:  # "* BYE ..." instead of a greeting
+    except imaplib.IMAP4.error as exc:  # includes abort
         words = server_words(exc)
-        kind = ErrorKind.RATE_LIMITED if "too many" in words.lower() or "[limit]" in words.lower() else ErrorKind.SERVER
-        raise ConnectorError(kind, f"{server.where} turned the connection away: “{words}”", hint="Try again later.") from None
-    except imaplib.IMAP4.error as exc:
+        if isinstance(exc, imaplib.IMAP4.abort) or words.upper().startswith("* BYE"):
+            kind = ErrorKind.RATE_LIMITED if is_rate_limited(words) else ErrorKind.SERVER
+            raise ConnectorError(kind, f"{server.where} turned the connection away: “{words}”", hint="Try again later.") from None
         raise ConnectorError(
             ErrorKind.BAD_DATA,
-            f"{server.where} did not greet like an IMAP server: “{server_words(exc)}”",
+            f"{server.where} did not greet like an IMAP server: “{words}”",
             hint="Check the port: IMAP uses 993 (implicit TLS) or 143 (STARTTLS).",
             field="port",
         ) from None

@@ -57,14 +57,15 @@ class DovecotServer:
         path = self.directory / "dovecot.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def set_password(self, user: str, password: str) -> None:
-        """Change (or add) a user's password and wait until Dovecot sees the new file."""
+    def set_password(self, user: str, password: str, *, wait: bool = True) -> None:
+        """Change (or add) a user's password and (unless told not to) wait until Dovecot sees it."""
         self.passwords[user] = password
         _write_passwd(self.directory, self.passwords)
         # Dovecot re-reads the file when its whole-second mtime changes, at most once a second.
         future = time.time() + 2
         os.utime(self.directory / "passwd", (future, future))
-        time.sleep(1.05 - (time.time() % 1.0))
+        if wait:
+            time.sleep(1.05 - (time.time() % 1.0))
 
     def stop(self) -> None:
         _stop_group(self.process)

@@ -97,7 +97,11 @@ def plain_dovecot() -> Iterator[DovecotServer]:
     require_dovecot()
     capabilities = "IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE UIDPLUS"
     server = start_dovecot(
-        DovecotOptions(cert=None, users={"old": "old-secret-6"}, extra_config=f"protocol imap {{\n  imap_capability = {capabilities}\n}}\n")
+        DovecotOptions(
+            cert=None,
+            users={"old": "old-secret-6"},
+            extra_config=f"protocol imap {{\n  imap_capability = {capabilities}\n}}\n",
+        )
     )
     yield server
     server.stop()

@@ -158,7 +158,7 @@ def test_missing_capabilities_are_shown_in_the_preview(plain_dovecot) -> None:
     assert result.summary.startswith("INBOX 0 messages, 0 unread; 5 folders; server supports UIDPLUS")
     assert "No MOVE: moves fall back to copy+delete" in result.warnings
     assert any(warning.startswith("No IDLE") for warning in result.warnings)
-    assert "no TLS (localhost)" in result.details[0]
+    assert result.details[0] == "Signed in as old with AUTHENTICATE PLAIN over no TLS (localhost)"
 
 
 def test_too_many_connections_is_rate_limited(imap_settings, dovecot) -> None:
