@@ -97,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = wcommand("remove", commands.workflow_remove, "delete a workflow (its integrations stay)")
     p.add_argument("name", metavar="NAME")
 
+    p = command("mcp", commands.mcp, "serve integrations to an assistant over MCP (stdio)")
+    p.add_argument("--workflow", metavar="NAME", help="only the integrations this workflow uses; writes only to its sinks")
+    p.add_argument("--allow-write", action="store_true", help="without --workflow: allow the write tools")
+    p.add_argument(
+        "--timeout", type=float, default=20.0, metavar="SECONDS", help="how long one tool call may wait on a service"
+    )
+
     secrets = sub.add_parser("secrets", help="the secret store", description="the secret store")
     _add_data_dir(secrets)
     ssub = secrets.add_subparsers(dest="secrets_command", metavar="ACTION", required=True)

@@ -379,3 +379,14 @@ def _print_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     widths[-1] = 0  # the last column runs free
     for row in [headers, *rows]:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+# --- MCP ----------------------------------------------------------------------------------
+
+
+def mcp(args: argparse.Namespace) -> int:
+    from app.mcp_server import run
+
+    if args.timeout <= 0:
+        raise CliError("--timeout must be a positive number of seconds.")
+    return run(args.data_dir, args.workflow, allow_write=args.allow_write, timeout=args.timeout, verbose=args.verbose)

@@ -1,0 +1,187 @@
+"""`tether mcp` scoped to a workflow, against the loopback iCal feed server: tools, scope, events, refusals."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+from storage.records import Access, LinkSpec, Role, Status
+from tests.mcp.harness import DataDir, McpClient, assert_no_secret, result_text, start_client
+from tests.servers.feeds import SECRET_TOKEN, FeedServer, start_feed_server
+
+if TYPE_CHECKING:
+    from tests.servers.tls import TestCA
+
+TIMEOUT = 2.0
+
+
+@pytest.fixture(scope="module")
+def feeds(test_ca: TestCA) -> Iterator[FeedServer]:
+    server = start_feed_server(test_ca.issue("feeds"), ca_file=test_ca.ca_file)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def data(feeds: FeedServer, test_ca: TestCA) -> Iterator[DataDir]:
+    data = DataDir()
+    settings = {"ca_file": str(test_ca.ca_file)}
+    private = feeds.url(f"/private/{SECRET_TOKEN}/team.ics")
+    team = data.add("ical", "Team", settings, {"url": private})
+    hung = data.add("ical", "Hung feed", settings, {"url": feeds.url("/hang.ics")})
+    off = data.add("ical", "Old feed", settings, {"url": feeds.url("/team.ics")})
+    data.add("ical", "Elsewhere", settings, {"url": feeds.url("/team.ics")})
+    data.storage.integrations.set_status(off, Status.DISABLED)
+    data.storage.workflows.add(
+        "Morning digest",
+        links=[LinkSpec(item, Role.SOURCE, Access.READ) for item in (team, hung, off)],
+    )
+    yield data
+    data.close()
+
+
+@pytest.fixture(scope="module")
+def client(data: DataDir) -> Iterator[McpClient]:
+    client = start_client(data, "--workflow", "morning digest", "--timeout", str(TIMEOUT))
+    yield client
+    client.close()
+
+
+def test_lists_every_tool_with_schemas(client: McpClient) -> None:
+    tools = client.tools()
+    assert set(tools) == {
+        "list_integrations",
+        "mail_list_folders",
+        "mail_search",
+        "mail_fetch",
+        "mail_append",
+        "mail_set_flags",
+        "mail_move",
+        "calendar_events",
+    }
+    events = tools["calendar_events"]
+    assert events.input_schema["required"] == ["label", "start_date", "end_date"]
+    assert events.output_schema["properties"]["events"]["items"]["required"] == [
+        "start_dt", "end_dt", "title", "all_day", "location", "calendar",
+    ]
+    assert tools["mail_append"].annotations.read_only_hint is False
+    assert tools["mail_search"].annotations.read_only_hint is True
+
+
+def test_list_integrations_shows_only_the_workflow(client: McpClient, data: DataDir) -> None:
+    result = client.ok("list_integrations")
+    assert result["workflow"] == "Morning digest"
+    by_label = {item["label"]: item for item in result["integrations"]}
+    assert set(by_label) == {"Team", "Hung feed", "Old feed"}  # not "Elsewhere"
+    assert by_label["Team"]["type"] == "ical"
+    assert by_label["Team"]["capabilities"] == ["read"]
+    assert by_label["Team"]["tools"] == ["calendar_events"]
+    assert by_label["Old feed"]["status"] == "disabled"
+    assert_no_secret(data, str(result))
+    assert SECRET_TOKEN not in str(result)
+
+
+def test_reads_events_with_the_weekly_series_expanded(client: McpClient, data: DataDir) -> None:
+    today = date.today()
+    result = client.ok(
+        "calendar_events",
+        {
+            "label": "team",  # labels match regardless of case
+            "start_date": today.isoformat(),
+            "end_date": (today + timedelta(days=20)).isoformat(),
+            "timezone": "Europe/Berlin",
+        },
+    )
+    assert result["label"] == "Team" and result["timezone"] == "Europe/Berlin"
+    standups = [event for event in result["events"] if event["title"] == "Standup"]
+    assert len(standups) == 3
+    assert all("T09:00:00+0" in event["start_dt"] and "T09:15:00" in event["end_dt"] for event in standups)
+    assert all(event["calendar"] == "Team" and not event["all_day"] for event in standups)
+    offsite = next(event for event in result["events"] if event["title"] == "Offsite")
+    assert offsite == {
+        "start_dt": (today + timedelta(days=3)).isoformat(),
+        "end_dt": (today + timedelta(days=4)).isoformat(),
+        "title": "Offsite",
+        "all_day": True,
+        "location": "",
+        "calendar": "Team",
+    }
+    planning = next(event for event in result["events"] if event["title"] == "Planning")
+    assert planning["location"] == "Room 4"
+    starts = [event["start_dt"][:10] for event in result["events"]]
+    assert starts == sorted(starts)
+    assert "Old retro" not in {event["title"] for event in result["events"]}
+    assert_no_secret(data, str(result))
+
+
+def test_wrong_label_is_a_clear_error(client: McpClient) -> None:
+    error = client.error("calendar_events", {"label": "Nope", "start_date": "2026-01-01", "end_date": "2026-01-02"})
+    assert error["reason"] == "unknown_integration"
+    assert "Nope" in error["message"] and "list_integrations" in error["action"]
+
+
+def test_integration_outside_the_workflow_is_refused(client: McpClient) -> None:
+    error = client.error("calendar_events", {"label": "Elsewhere", "start_date": "2026-01-01", "end_date": "2026-01-02"})
+    assert error["reason"] == "out_of_scope"
+    assert "Morning digest" in error["message"]
+
+
+def test_disabled_integration_is_refused_without_connecting(client: McpClient, feeds: FeedServer) -> None:
+    before = feeds.hits["/team.ics"]
+    error = client.error("calendar_events", {"label": "Old feed", "start_date": "2026-01-01", "end_date": "2026-01-02"})
+    assert error["reason"] == "disabled"
+    assert "Enable" in error["action"]
+    assert feeds.hits["/team.ics"] == before
+
+
+def test_mail_tool_on_a_calendar_is_unsupported(client: McpClient) -> None:
+    error = client.error("mail_search", {"label": "Team"})
+    assert error["reason"] == "unsupported"
+
+
+def test_write_outside_the_workflow_scope_is_refused(client: McpClient) -> None:
+    # Write tools check the scope before anything else about the integration's type.
+    error = client.error("mail_append", {"label": "Elsewhere", "subject": "x", "body": "y"})
+    assert error["reason"] == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "needle"),
+    [
+        ({"label": "Team", "start_date": "23.11.2026", "end_date": "2026-11-30"}, "start_date"),
+        ({"label": "Team", "start_date": "2026-11-30", "end_date": "2026-11-01"}, "before"),
+        ({"label": "Team", "start_date": "2026-01-01", "end_date": "2027-06-01"}, "at most"),
+        ({"label": "Team", "start_date": "2026-01-01"}, "end_date"),
+        ({"label": "Team", "start_date": "2026-01-01", "end_date": "2026-01-02", "timezone": "Mars/Base"}, "Mars/Base"),
+        ({"label": "Team", "start_date": "2026-01-01", "end_date": "2026-01-02", "extra": 1}, "extra"),
+    ],
+)
+def test_bad_input_names_the_problem(client: McpClient, arguments: dict, needle: str) -> None:
+    error = client.error("calendar_events", arguments)
+    assert error["reason"] == "bad_input"
+    assert needle in error["message"]
+
+
+def test_hung_server_is_bounded_by_the_timeout(client: McpClient, data: DataDir) -> None:
+    started = time.monotonic()
+    error = client.error("calendar_events", {"label": "Hung feed", "start_date": "2026-01-01", "end_date": "2026-01-02"})
+    elapsed = time.monotonic() - started
+    assert error["reason"] == "timeout"
+    assert "tether check 'Hung feed'" in error["action"]
+    assert elapsed < TIMEOUT + 3
+    assert_no_secret(data, error["text"])
+
+
+def test_unknown_tool_is_an_error(client: McpClient) -> None:
+    result = client.call("mail_send", {})
+    assert result.is_error
+    assert "Traceback" not in result_text(result)
+
+
+def test_nothing_secret_reached_the_server_log(client: McpClient, data: DataDir) -> None:
+    assert_no_secret(data, client.stderr)
+    assert SECRET_TOKEN not in client.stderr
