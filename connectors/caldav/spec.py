@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from connectors.fields import Field, FieldKind, validate_host, validate_url
+import re
+
+from connectors.fields import Field, FieldKind, validate_host, validate_port, validate_url
 from connectors.types import Category, IntegrationType
+
+_HOST_AND_PORT = re.compile(r"^(?P<host>\[[^\]]+\]|[^:\[\]]+):(?P<port>[^:]*)$")
 
 
 def validate_server(text: str) -> str | None:
-    """A full URL, or just a host name (https:// is assumed)."""
+    """A full URL, or just a host name with an optional port (https:// is assumed)."""
     if "://" in text:
         return validate_url(text)
-    return validate_host(text.split("/", 1)[0])
+    authority = text.split("/", 1)[0]
+    if match := _HOST_AND_PORT.match(authority):
+        host = match["host"].strip("[]") if match["host"].startswith("[") else match["host"]
+        return validate_host(host) or validate_port(match["port"])
+    return validate_host(authority)
 
 
 CALDAV = IntegrationType(
@@ -20,6 +28,7 @@ CALDAV = IntegrationType(
     category=Category.CALENDAR,
     aliases=("caldav", "calendar", "nextcloud", "icloud", "radicale", "fastmail", "dav"),
     default_label="Calendar",
+    checker_path="connectors.caldav.check:check_caldav",
     fields=(
         Field(
             "url",
@@ -30,6 +39,21 @@ CALDAV = IntegrationType(
         ),
         Field("username", "Username"),
         Field("password", "Password", FieldKind.PASSWORD),
-        Field("calendars", "Calendars", FieldKind.CALENDARS, required=False),
+        Field(
+            "calendars",
+            "Calendars",
+            FieldKind.CALENDARS,
+            required=False,
+            help="Which calendars to use; found on the server after signing in.",
+            options_path="connectors.caldav.discovery:calendar_options",
+        ),
+        Field(
+            "ca_file",
+            "Trust this CA file",
+            FieldKind.PATH,
+            required=False,
+            advanced=True,
+            help="Only for a self-hosted server with its own certificate authority (PEM file).",
+        ),
     ),
 )

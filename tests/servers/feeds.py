@@ -184,6 +184,17 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(404, b"Not found", "text/plain")
 
+    def do_PROPFIND(self) -> None:  # noqa: N802 - a web server that is not a CalDAV server
+        path = self.path.split("?", 1)[0]
+        self.route = path
+        self.feed_server.hits[path] += 1
+        if self.headers.get("Content-Length", "").isdigit():
+            self.rfile.read(int(self.headers["Content-Length"]))
+        if path == "/hang.ics":
+            self.hang()
+            return
+        self._send(405, b"Method not allowed", "text/plain", {"Allow": "GET, HEAD"})
+
     def _authorised(self) -> bool:
         expected = base64.b64encode(f"{FEED_USER}:{FEED_PASSWORD}".encode()).decode()
         return self.headers.get("Authorization", "") == f"Basic {expected}"
