@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from connectors.caldav.check import check_caldav, read_events
+from connectors.caldav.check import check_caldav
+from connectors.caldav.events import read_events
 from connectors.caldav.discovery import calendar_options
 from connectors.errors import ConnectorError, ErrorKind
 from connectors.registry import get_type
