@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from connectors.errors import ConnectorError, ErrorKind
 from connectors.gmail.oauth import REAUTH_HINT, Provider, fetch_email
@@ -48,11 +46,14 @@ def check(request: CheckRequest) -> CheckResult:
                 f"Google accepted the sign-in but the IMAP server refused it for {address}.",
                 hint="Check that the OAuth client has the scope https://mail.google.com/ and IMAP is enabled in Gmail.",
             ) from None
+    # Kept in the connector state too, so an edit that rewrites the settings does not lose it.
+    issued = settings.get("refresh_issued_at") or request.state.get("refresh_issued_at")
     return CheckResult(
         summary=result.summary,
-        details=(f"Google account {address}", *result.details, *_issued_details(settings)),
-        warnings=(*result.warnings, *expiry_warnings(settings.get("refresh_issued_at"))),
+        details=(f"Google account {address}", *result.details, *_issued_details(issued)),
+        warnings=(*result.warnings, *expiry_warnings(issued)),
         learned_settings={} if settings.get("address") else {"address": address},
+        state={"refresh_issued_at": issued} if issued else {},
     )
 
 
@@ -77,8 +78,7 @@ def _imap_preview(request: CheckRequest, address: str, token: str) -> CheckResul
     return imap_check(CheckRequest(imap_settings, {}, timeout=request.timeout), auth=XOAuth2Auth(address, token))
 
 
-def _issued(settings: Mapping[str, Any]) -> datetime | None:
-    value = settings.get("refresh_issued_at")
+def _issued(value: object) -> datetime | None:
     if not value:
         return None
     try:
@@ -88,8 +88,8 @@ def _issued(settings: Mapping[str, Any]) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _issued_details(settings: Mapping[str, Any]) -> tuple[str, ...]:
-    issued = _issued(settings)
+def _issued_details(issued_at: object) -> tuple[str, ...]:
+    issued = _issued(issued_at)
     if issued is None:
         return ()
     return (f"Signed in on {issued:%Y-%m-%d %H:%M} UTC. {TESTING_NOTE}",)
@@ -97,7 +97,7 @@ def _issued_details(settings: Mapping[str, Any]) -> tuple[str, ...]:
 
 def expiry_warnings(issued_at: object, now: datetime | None = None) -> tuple[str, ...]:
     """A reminder in the last two days before a "Testing" consent screen would end the sign-in."""
-    issued = _issued({"refresh_issued_at": issued_at})
+    issued = _issued(issued_at)
     if issued is None:
         return ()
     ends = issued + TESTING_LIFETIME

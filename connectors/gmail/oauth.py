@@ -24,7 +24,7 @@ from connectors.gmail.spec import (
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 REAUTH_MESSAGE = "Google no longer accepts this sign-in (access was removed, it expired, or the password changed)."
-REAUTH_HINT = "Re-authenticate to sign in again; the workflows using it stay linked."
+REAUTH_HINT = "Sign in again with Re-authenticate (or `tether reauth NAME`); the workflows using it stay linked."
 
 # What an OAuth error code means, for a person reading it.
 ERROR_WORDS = {

@@ -28,7 +28,8 @@ GMAIL = IntegrationType(
             "OAuth client ID",
             placeholder="1234-abc.apps.googleusercontent.com",
             help="Create a 'Desktop app' OAuth client in Google Cloud Console > APIs & Services > "
-            "Credentials; Gmail access needs the scope https://mail.google.com/.",
+            "Credentials; Gmail access needs the scope https://mail.google.com/. While the consent screen "
+            "is in 'Testing', Google ends each sign-in after 7 days.",
         ),
         Field("client_secret", "OAuth client secret", FieldKind.PASSWORD),
         Field(

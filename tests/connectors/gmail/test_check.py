@@ -94,3 +94,18 @@ def test_reminder_in_the_last_two_days_of_a_testing_consent_screen() -> None:
     assert len(warning) == 1 and "2026-01-08" in warning[0]
     assert expiry_warnings(issued.isoformat(), now=issued + timedelta(days=8)) == ()  # published: it lived on
     assert expiry_warnings(None) == ()
+
+
+def test_the_testing_reminder_reaches_the_check_and_the_issue_date_is_kept_in_state(google: Google) -> None:
+    result = _sign_in(google)
+    six_days_ago = (datetime.now(UTC) - timedelta(days=6)).replace(microsecond=0).isoformat()
+    outcome = check(_request(google, result.refresh_token, address=USER, refresh_issued_at=six_days_ago))
+    assert any("may end this sign-in" in warning for warning in outcome.warnings)
+    assert outcome.state == {"refresh_issued_at": six_days_ago}
+    # Settings rewritten without it (an edit): the state from the last check still knows.
+    request = CheckRequest(
+        {**google.settings, "address": USER},
+        {**google.secrets, "refresh_token": result.refresh_token},
+        state=outcome.state,
+    )
+    assert check(request).warnings == outcome.warnings
