@@ -16,6 +16,10 @@ from connectors.gmail.oauth import Provider, Tokens, refresh
 # Refresh this long before the expiry the server announced, so a check never starts with a dying token.
 EARLY_REFRESH = 120.0
 _cache: dict[str, Tokens] = {}
+# A rotated refresh token's successor: a second check that started with the old token (the TUI and a
+# scheduled check at once) must use the new one, not spend the old one and be told to sign in again.
+_successors: dict[str, str] = {}
+# Refreshes are rare and short; one at a time keeps two checks from racing on one refresh token.
 _lock = threading.Lock()
 
 
@@ -45,16 +49,20 @@ def forget(client_id: str, refresh_token: str) -> None:
 
 def access_token(provider: Provider, refresh_token: str, *, force: bool = False) -> AccessToken:
     """A usable access token for this sign-in, refreshing it when missing or near expiry."""
-    key = _key(provider.client_id, refresh_token)
     with _lock:
+        rotated = None
+        while (successor := _successors.get(_key(provider.client_id, refresh_token))) is not None:
+            refresh_token = rotated = successor
+        key = _key(provider.client_id, refresh_token)
         cached = _cache.get(key)
-    if cached is not None and not force and cached.expires_at - EARLY_REFRESH > time.time():
-        return AccessToken(cached.access_token)
-    fresh = refresh(provider, refresh_token)
-    with _lock:
+        if cached is not None and not force and cached.expires_at - EARLY_REFRESH > time.time():
+            return AccessToken(cached.access_token, rotated)
+        fresh = refresh(provider, refresh_token)
         _cache.pop(key, None)
         if fresh.refresh_token:
+            _successors[key] = fresh.refresh_token
             _cache[_key(provider.client_id, fresh.refresh_token)] = fresh
+            rotated = fresh.refresh_token
         else:
             _cache[key] = fresh
-    return AccessToken(fresh.access_token, fresh.refresh_token)
+    return AccessToken(fresh.access_token, rotated)

@@ -109,3 +109,18 @@ def test_the_testing_reminder_reaches_the_check_and_the_issue_date_is_kept_in_st
         state=outcome.state,
     )
     assert check(request).warnings == outcome.warnings
+
+
+def test_two_checks_at_once_share_one_refresh_and_both_learn_the_rotated_token(google: Google) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    google.oauth.state.access_token_lifetime = 30  # every check must refresh
+    result = _sign_in(google)
+    google.oauth.state.access_token_lifetime = 3600
+    refreshes = google.oauth.state.refreshes
+    provider = Provider.from_settings(google.settings, google.secrets)
+    with ThreadPoolExecutor(2) as pool:
+        got = list(pool.map(lambda _: tokens.access_token(provider, result.refresh_token), range(2)))
+    assert google.oauth.state.refreshes == refreshes + 1
+    assert got[0].value == got[1].value
+    assert got[0].rotated_refresh_token == got[1].rotated_refresh_token != result.refresh_token
