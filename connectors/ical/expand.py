@@ -50,25 +50,75 @@ def count_events(calendar: Any) -> int:
 
 def expand(calendar: Any, label: str, start: datetime, end: datetime) -> tuple[list[CalendarEvent], list[str]]:
     """Occurrences between ``start`` and ``end``, and warnings for events that were skipped."""
+    calendar = _standard_time_zones(calendar)
     warnings = _drop_unreadable(calendar)
+    series_uids = _series_uids(calendar)
+    events: list[CalendarEvent] = []
+    # Single events are checked against the window directly: on a feed of thousands of
+    # events this is a hundred times cheaper than handing them to the expander.
+    for component in calendar.walk("VEVENT"):
+        if str(component.get("UID")) in series_uids:
+            continue
+        try:
+            event = _to_event(component, label, series_uids)
+        except Exception as exc:
+            warnings.append(f"Skipped event {_title(component)}: {_reason(exc)}.")
+            continue
+        if _overlaps(event, start, end):
+            events.append(event)
+    if series_uids:
+        occurrences, failed = _expand_series(_only_series(calendar, series_uids), start, end)
+        warnings += failed
+        for component in occurrences:
+            try:
+                events.append(_to_event(component, label, series_uids))
+            except Exception as exc:
+                warnings.append(f"Skipped event {_title(component)}: {_reason(exc)}.")
+    return events, warnings
+
+
+def _expand_series(calendar: Any, start: datetime, end: datetime) -> tuple[list[Any], list[str]]:
     try:
-        occurrences = _between(calendar, start, end)
+        return _between(calendar, start, end), []
     except Exception:  # one series the expander cannot handle: retry series by series
-        occurrences = []
+        occurrences: list[Any] = []
+        warnings: list[str] = []
         for series in _split_by_uid(calendar):
             try:
                 occurrences.extend(_between(series, start, end))
             except Exception as exc:
                 first = series.walk("VEVENT")[0]
                 warnings.append(f"Skipped event {_title(first)}: {_reason(exc)}.")
-    series_uids = _series_uids(calendar)
-    events: list[CalendarEvent] = []
-    for component in occurrences:
-        try:
-            events.append(_to_event(component, label, series_uids))
-        except Exception as exc:
-            warnings.append(f"Skipped event {_title(component)}: {_reason(exc)}.")
-    return events, warnings
+        return occurrences, warnings
+
+
+def _overlaps(event: CalendarEvent, start: datetime, end: datetime) -> bool:
+    first, last = event.start_dt, event.end_dt
+    if first == last:  # an instant belongs to the window it starts in
+        return start <= first < end
+    return first < end and last > start
+
+
+def _standard_time_zones(calendar: Any) -> Any:
+    """Feeds (Google's) that name their zone only in X-WR-TIMEZONE: make their times explicit."""
+    if "X-WR-TIMEZONE" not in calendar:
+        return calendar
+    import x_wr_timezone
+
+    return x_wr_timezone.to_standard(calendar)
+
+
+def _only_series(calendar: Any, series_uids: set[str]) -> Any:
+    import icalendar
+
+    small = icalendar.Calendar()
+    small.update(calendar)  # calendar-level properties
+    for component in calendar.walk("VTIMEZONE"):
+        small.add_component(component)
+    for component in calendar.walk("VEVENT"):
+        if str(component.get("UID")) in series_uids:
+            small.add_component(component)
+    return small
 
 
 def _between(calendar: Any, start: datetime, end: datetime) -> list[Any]:

@@ -153,3 +153,16 @@ def test_preview_times_are_in_the_local_zone(feed_server: FeedServer, monkeypatc
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_zone_named_only_in_x_wr_timezone_is_applied(feed_server: FeedServer) -> None:
+    google_style = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n"
+        b"X-WR-CALNAME:Google\r\nX-WR-TIMEZONE:Europe/Berlin\r\n"
+        b"BEGIN:VEVENT\r\nUID:floating@tests\r\nDTSTAMP:20270101T000000Z\r\n"
+        b"DTSTART:20270401T090000\r\nDTEND:20270401T100000\r\nSUMMARY:Floating in Berlin\r\nEND:VEVENT\r\n"
+        b"END:VCALENDAR\r\n"
+    )
+    url = feed_server.publish("/google.ics", google_style)
+    events = read_events({"ca_file": str(feed_server.ca_file)}, {"url": url}, MARCH, MAY)
+    assert [e.start_dt.astimezone(UTC).hour for e in events] == [7]  # 09:00 CEST

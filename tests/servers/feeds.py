@@ -332,11 +332,13 @@ def main() -> None:
     ca = make_ca(Path(tempfile.mkdtemp(prefix="tether-feeds-")))
     server = start_feed_server(ca.issue("feeds"), ca_file=ca.ca_file)
     plain = start_feed_server(None)
+    server.publish("/big.ics", huge_feed(5 * 1024 * 1024))
     print(f"Feed server (HTTPS) at {server.base_url}, CA file: {ca.ca_file}")
     print(f"  good feed:      {server.url('/team.ics')}")
     print(f"  private link:   {server.url(f'/private/{SECRET_TOKEN}/team.ics')}")
     print(f"  basic auth:     {server.url('/basic.ics')}  ({FEED_USER} / {FEED_PASSWORD})")
     print(f"  plain http:     {plain.url('/team.ics')}")
+    print(f"  a 5 MB feed:    {server.url('/big.ics')}")
     for path in _ROUTES:
         print(f"  {path.strip('/'):15} {server.url(path)}")
     print("\nTry:")
