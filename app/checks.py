@@ -5,6 +5,9 @@ Shared by the TUI (in a worker) and `tether check`/`tether add`; never called on
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -14,8 +17,11 @@ from connectors.registry import get_type
 from connectors.types import CheckRequest, CheckResult, IntegrationType
 from storage.convert import now
 from storage.integrations import IntegrationRepository
+from storage.metrics import MetricsRepository
 from storage.records import Integration, Status
 from storage.secrets.base import SecretStoreError
+
+log = logging.getLogger("tether.checks")
 
 
 @dataclass(frozen=True)
@@ -73,26 +79,48 @@ def record_success(repo: IntegrationRepository, integration_id: int, result: Che
     )
 
 
-def check_integration(repo: IntegrationRepository, integration: Integration) -> CheckOutcome:
-    """Check one stored integration and store the new status. Never raises ConnectorError."""
+def check_integration(
+    repo: IntegrationRepository,
+    integration: Integration,
+    *,
+    metrics: MetricsRepository | None = None,
+    timeout: float | None = None,
+) -> CheckOutcome:
+    """Check one stored integration, store the new status and its health sample. Never raises ConnectorError."""
+    from app.health import record_outcome
+    from app.logging_setup import remember_secrets
+
     spec = get_type(integration.type_key)
     if integration.status is Status.DISABLED or not spec.can_check:
         return CheckOutcome(integration)
+    metrics = metrics or MetricsRepository(repo.engine)
     repo.set_status(integration.id, Status.CHECKING, integration.status_detail)
+    started = time.perf_counter()
     try:
         secrets = repo.read_secrets(integration)
-        request = CheckRequest(
-            integration.settings,
-            secrets,
-            integration.connector_state,
-            save_secret=lambda name, value: repo.update(integration.id, secrets={name: value}),
-        )
+        remember_secrets(secrets.values())
+
+        def save_secret(name: str, value: str) -> None:
+            remember_secrets([value])
+            repo.update(integration.id, secrets={name: value})
+
+        request = CheckRequest(integration.settings, secrets, integration.connector_state, save_secret=save_secret)
+        if timeout is not None:
+            request = dataclasses.replace(request, timeout=timeout)
         result = run_checker(spec, request)
     except SecretStoreError as exc:
         error = ConnectorError(ErrorKind.SECRETS, str(exc))
     except ConnectorError as exc:
         error = exc
     else:
+        latency_ms = (time.perf_counter() - started) * 1000
+        record_outcome(metrics, integration.id, latency_ms=latency_ms, error=None, source="check")
+        log.info("check ok in %.0f ms", latency_ms, extra={"integration": integration.label})
         return CheckOutcome(record_success(repo, integration.id, result), result=result)
+    latency_ms = (time.perf_counter() - started) * 1000
+    if error.kind is not ErrorKind.SECRETS:
+        # A locked secret store says nothing about the server's health.
+        record_outcome(metrics, integration.id, latency_ms=latency_ms, error=error, source="check")
+    log.warning("check failed (%s) in %.0f ms: %s", error.kind, latency_ms, error, extra={"integration": integration.label})
     stored = repo.set_status(integration.id, status_for(error), str(error), checked_at=now())
     return CheckOutcome(stored, error=error)

@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("labels", nargs="*", metavar="LABEL")
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    from app import health_commands
+
+    health_commands.add_parsers(command)
+
     workflow = sub.add_parser("workflow", help="manage workflows", description="manage workflows")
     _add_data_dir(workflow)
     wsub = workflow.add_subparsers(dest="workflow_command", metavar="ACTION", required=True)
@@ -120,6 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.data_dir = getattr(args, "data_dir", None)
     args.verbose = getattr(args, "verbose", False)
     handler = getattr(args, "handler", None)
+    from app.logging_setup import setup_logging
+
+    setup_logging(verbose=args.verbose)
     try:
         if handler is None:
             return commands.run_tui(args)

@@ -18,7 +18,7 @@ from connectors.types import validate_label
 from storage.db import DatabaseError
 from storage.errors import StorageError
 from storage.paths import DataDirError
-from storage.records import Access, LinkSpec, Role
+from storage.records import Access, LinkSpec, Role, Status
 from storage.secrets.base import SecretStoreError
 
 EXIT_OK = 0
@@ -49,6 +49,7 @@ def _unlock(context) -> None:  # type: ignore[no-untyped-def]
 
     with expected_errors():
         ensure_unlocked(context.secrets)
+        context.secrets_ready()
 
 
 def _emit_json(data: object) -> None:
@@ -72,7 +73,16 @@ def list_integrations(args: argparse.Namespace) -> int:
     context = _context(args)
     integrations = context.storage.integrations.list()
     if args.json:
-        _emit_json([integration_as_dict(item) for item in integrations])
+        from app.diagnostics import health_as_dict
+        from storage.metrics import Health
+
+        healths = context.storage.metrics.health_all()
+        _emit_json(
+            [
+                {**integration_as_dict(item), "health": health_as_dict(healths.get(item.id, Health(item.id)))}
+                for item in integrations
+            ]
+        )
         return EXIT_OK
     if not integrations:
         print("No integrations yet. Add one with `tether add TYPE` or press n in the TUI.")
@@ -128,6 +138,9 @@ def _read_secrets(names: list[str], valid: set[str]) -> dict[str, str]:
         if not line:
             raise CliError(f"Standard input ended before the secret {name!r} was read.")
         values[name] = line.rstrip("\r\n")
+    from app.logging_setup import remember_secrets
+
+    remember_secrets(values.values())
     return values
 
 
@@ -305,6 +318,9 @@ def workflow_add(args: argparse.Namespace) -> int:
     context = _context(args)
     repo = context.storage.integrations
     with expected_errors():
+        for label in [*args.source, *args.sink]:
+            if repo.find(label).status is Status.DISABLED:
+                raise CliError(f"{label!r} is disabled; enable it first with `tether enable {label!r}`.")
         links = [LinkSpec(repo.find(label).id, Role.SOURCE, Access.READ) for label in args.source]
         links += [LinkSpec(repo.find(label).id, Role.SINK, Access.WRITE) for label in args.sink]
         workflow = context.storage.workflows.add(
@@ -331,6 +347,7 @@ def workflow_list(args: argparse.Namespace) -> int:
                             "role": str(link.role),
                             "access": str(link.access),
                             "missing": link.missing,
+                            "disabled": link.integration_status is Status.DISABLED,
                         }
                         for link in w.links
                     ],
@@ -347,6 +364,8 @@ def workflow_list(args: argparse.Namespace) -> int:
         print(f"{w.name}{schedule}")
         for link in w.links:
             lost = "  [deleted - fix this workflow]" if link.missing else ""
+            if link.integration_status is Status.DISABLED:
+                lost = "  [disabled - cannot run until enabled]"
             print(f"  {link.role:6} {link.access:5} {link.integration_label}{lost}")
     return EXIT_OK
 

@@ -16,6 +16,15 @@ class Context:
     secrets: SecretStoreChoice
     storage: Storage
 
+    @property
+    def secrets_usable(self) -> bool:
+        vault = self.secrets.vault
+        return vault is None or vault.unlocked
+
+    def secrets_ready(self) -> None:
+        """Call once the secret store is usable: finishes adds and removals a crash interrupted."""
+        self.storage.integrations.finish_pending()
+
 
 def open_context(data_dir: str | Path | None = None) -> Context:
     """Resolve the data directory, choose the secret store, open and migrate the database.
@@ -25,4 +34,7 @@ def open_context(data_dir: str | Path | None = None) -> Context:
     path = ensure_data_dir(resolve_data_dir(data_dir))
     choice = choose_secret_store(path)
     storage = open_storage(path, choice.store)
-    return Context(path, choice, storage)
+    context = Context(path, choice, storage)
+    if context.secrets_usable:
+        context.secrets_ready()
+    return context

@@ -9,12 +9,16 @@ left that could never be cleaned up.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -33,9 +37,13 @@ def secret_key(secret_ref: str, name: str) -> str:
 
 
 class IntegrationRepository:
-    def __init__(self, engine: Engine, secrets: SecretStore) -> None:
+    def __init__(self, engine: Engine, secrets: SecretStore, *, writers_lock: Path | None = None) -> None:
+        self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self.secrets = secrets
+        # Shared while a row is pending on purpose; finish_pending needs it exclusively, so another
+        # tether process never cleans up a row this one is still writing.
+        self._writers_lock = writers_lock
 
     # --- reading ------------------------------------------------------------------------
 
@@ -107,18 +115,19 @@ class IntegrationRepository:
             check_summary="",
             connector_state={},
         )
-        with self._sessions() as session:
-            session.add(row)
-            self._commit(session, label)
-            row_id = row.id
-        try:
-            for name, value in secrets.items():
-                self.secrets.set(secret_key(ref, name), value)
-        except BaseException:
-            self._discard(row_id, ref, sorted(secrets))
-            raise
-        with self._sessions.begin() as session:
-            session.get_one(IntegrationRow, row_id).pending = False
+        with self._writing():
+            with self._sessions() as session:
+                session.add(row)
+                self._commit(session, label)
+                row_id = row.id
+            try:
+                for name, value in secrets.items():
+                    self.secrets.set(secret_key(ref, name), value)
+            except BaseException:
+                self._discard(row_id, ref, sorted(secrets))
+                raise
+            with self._sessions.begin() as session:
+                session.get_one(IntegrationRow, row_id).pending = False
         return self.get(row_id)
 
     def update(
@@ -196,13 +205,32 @@ class IntegrationRepository:
     def remove(self, integration_id: int) -> Integration:
         """Delete an integration and its secrets. Workflows keep a link naming the lost label."""
         current = self.get(integration_id)
-        with self._sessions.begin() as session:
-            session.get_one(IntegrationRow, integration_id).pending = True
-        self._discard(integration_id, current.secret_ref, list(current.secret_names))
+        with self._writing():
+            with self._sessions.begin() as session:
+                session.get_one(IntegrationRow, integration_id).pending = True
+            self._discard(integration_id, current.secret_ref, list(current.secret_names))
         return current
 
     def finish_pending(self) -> int:
-        """Clean up rows left pending by a crash. Returns how many were finished."""
+        """Clean up rows left pending by a crash. Returns how many were finished.
+
+        Skipped (0) while another process is in the middle of adding or removing: its pending
+        row is work in progress, not a leftover.
+        """
+        with self._cleaning() as allowed:
+            return self._finish_pending() if allowed else 0
+
+    def reset_interrupted_checks(self) -> int:
+        """Rows left "checking" by a crash go back to "not checked"; returns how many."""
+        with self._sessions.begin() as session:
+            result = session.execute(
+                update(IntegrationRow)
+                .where(IntegrationRow.status == Status.CHECKING)
+                .values(status=Status.NOT_CHECKED, status_detail="The last check was interrupted.")
+            )
+            return result.rowcount or 0
+
+    def _finish_pending(self) -> int:
         with self._sessions() as session:
             pending = session.scalars(select(IntegrationRow).where(IntegrationRow.pending.is_(True))).all()
             jobs = [(row.id, row.secret_ref, list(row.secret_names or ())) for row in pending]
@@ -216,6 +244,32 @@ class IntegrationRepository:
         return finished
 
     # --- internals ----------------------------------------------------------------------
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        with self._flock(fcntl.LOCK_SH) as _:
+            yield
+
+    @contextmanager
+    def _cleaning(self) -> Iterator[bool]:
+        with self._flock(fcntl.LOCK_EX | fcntl.LOCK_NB) as allowed:
+            yield allowed
+
+    @contextmanager
+    def _flock(self, mode: int) -> Iterator[bool]:
+        if self._writers_lock is None:
+            yield True
+            return
+        fd = os.open(self._writers_lock, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, mode)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+        finally:
+            os.close(fd)  # closing releases the lock
 
     def _discard(self, row_id: int, ref: str, names: list[str]) -> None:
         for name in names:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -36,6 +36,13 @@ class IntegrationRow(Base):
     # Added in revision 0002.
     check_summary: Mapped[str] = mapped_column(Text, default="")
     connector_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Added in revision 0003: the circuit breaker and the last outcome of any call.
+    breaker_state: Mapped[str] = mapped_column(String(10), default="closed")
+    breaker_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    breaker_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    last_error_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     links: Mapped[list[WorkflowIntegrationRow]] = relationship(back_populates="integration")
 
@@ -73,3 +80,18 @@ class WorkflowIntegrationRow(Base):
 
     workflow: Mapped[WorkflowRow] = relationship(back_populates="links")
     integration: Mapped[IntegrationRow | None] = relationship(back_populates="links")
+
+
+class CallSampleRow(Base):
+    """One check or connector call: kept for a recent window to compute error rate and latency."""
+
+    __tablename__ = "call_samples"
+    __table_args__ = (Index("ix_call_samples_integration_at", "integration_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ok: Mapped[bool] = mapped_column(Boolean)
+    latency_ms: Mapped[float] = mapped_column(Float)
+    error_kind: Mapped[str] = mapped_column(String(20), default="")
+    source: Mapped[str] = mapped_column(String(10), default="check")  # check | call

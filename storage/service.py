@@ -7,9 +7,12 @@ from pathlib import Path
 
 from storage.db import open_database
 from storage.integrations import IntegrationRepository
+from storage.metrics import MetricsRepository
 from storage.paths import DATABASE_NAME, ensure_data_dir
 from storage.secrets.base import SecretStore
 from storage.workflows import WorkflowRepository
+
+WRITERS_LOCK_NAME = "writers.lock"
 
 
 @dataclass
@@ -17,6 +20,7 @@ class Storage:
     data_dir: Path
     integrations: IntegrationRepository
     workflows: WorkflowRepository
+    metrics: MetricsRepository
 
     @property
     def secrets(self) -> SecretStore:
@@ -27,4 +31,6 @@ def open_storage(data_dir: Path, secrets: SecretStore) -> Storage:
     """Create the data directory and database if needed, migrate, and hand out the repositories."""
     ensure_data_dir(data_dir)
     engine = open_database(data_dir / DATABASE_NAME)
-    return Storage(data_dir, IntegrationRepository(engine, secrets), WorkflowRepository(engine))
+    integrations = IntegrationRepository(engine, secrets, writers_lock=data_dir / WRITERS_LOCK_NAME)
+    integrations.reset_interrupted_checks()
+    return Storage(data_dir, integrations, WorkflowRepository(engine), MetricsRepository(engine))

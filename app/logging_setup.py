@@ -1,0 +1,156 @@
+"""tether's log file, and the mask that keeps every secret out of it.
+
+The mask works two ways: known secret values (registered as soon as tether reads or receives
+them) are replaced wherever they appear, and patterns catch the shapes secrets take in text a
+library might log: Authorization headers, bearer tokens, passwords and tokens in URLs and
+query strings, IMAP LOGIN and AUTHENTICATE arguments, "password": "..." pairs.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import re
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+MASK = "***"
+LOG_NAME = "tether.log"
+ENV_LOG_DIR = "TETHER_LOG_DIR"
+MAX_BYTES = 1_000_000
+BACKUPS = 3
+# Shorter values would mask ordinary words; real secrets are longer.
+MIN_SECRET_LENGTH = 4
+
+_SECRET_WORDS = (
+    r"pass(?:word|wd|phrase)?|pwd|secret|client_secret|token|access_token|refresh_token|id_token|"
+    r"api_?key|apikey|key|auth|authorization|sig|signature|code|session|sessionid|private|credentials?"
+)
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Authorization: Basic abc / Bearer abc / anything
+    (re.compile(r"(?i)\b((?:proxy-)?authorization\s*[:=]\s*)(?:\S+ )?[^\s'\",}]+"), rf"\1{MASK}"),
+    (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+"), rf"\1{MASK}"),
+    # scheme://user:password@host
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@"), rf"\1{MASK}@"),
+    # ?token=abc&key=def  (query strings and form bodies)
+    (re.compile(rf"(?i)([?&;]|\b)((?:{_SECRET_WORDS})=)[^&\s'\"]+"), rf"\1\2{MASK}"),
+    # "password": "abc"  /  'token': 'abc'  /  password: abc
+    (
+        re.compile(rf"(?i)([\"']?\b(?:{_SECRET_WORDS})\b[\"']?\s*:\s*)([\"'])(?:(?!\2).)*\2"),
+        rf"\1\2{MASK}\2",
+    ),
+    # IMAP: a1 LOGIN user "pass"  /  AUTHENTICATE XOAUTH2 base64...
+    (re.compile(r"(?i)\b(LOGIN)\s+(\"[^\"]*\"|\S+)\s+(\"(?:[^\"\\]|\\.)*\"|\S+)"), rf"\1 \2 {MASK}"),
+    (re.compile(r"(?i)\b(AUTHENTICATE\s+[A-Z0-9_-]+)\s+\S+"), rf"\1 {MASK}"),
+    # Google-style private calendar addresses carry the token in the path.
+    (re.compile(r"(?i)(/private-)[0-9a-f]{8,}"), rf"\1{MASK}"),
+)
+
+
+class SecretMasker:
+    """Replaces registered secret values and secret-shaped text. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._values: set[str] = set()
+        self._lock = threading.Lock()
+
+    def remember(self, values: Iterable[str | None]) -> None:
+        with self._lock:
+            for value in values:
+                if value and len(value) >= MIN_SECRET_LENGTH:
+                    self._values.add(value)
+
+    def forget_all(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+    def mask(self, text: str) -> str:
+        with self._lock:
+            values = sorted(self._values, key=len, reverse=True)  # longest first: no partial leftovers
+        for value in values:
+            if value in text:
+                text = text.replace(value, MASK)
+        for pattern, replacement in _PATTERNS:
+            text = pattern.sub(replacement, text)
+        return text
+
+
+MASKER = SecretMasker()
+
+
+def remember_secrets(values: Iterable[str | None]) -> None:
+    """Register secret values tether has read or received, so they never reach a log or report."""
+    MASKER.remember(values)
+
+
+def mask(text: str) -> str:
+    return MASKER.mask(text)
+
+
+class MaskingFilter(logging.Filter):
+    """Formats each record's message (and traceback) once, masked, before any handler writes it."""
+
+    def __init__(self, masker: SecretMasker = MASKER) -> None:
+        super().__init__()
+        self.masker = masker
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string must not stop logging
+            message = str(record.msg)
+        record.msg = self.masker.mask(message)
+        record.args = None
+        if record.exc_info:
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = self.masker.mask(text)
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = self.masker.mask(record.stack_info)
+        if not hasattr(record, "integration"):
+            record.integration = "-"
+        else:
+            record.integration = self.masker.mask(str(record.integration))
+        return True
+
+
+FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(integration)s] %(message)s"
+
+
+def log_dir() -> Path:
+    if env := os.environ.get(ENV_LOG_DIR):
+        return Path(env).expanduser()
+    import platformdirs
+
+    return platformdirs.user_log_path("tether")
+
+
+def setup_logging(verbose: bool = False, directory: Path | None = None) -> Path | None:
+    """Log to a rotating file; --verbose logs debug detail (still masked). Returns the file, or None."""
+    directory = directory or log_dir()
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "tether_handler", False):
+            root.removeHandler(handler)
+            handler.close()
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = directory / LOG_NAME
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+        path.chmod(0o600)
+    except OSError:
+        return None  # no log is better than no tether
+    handler.tether_handler = True  # type: ignore[attr-defined]
+    handler.addFilter(MaskingFilter())
+    handler.setFormatter(logging.Formatter(FORMAT))
+    root.addHandler(handler)
+    level = logging.DEBUG if verbose else logging.INFO
+    root.setLevel(level)
+    handler.setLevel(level)
+    # Library chatter (HTTP, IMAP protocol lines, migrations) only with --verbose.
+    for name in ("httpx", "httpcore", "imapclient", "caldav", "urllib3", "asyncio", "alembic"):
+        logging.getLogger(name).setLevel(logging.NOTSET if verbose else logging.WARNING)
+    logging.getLogger("tether").debug("logging at debug level (--verbose)")
+    return path

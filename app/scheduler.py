@@ -1,0 +1,181 @@
+"""When to re-check integrations in the background. Plain Python: the TUI drives it with a timer.
+
+Healthy integrations are re-checked every ``interval`` seconds; failing ones back off
+exponentially with jitter (base, 2x, 4x ... capped), so a dead server is not hammered. At most
+``max_concurrent`` checks run at once. A manual check always runs at once, whatever is due.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from storage.records import Integration, Status
+
+ENV_INTERVAL = "TETHER_CHECK_INTERVAL"
+DEFAULT_INTERVAL = 300.0
+MIN_INTERVAL = 2.0
+DEFAULT_CONCURRENCY = 4
+
+
+def interval_from_env(default: float = DEFAULT_INTERVAL) -> float:
+    """TETHER_CHECK_INTERVAL in seconds (e.g. 120), else the default; nonsense falls back too."""
+    raw = os.environ.get(ENV_INTERVAL, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        return default
+    return max(MIN_INTERVAL, value)
+
+
+@dataclass
+class _Entry:
+    due_at: float
+    failures: int = 0
+    running: bool = False
+
+
+class HealthScheduler:
+    """Decides which integrations to check now; the caller runs them (thread pool or Textual workers).
+
+    ``take_due()`` hands out what is due, never more than the free concurrency slots, and marks
+    them running; ``finished()`` must be called for each with the outcome.
+    """
+
+    def __init__(
+        self,
+        *,
+        interval: float = DEFAULT_INTERVAL,
+        max_concurrent: int = DEFAULT_CONCURRENCY,
+        backoff_base: float | None = None,
+        backoff_cap: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.interval = interval
+        self.max_concurrent = max(1, max_concurrent)
+        self.backoff_base = backoff_base if backoff_base is not None else min(30.0, interval)
+        self.backoff_cap = backoff_cap if backoff_cap is not None else max(interval * 6, 1800.0)
+        self._clock = clock
+        self._rng = rng
+        self._entries: dict[int, _Entry] = {}
+        self._manual: list[int] = []
+        self._lock = threading.Lock()
+
+    # --- what exists ------------------------------------------------------------------------
+
+    def sync(self, integrations: Iterable[Integration]) -> None:
+        """Track the current integrations: new ones are due now, removed or disabled ones dropped."""
+        with self._lock:
+            wanted = {item.id for item in integrations if item.status is not Status.DISABLED}
+            for gone in set(self._entries) - wanted:
+                if not self._entries[gone].running:
+                    del self._entries[gone]
+            for integration_id in wanted:
+                self._entries.setdefault(integration_id, _Entry(due_at=self._clock()))
+
+    def request(self, integration_ids: Iterable[int]) -> None:
+        """A manual check: these go first at the next take_due, whatever their schedule."""
+        with self._lock:
+            for integration_id in integration_ids:
+                self._entries.setdefault(integration_id, _Entry(due_at=self._clock()))
+                if integration_id not in self._manual:
+                    self._manual.append(integration_id)
+
+    # --- running ------------------------------------------------------------------------------
+
+    def take_due(self, *, manual_only: bool = False) -> list[int]:
+        """Ids to check now, manual requests first; each is marked running until finished()."""
+        with self._lock:
+            now = self._clock()
+            chosen: list[int] = []
+            for integration_id in list(self._manual):
+                entry = self._entries[integration_id]
+                if not entry.running:
+                    self._manual.remove(integration_id)
+                    chosen.append(integration_id)
+            # Manual checks bypass the concurrency limit: a key press must never wait behind the timer.
+            running = sum(1 for entry in self._entries.values() if entry.running)
+            slots = self.max_concurrent - running - len(chosen)
+            if not manual_only:
+                due = sorted(
+                    (entry.due_at, integration_id)
+                    for integration_id, entry in self._entries.items()
+                    if not entry.running and entry.due_at <= now and integration_id not in chosen
+                )
+                chosen.extend(integration_id for _, integration_id in due[: max(0, slots)])
+            for integration_id in chosen:
+                self._entries[integration_id].running = True
+            return chosen
+
+    def finished(self, integration_id: int, ok: bool, *, retry_after: float | None = None) -> float:
+        """Record a check's outcome; returns the seconds until its next check."""
+        with self._lock:
+            entry = self._entries.get(integration_id)
+            if entry is None:
+                return self.interval
+            entry.running = False
+            if ok:
+                entry.failures = 0
+                delay = self.interval
+            else:
+                entry.failures += 1
+                delay = self.backoff_delay(entry.failures)
+                if retry_after:
+                    delay = max(delay, retry_after)
+            entry.due_at = self._clock() + delay
+            return delay
+
+    def backoff_delay(self, failures: int) -> float:
+        """Exponential with "equal jitter": between half and all of base * 2^(failures-1), capped."""
+        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** max(0, failures - 1))
+        return ceiling / 2 + self._rng() * ceiling / 2
+
+    def next_due_in(self) -> float | None:
+        """Seconds until the next check is due (0 if one is), None when nothing is tracked."""
+        with self._lock:
+            waiting = [entry.due_at for entry in self._entries.values() if not entry.running]
+            if self._manual:
+                return 0.0
+            if not waiting:
+                return None
+            return max(0.0, min(waiting) - self._clock())
+
+    def failures(self, integration_id: int) -> int:
+        entry = self._entries.get(integration_id)
+        return entry.failures if entry else 0
+
+    def running(self) -> set[int]:
+        with self._lock:
+            return {integration_id for integration_id, entry in self._entries.items() if entry.running}
+
+
+class BackgroundChecker:
+    """Runs a HealthScheduler with its own bounded thread pool: for the CLI, benchmarks and tests.
+
+    ``check`` takes an integration id and returns (ok, retry_after).
+    """
+
+    def __init__(self, scheduler: HealthScheduler, check: Callable[[int], tuple[bool, float | None]]) -> None:
+        self.scheduler = scheduler
+        self._check = check
+        # One extra thread so a manual check is never queued behind the background ones.
+        self._pool = ThreadPoolExecutor(max_workers=scheduler.max_concurrent + 2, thread_name_prefix="tether-check")
+
+    def tick(self) -> list[Future[None]]:
+        return [self._pool.submit(self._run, integration_id) for integration_id in self.scheduler.take_due()]
+
+    def _run(self, integration_id: int) -> None:
+        ok, retry_after = False, None
+        try:
+            ok, retry_after = self._check(integration_id)
+        finally:
+            self.scheduler.finished(integration_id, ok, retry_after=retry_after)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,31 @@
+"""Disable and enable an integration (`tether disable/enable`, x in the TUI)."""
+
+from __future__ import annotations
+
+from app.health import reset_breaker
+from storage.records import Integration, Status
+from storage.service import Storage
+
+DISABLED_DETAIL = "Disabled: not checked, and workflows cannot use it."
+
+
+def set_disabled(storage: Storage, integration_id: int, disabled: bool) -> Integration:
+    """A disabled integration keeps its settings and secrets; enabling makes it "not checked" again."""
+    reset_breaker(storage.metrics, integration_id)
+    if disabled:
+        return storage.integrations.set_status(integration_id, Status.DISABLED, DISABLED_DETAIL)
+    return storage.integrations.set_status(integration_id, Status.NOT_CHECKED, "")
+
+
+def workflow_blockers(storage: Storage, workflow_id: int) -> list[str]:
+    """Why a workflow cannot run now: one line per disabled, re-auth or deleted integration."""
+    workflow = storage.workflows.get(workflow_id)
+    reasons = []
+    for link in workflow.links:
+        if link.missing:
+            reasons.append(f"{link.integration_label!r} was deleted.")
+        elif link.integration_status is Status.DISABLED:
+            reasons.append(f"{link.integration_label!r} is disabled.")
+        elif link.integration_status is Status.NEEDS_REAUTH:
+            reasons.append(f"{link.integration_label!r} needs you to sign in again.")
+    return reasons
