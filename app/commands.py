@@ -347,7 +347,6 @@ def workflow_list(args: argparse.Namespace) -> int:
                             "role": str(link.role),
                             "access": str(link.access),
                             "missing": link.missing,
-                            "disabled": link.integration_status is Status.DISABLED,
                         }
                         for link in w.links
                     ],

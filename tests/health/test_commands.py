@@ -58,7 +58,6 @@ def test_disable_stops_checks_and_workflows_then_enable_restores(tether_cli, fee
     assert refused.returncode != 0 and "is disabled; enable it first" in refused.stderr
     workflows = tether_cli("workflow", "list")
     assert "Team  [disabled - cannot run until enabled]" in workflows.stdout
-    assert json.loads(tether_cli("workflow", "list", "--json").stdout)[0]["integrations"][0]["disabled"] is True
     enabled = tether_cli("enable", "Team")
     assert enabled.returncode == 0 and "Enabled 'Team'" in enabled.stdout
     assert tether_cli("check", "Team").returncode == 0
