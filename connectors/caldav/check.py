@@ -16,17 +16,18 @@ PREVIEW_DAYS = 30
 
 def check_caldav(request: CheckRequest) -> CheckResult:
     """Sign in, find the calendars, and for each chosen one count the next 30 days' events."""
-    connection = Connection(account_from(request.settings, request.secrets), request.timeout)
+    account = account_from(request.settings, request.secrets)
+    connection = Connection(account, request.timeout)
     try:
         found = discover(connection)
         learned: dict[str, Any] = {"calendar_home": found.home_url}
         chosen_values = chosen_calendars(request.settings)
         if not chosen_values:
-            return _nothing_chosen(found, learned)
+            return _nothing_chosen(found, learned, _unencrypted(account.url))
         chosen = resolve_calendars(chosen_values, found, request.settings)
         now = datetime.now(UTC)
         details: list[str] = []
-        warnings: list[str] = []
+        warnings = _unencrypted(account.url)
         total = 0
         for calendar in chosen:
             events, skipped = calendar_events(connection, calendar, now, now + timedelta(days=PREVIEW_DAYS))
@@ -45,12 +46,18 @@ def check_caldav(request: CheckRequest) -> CheckResult:
     )
 
 
-def _nothing_chosen(found: Discovery, learned: dict[str, Any]) -> CheckResult:
+def _unencrypted(url: str) -> list[str]:
+    if url.lower().startswith("http://"):
+        return ["The server uses http://: your password and calendars travel unencrypted."]
+    return []
+
+
+def _nothing_chosen(found: Discovery, learned: dict[str, Any], warnings: list[str]) -> CheckResult:
     count = len(found.calendars)
     if not count:
         return CheckResult(
             summary="Signed in; this account has no calendars",
-            warnings=("No calendars were found in this account.",),
+            warnings=(*warnings, "No calendars were found in this account."),
             learned_settings=learned,
         )
     lines = tuple(
@@ -60,7 +67,7 @@ def _nothing_chosen(found: Discovery, learned: dict[str, Any]) -> CheckResult:
     return CheckResult(
         summary=f"Signed in; found {count} {noun}, none chosen yet",
         details=lines,
-        warnings=("Choose which calendars to use (Calendars field, or --set calendars=NAME,NAME).",),
+        warnings=(*warnings, "Choose which calendars to use (Calendars field, or --set calendars=NAME,NAME)."),
         learned_settings=learned,
     )
 

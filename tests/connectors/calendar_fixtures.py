@@ -26,18 +26,41 @@ def plain_feed_server() -> Iterator[FeedServer]:
     server.close()
 
 
-@pytest.fixture
-def radicale(test_ca: TestCA) -> Iterator[RadicaleServer]:
-    """A fresh Radicale per test (about 0.15 s to start), seeded by the test itself."""
+def _require_radicale() -> None:
     if not radicale_available():
         if os.environ.get("TETHER_REQUIRE_SERVERS") == "1":
             pytest.fail("Radicale is not installed but TETHER_REQUIRE_SERVERS=1 requires it.")
         pytest.skip("Radicale is not installed (pip install radicale).")
+
+
+@pytest.fixture
+def radicale(test_ca: TestCA) -> Iterator[RadicaleServer]:
+    """A fresh Radicale per test (about 0.15 s to start), seeded by the test itself."""
+    _require_radicale()
     server = start_radicale(test_ca.issue("radicale"), test_ca.ca_file)
     yield server
     server.stop()
 
 
 @pytest.fixture
-def seeded_radicale(radicale: RadicaleServer) -> tuple[RadicaleServer, dict[str, str]]:
+def plain_radicale() -> Iterator[RadicaleServer]:
+    """Radicale over plain HTTP, as some home servers still run."""
+    _require_radicale()
+    server = start_radicale(None)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fresh_seeded_radicale(radicale: RadicaleServer) -> tuple[RadicaleServer, dict[str, str]]:
+    """For tests that change calendars."""
     return radicale, seed(radicale)
+
+
+@pytest.fixture(scope="module")
+def seeded_radicale(test_ca: TestCA) -> Iterator[tuple[RadicaleServer, dict[str, str]]]:
+    """One seeded Radicale shared by a module's tests that only read."""
+    _require_radicale()
+    server = start_radicale(test_ca.issue("radicale"), test_ca.ca_file)
+    yield server, seed(server)
+    server.stop()

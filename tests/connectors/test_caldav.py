@@ -14,7 +14,13 @@ from connectors.caldav.discovery import calendar_options
 from connectors.errors import ConnectorError, ErrorKind
 from connectors.registry import get_type
 from connectors.types import CheckRequest, CheckResult
-from tests.connectors.calendar_fixtures import feed_server, radicale, seeded_radicale  # noqa: F401 - fixtures
+from tests.connectors.calendar_fixtures import (  # noqa: F401 - fixtures
+    feed_server,
+    fresh_seeded_radicale,
+    plain_radicale,
+    radicale,
+    seeded_radicale,
+)
 from tests.servers.feeds import FeedServer
 from tests.servers.radicale import PASSWORD, USER, RadicaleServer, client, event_ics, make_calendar, save_event
 
@@ -102,8 +108,8 @@ def test_wrong_password(seeded_radicale: Seeded) -> None:
     assert "not-the-password" not in str(error)
 
 
-def test_calendar_deleted_after_it_was_chosen_is_named(seeded_radicale: Seeded) -> None:
-    server, urls = seeded_radicale
+def test_calendar_deleted_after_it_was_chosen_is_named(fresh_seeded_radicale: Seeded) -> None:
+    server, urls = fresh_seeded_radicale
     team = make_calendar(server, "team", "Team", "#00AA00")
     first = check(server, calendars=[urls["work"], team])
     import caldav
@@ -115,8 +121,8 @@ def test_calendar_deleted_after_it_was_chosen_is_named(seeded_radicale: Seeded) 
     assert "Holidays" in error.hint and "Work" in error.hint
 
 
-def test_events_created_with_a_caldav_client_are_read_back(seeded_radicale: Seeded) -> None:
-    server, urls = seeded_radicale
+def test_events_created_with_a_caldav_client_are_read_back(fresh_seeded_radicale: Seeded) -> None:
+    server, urls = fresh_seeded_radicale
     start = datetime(2027, 3, 15, 8, 0, tzinfo=UTC)
     weekly = event_ics("weekly@tests", "Weekly", start, 30, extra="RRULE:FREQ=WEEKLY;COUNT=3\r\n")
     save_event(server, urls["work"], weekly)
@@ -145,6 +151,13 @@ def test_read_events_without_chosen_calendars_is_a_settings_problem(radicale: Ra
     with pytest.raises(ConnectorError) as caught:
         read_events({"url": radicale.url, "username": USER}, {"password": PASSWORD}, datetime.now(UTC), datetime.now(UTC))
     assert caught.value.kind is ErrorKind.CONFIG and caught.value.field == "calendars"
+
+
+def test_plain_http_works_with_an_unencrypted_warning(plain_radicale: RadicaleServer) -> None:
+    settings = {"url": plain_radicale.url, "username": USER}
+    result = check_caldav(CheckRequest(settings, {"password": PASSWORD}, timeout=5))
+    assert result.summary == "Signed in; this account has no calendars"
+    assert any("http://" in warning and "unencrypted" in warning for warning in result.warnings)
 
 
 def test_untrusted_certificate(radicale: RadicaleServer) -> None:

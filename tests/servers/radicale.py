@@ -62,10 +62,11 @@ class RadicaleServer:
     port: int
     directory: Path
     ca_file: Path | None
+    tls: bool = True
 
     @property
     def url(self) -> str:
-        return f"https://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def home_url(self) -> str:
@@ -90,9 +91,8 @@ def client(server: RadicaleServer, user: str = USER, password: str = PASSWORD): 
     """A caldav client for preparing data, as a person's other calendar app would."""
     import caldav
 
-    return caldav.DAVClient(
-        server.url, username=user, password=password, ssl_verify_cert=str(server.ca_file), enable_rfc6764=False
-    )
+    verify = str(server.ca_file) if server.ca_file else True
+    return caldav.DAVClient(server.url, username=user, password=password, ssl_verify_cert=verify, enable_rfc6764=False)
 
 
 def event_ics(uid: str, summary: str, start: datetime, minutes: int = 60, extra: str = "") -> str:
@@ -116,8 +116,9 @@ def make_calendar(server: RadicaleServer, slug: str, name: str, color: str, *, a
         f"<d:set><d:prop><d:displayname>{name}</d:displayname><a:calendar-color>{color}</a:calendar-color>"
         "</d:prop></d:set></c:mkcalendar>"
     )
-    client(server).principal()  # alice's first sign-in creates her home
     dav = client(server, ADMIN, ADMIN_PASSWORD) if as_admin else client(server)
+    if as_admin:
+        client(server).principal()  # alice's first sign-in creates her home
     response = dav.mkcalendar(url, body)
     if response.status not in (200, 201):
         raise RuntimeError(f"MKCALENDAR {slug} answered {response.status}")
@@ -134,7 +135,7 @@ def save_event(server: RadicaleServer, calendar_url: str, ics: str, *, as_admin:
 def seed(server: RadicaleServer, now: datetime | None = None) -> dict[str, str]:
     """Work (writable, two events ahead) and Holidays (read-only for alice, one event ahead)."""
     now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
-    work = make_calendar(server, "work", "Work", "#3366FF")
+    work = make_calendar(server, "work", "Work", "#3366FF")  # signs alice in first: her home exists
     holidays = make_calendar(server, READ_ONLY_CALENDAR, "Holidays", "#FF8800", as_admin=True)
     save_event(server, work, event_ics("review@tests", "Design review", now + timedelta(days=1), extra="LOCATION:Room 2\r\n"))
     save_event(server, work, event_ics("launch@tests", "Launch", now + timedelta(days=10)))
@@ -157,8 +158,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_radicale(cert: ServerCert, ca_file: Path | None = None, attempts: int = 3) -> RadicaleServer:
-    """Start Radicale on a free port; retried when another process took the port first."""
+def start_radicale(cert: ServerCert | None, ca_file: Path | None = None, attempts: int = 3) -> RadicaleServer:
+    """Start Radicale on a free port (plain HTTP without ``cert``); retried when the port was taken."""
     last_log = ""
     for _ in range(attempts):
         directory = Path(tempfile.mkdtemp(prefix="tether-radicale-"))
@@ -171,7 +172,7 @@ def start_radicale(cert: ServerCert, ca_file: Path | None = None, attempts: int 
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        server = RadicaleServer(process, port, directory, ca_file)
+        server = RadicaleServer(process, port, directory, ca_file, tls=cert is not None)
         if _wait_for_port(port, process):
             return server
         last_log = server.log()
@@ -179,17 +180,16 @@ def start_radicale(cert: ServerCert, ca_file: Path | None = None, attempts: int 
     raise RuntimeError(f"Radicale did not start:\n{last_log}")
 
 
-def _write_config(directory: Path, port: int, cert: ServerCert) -> Path:
+def _write_config(directory: Path, port: int, cert: ServerCert | None) -> Path:
     (directory / "users").write_text(f"{USER}:{PASSWORD}\n{ADMIN}:{ADMIN_PASSWORD}\n")
     (directory / "rights").write_text(RIGHTS)
     config = directory / "config"
+    tls = f"ssl = True\ncertificate = {cert.cert_file}\nkey = {cert.key_file}" if cert else "ssl = False"
     config.write_text(
         f"""
 [server]
 hosts = 127.0.0.1:{port}
-ssl = True
-certificate = {cert.cert_file}
-key = {cert.key_file}
+{tls}
 
 [auth]
 type = htpasswd
