@@ -7,7 +7,6 @@ the calendars there with their name, colour and whether this user may write.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -64,14 +63,6 @@ def calendar_options(request: CheckRequest) -> list[Option]:
     connection = Connection(account_from(request.settings, request.secrets), request.timeout)
     try:
         return [calendar.option() for calendar in discover(connection).calendars]
-    finally:
-        connection.close()
-
-
-def discover_for(settings: Mapping[str, Any], secrets: Mapping[str, str], timeout: float = 15.0) -> Discovery:
-    connection = Connection(account_from(settings, secrets), timeout)
-    try:
-        return discover(connection)
     finally:
         connection.close()
 
