@@ -79,6 +79,9 @@ class ToolCall:
         except ToolRefusal:
             raise
         except ConnectorError as error:
+            if error.kind is ErrorKind.NEEDS_REAUTH:
+                # Show it in tether too, as a check would: the person has to act there.
+                self.storage.integrations.set_status(integration.id, Status.NEEDS_REAUTH, str(error))
             raise refusal_from(error, integration.label).scrubbed(self.secrets_read) from None
         except Exception as exc:  # a connector bug: only the type, its text might quote a secret
             raise ToolRefusal(

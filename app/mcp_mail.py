@@ -1,38 +1,241 @@
-"""The mail tools: folders, search, fetch, append (drafts), flags and move, for IMAP and Gmail."""
+"""The mail tools: folders, search, fetch, append (drafts), flags and move, for IMAP and Gmail.
+
+Each call opens one signed-in session (connectors.imap.mailbox), does its work and logs out.
+Gmail is the same IMAP session signed in with XOAUTH2 (see app.mcp_gmail).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date
+from typing import Any, TypeVar
 
 from app import mcp_mail_schemas as schemas
 from app.mcp_calls import ToolCall
 from app.mcp_errors import Reason, ToolRefusal
 from app.mcp_tools import ToolSpec
+from storage.records import Integration
 
 MAIL_TYPES = frozenset({"imap", "gmail"})
+T = TypeVar("T")
 
 
-def _unavailable(*, writes: bool):  # type: ignore[no-untyped-def]
-    def run(call: ToolCall, arguments: dict[str, Any]) -> dict[str, Any]:
-        integration = call.integration(arguments.get("label"), types=MAIL_TYPES, write=writes)
-        raise ToolRefusal(
-            Reason.UNSUPPORTED, "Mail tools are not available in this version of tether.", label=integration.label
-        )
+@contextmanager
+def _mailbox(call: ToolCall, integration: Integration, secrets: Mapping[str, str], timeout: float) -> Iterator[Any]:
+    from connectors.imap.mailbox import open_mailbox
 
-    return run
+    if integration.type_key == "gmail":
+        from app.mcp_gmail import gmail_mailbox
+
+        with gmail_mailbox(call.storage, integration, secrets, timeout) as mailbox:
+            yield mailbox
+        return
+    with open_mailbox(integration.settings, secrets, timeout=timeout) as mailbox:
+        yield mailbox
 
 
-def _tool(name: str, title: str, description: str, input_schema, output_schema, *, writes: bool = False) -> ToolSpec:  # type: ignore[no-untyped-def]
-    return ToolSpec(
-        name=name,
-        title=title,
-        description=description,
-        input_schema=input_schema,
-        output_schema=output_schema,
-        run=_unavailable(writes=writes),
-        writes=writes,
-        types=MAIL_TYPES,
+def _with_mailbox(call: ToolCall, integration: Integration, work: Callable[[Any], T], *, what: str) -> T:
+    def operation(secrets: Mapping[str, str], timeout: float) -> T:
+        with _mailbox(call, integration, secrets, timeout) as mailbox:
+            return work(mailbox)
+
+    return call.run(integration, operation, what=what)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def list_folders(call: ToolCall, arguments: dict[str, Any]) -> dict[str, Any]:
+    integration = call.integration(arguments["label"], types=MAIL_TYPES)
+    folders = _with_mailbox(call, integration, lambda mailbox: mailbox.folders(), what="listing folders")
+    return {
+        "label": integration.label,
+        "folders": [
+            {"name": folder.name, "flags": list(folder.flags), "role": _role(folder.special_use)} for folder in folders
+        ],
+    }
+
+
+def search(call: ToolCall, arguments: dict[str, Any]) -> dict[str, Any]:
+    from connectors.imap.mailbox import MessageQuery
+
+    arguments = schemas.with_defaults(schemas.SEARCH_INPUT, arguments)
+    integration = call.integration(arguments["label"], types=MAIL_TYPES)
+    query = MessageQuery(
+        text=arguments.get("text", ""),
+        sender=arguments.get("from", ""),
+        since=_day(arguments.get("since"), integration.label),
+        unseen=bool(arguments.get("unseen", False)),
     )
+    folder, offset, limit = arguments["folder"], arguments["offset"], arguments["limit"]
+    page = _with_mailbox(
+        call, integration, lambda mailbox: mailbox.search(folder, query, offset=offset, limit=limit), what="searching"
+    )
+    return {
+        "label": integration.label,
+        "folder": page.folder,
+        "total": page.total,
+        "offset": page.offset,
+        "next_offset": page.offset + len(page.messages) if page.has_more else None,
+        "messages": [
+            {
+                "uid": message.uid,
+                "from": message.sender,
+                "subject": message.subject,
+                "date": message.date.isoformat() if message.date else None,
+                "flags": list(message.flags),
+                "size": message.size,
+            }
+            for message in page.messages
+        ],
+    }
+
+
+def fetch(call: ToolCall, arguments: dict[str, Any]) -> dict[str, Any]:
+    from connectors.imap.message import parse_message
+
+    arguments = schemas.with_defaults(schemas.FETCH_INPUT, arguments)
+    integration = call.integration(arguments["label"], types=MAIL_TYPES)
+    folder, uid, limit = arguments["folder"], arguments["uid"], arguments["max_chars"]
+    raw = _with_mailbox(call, integration, lambda mailbox: mailbox.fetch(folder, uid), what="reading a message")
+    try:
+        parsed = parse_message(raw)
+    except Exception as exc:  # a message the parser cannot read is the server's data, not our crash
+        raise ToolRefusal(
+            Reason.BAD_DATA, f"Message {uid} in {folder} could not be read ({type(exc).__name__}).", label=integration.label
+        ) from None
+    headers = {
+        "from": parsed.sender,
+        "to": ", ".join(parsed.to),
+        "cc": ", ".join(parsed.cc),
+        "subject": parsed.subject,
+        "date": parsed.date.isoformat() if parsed.date else "",
+        "message_id": parsed.message_id,
+    }
+    return {
+        "label": integration.label,
+        "folder": folder,
+        "uid": uid,
+        "headers": {name: value for name, value in headers.items() if value},
+        "text": parsed.text[:limit],
+        "truncated": len(parsed.text) > limit,
+        "attachments": list(parsed.attachments),
+    }
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def append(call: ToolCall, arguments: dict[str, Any]) -> dict[str, Any]:
+    arguments = schemas.with_defaults(schemas.APPEND_INPUT, arguments)
+    integration = call.integration(arguments["label"], types=MAIL_TYPES, write=True)
+    flags = list(dict.fromkeys(arguments["flags"]))
+
+    def work(mailbox: Any) -> dict[str, Any]:
+        folder = arguments.get("folder") or _drafts_folder(mailbox)
+        raw, message_id = _compose(arguments, _default_sender(integration))
+        uid = mailbox.append(folder, raw, flags=flags)
+        return {"label": integration.label, "folder": folder, "uid": uid, "message_id": message_id, "flags": flags}
+
+    return _with_mailbox(call, integration, work, what="saving a message")
+
+
+def set_flags(call: ToolCall, arguments: dict[str, Any]) -> dict[str, Any]:
+    from connectors.imap.mailbox import FLAGGED, SEEN
+
+    arguments = schemas.with_defaults(schemas.SET_FLAGS_INPUT, arguments)
+    integration = call.integration(arguments["label"], types=MAIL_TYPES, write=True)
+    seen, flagged = arguments.get("seen"), arguments.get("flagged")
+    if seen is None and flagged is None:
+        raise ToolRefusal(Reason.BAD_INPUT, "Say what to change: seen and/or flagged.", label=integration.label)
+    folder, uids = arguments["folder"], list(dict.fromkeys(arguments["uids"]))
+    _with_mailbox(
+        call, integration, lambda mailbox: mailbox.set_flags(folder, uids, seen=seen, flagged=flagged), what="changing flags"
+    )
+    changes = ((SEEN, seen), (FLAGGED, flagged))
+    return {
+        "label": integration.label,
+        "folder": folder,
+        "uids": uids,
+        "added": [flag for flag, on in changes if on is True],
+        "removed": [flag for flag, on in changes if on is False],
+    }
+
+
+def move(call: ToolCall, arguments: dict[str, Any]) -> dict[str, Any]:
+    arguments = schemas.with_defaults(schemas.MOVE_INPUT, arguments)
+    integration = call.integration(arguments["label"], types=MAIL_TYPES, write=True)
+    folder, destination, uids = arguments["folder"], arguments["destination"], list(dict.fromkeys(arguments["uids"]))
+    if folder == destination:
+        raise ToolRefusal(Reason.BAD_INPUT, "The destination is the folder the messages are in.", label=integration.label)
+    _with_mailbox(call, integration, lambda mailbox: mailbox.move(folder, uids, destination), what="moving messages")
+    return {"label": integration.label, "folder": folder, "destination": destination, "moved": uids}
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _role(special_use: str | None) -> str | None:
+    return special_use.lstrip("\\").lower() if special_use else None
+
+
+def _day(text: object, label: str) -> date | None:
+    if text in (None, ""):
+        return None
+    try:
+        if not isinstance(text, str) or len(text) != 10:
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ToolRefusal(Reason.BAD_INPUT, "since must be a date written YYYY-MM-DD.", label=label) from None
+
+
+def _drafts_folder(mailbox: Any) -> str:
+    """The folder the server marks as \\Drafts (Gmail: "[Gmail]/Drafts"), else "Drafts"."""
+    for folder in mailbox.folders():
+        if folder.special_use and folder.special_use.lower() == "\\drafts":
+            return folder.name
+    return "Drafts"
+
+
+def _default_sender(integration: Integration) -> str:
+    for key in ("address", "username"):
+        value = str(integration.settings.get(key) or "")
+        if "@" in value:
+            return value
+    return ""
+
+
+def _compose(arguments: dict[str, Any], default_sender: str) -> tuple[bytes, str]:
+    from email.message import EmailMessage
+    from email.utils import formatdate, make_msgid
+
+    sender = arguments.get("from") or default_sender
+    message = EmailMessage()
+    if sender:
+        message["From"] = sender
+    if arguments.get("to"):
+        message["To"] = ", ".join(arguments["to"])
+    if arguments.get("cc"):
+        message["Cc"] = ", ".join(arguments["cc"])
+    message["Subject"] = arguments["subject"]
+    message["Date"] = formatdate(localtime=True)
+    domain = sender.rpartition("@")[2].strip("> ") or None
+    message_id = make_msgid(domain=domain)
+    message["Message-ID"] = message_id
+    if arguments.get("in_reply_to"):
+        message["In-Reply-To"] = arguments["in_reply_to"]
+        message["References"] = arguments["in_reply_to"]
+    message.set_content(arguments["body"])
+    try:
+        return message.as_bytes(), message_id
+    except (ValueError, TypeError) as exc:
+        raise ToolRefusal(Reason.BAD_INPUT, f"The message cannot be built: {exc}") from None
+
+
+def _tool(name: str, title: str, description: str, run, input_schema, output_schema, *, writes: bool = False) -> ToolSpec:  # type: ignore[no-untyped-def]
+    return ToolSpec(name, title, description, input_schema, output_schema, run, writes=writes, types=MAIL_TYPES)
 
 
 MAIL_TOOLS = [
@@ -40,6 +243,7 @@ MAIL_TOOLS = [
         "mail_list_folders",
         "List mail folders",
         "The folders of a mailbox, with their IMAP flags and special-use role (drafts, sent, trash, ...).",
+        list_folders,
         schemas.LIST_FOLDERS_INPUT,
         schemas.LIST_FOLDERS_OUTPUT,
     ),
@@ -47,7 +251,8 @@ MAIL_TOOLS = [
         "mail_search",
         "Search mail",
         "Message summaries (uid, from, subject, date, flags, size) in one folder, newest first, filtered by "
-        "text, sender, date and unread state; page with limit/offset.",
+        "text, sender, day and unread state (all given filters must match); page with limit/offset.",
+        search,
         schemas.SEARCH_INPUT,
         schemas.SEARCH_OUTPUT,
     ),
@@ -55,21 +260,24 @@ MAIL_TOOLS = [
         "mail_fetch",
         "Read one message",
         "One message by folder and UID: its headers, plain-text body and attachment names. Does not mark it read.",
+        fetch,
         schemas.FETCH_INPUT,
         schemas.FETCH_OUTPUT,
     ),
     _tool(
         "mail_append",
         "Save a message (draft)",
-        "Store a new plain-text message in a folder, by default as a draft in Drafts. Nothing is sent.",
+        "Store a new plain-text message in a folder, by default flagged \\Draft in the Drafts folder. Nothing is sent.",
+        append,
         schemas.APPEND_INPUT,
         schemas.APPEND_OUTPUT,
         writes=True,
     ),
     _tool(
         "mail_set_flags",
-        "Change message flags",
-        "Add and remove flags (\\Seen, \\Flagged, ...) on messages in one folder.",
+        "Mark read/unread, flag/unflag",
+        "Mark messages in one folder read or unread (seen) and flagged or not (flagged).",
+        set_flags,
         schemas.SET_FLAGS_INPUT,
         schemas.SET_FLAGS_OUTPUT,
         writes=True,
@@ -77,7 +285,8 @@ MAIL_TOOLS = [
     _tool(
         "mail_move",
         "Move messages",
-        "Move messages from one folder to another.",
+        "Move messages from one folder to another (e.g. to Archive or Trash).",
+        move,
         schemas.MOVE_INPUT,
         schemas.MOVE_OUTPUT,
         writes=True,

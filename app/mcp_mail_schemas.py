@@ -11,7 +11,7 @@ MAX_PAGE = 100
 FOLDER = {"type": "string", "minLength": 1, "description": "Folder name as mail_list_folders shows it, e.g. INBOX"}
 UID = {"type": "integer", "minimum": 1, "description": "The message's IMAP UID in that folder"}
 UIDS = {"type": "array", "items": UID, "minItems": 1, "maxItems": 500}
-FLAG = {"type": "string", "minLength": 1, "description": r"e.g. \Seen, \Flagged, \Draft, \Answered, or a keyword"}
+FLAG = {"type": "string", "enum": ["\\Seen", "\\Flagged", "\\Draft", "\\Answered"]}
 
 SUMMARY = object_schema(
     {
@@ -88,24 +88,17 @@ FETCH_OUTPUT = object_schema(
             "description": "from, to, cc, subject, date, message_id, in_reply_to (strings)",
             "additionalProperties": {"type": "string"},
         },
-        "flags": {"type": "array", "items": {"type": "string"}},
-        "text": {"type": "string", "description": "The plain-text body (HTML converted to text when there is none)"},
-        "truncated": {"type": "boolean"},
-        "attachments": {
-            "type": "array",
-            "items": object_schema(
-                {"filename": {"type": "string"}, "content_type": {"type": "string"}, "size": {"type": "integer"}},
-                required=("filename", "content_type", "size"),
-            ),
-        },
+        "text": {"type": "string", "description": "The plain-text body (HTML stripped of tags when there is no plain text)"},
+        "truncated": {"type": "boolean", "description": "Whether text was cut at max_chars"},
+        "attachments": {"type": "array", "items": {"type": "string"}, "description": "Attachment file names"},
     },
-    required=("label", "folder", "uid", "headers", "flags", "text", "attachments"),
+    required=("label", "folder", "uid", "headers", "text", "truncated", "attachments"),
 )
 
 APPEND_INPUT = object_schema(
     {
         "label": LABEL_PROPERTY,
-        "folder": {**FOLDER, "default": "Drafts"},
+        "folder": {**FOLDER, "description": "Where to store it; default: the Drafts folder (by its special use)"},
         "subject": {"type": "string"},
         "body": {"type": "string", "description": "Plain-text body"},
         "to": {"type": "array", "items": {"type": "string"}},
@@ -121,9 +114,10 @@ APPEND_OUTPUT = object_schema(
         "label": {"type": "string"},
         "folder": {"type": "string"},
         "uid": {"type": ["integer", "null"], "description": "The new message's UID, when the server reports it"},
-        "message_id": {"type": "string"},
+        "message_id": {"type": "string", "description": "The Message-ID header given to the message"},
+        "flags": {"type": "array", "items": {"type": "string"}},
     },
-    required=("label", "folder", "uid", "message_id"),
+    required=("label", "folder", "uid", "message_id", "flags"),
 )
 
 SET_FLAGS_INPUT = object_schema(
@@ -131,8 +125,8 @@ SET_FLAGS_INPUT = object_schema(
         "label": LABEL_PROPERTY,
         "folder": {**FOLDER, "default": "INBOX"},
         "uids": UIDS,
-        "add": {"type": "array", "items": FLAG, "default": []},
-        "remove": {"type": "array", "items": FLAG, "default": []},
+        "seen": {"type": "boolean", "description": "true: mark read (\\Seen); false: mark unread"},
+        "flagged": {"type": "boolean", "description": "true: flag (\\Flagged); false: unflag"},
     },
     required=("label", "uids"),
 )
@@ -140,13 +134,11 @@ SET_FLAGS_OUTPUT = object_schema(
     {
         "label": {"type": "string"},
         "folder": {"type": "string"},
-        "flags": {
-            "type": "object",
-            "description": "UID (as a string) -> the message's flags afterwards",
-            "additionalProperties": {"type": "array", "items": {"type": "string"}},
-        },
+        "uids": {"type": "array", "items": {"type": "integer"}},
+        "added": {"type": "array", "items": {"type": "string"}, "description": "Flags added"},
+        "removed": {"type": "array", "items": {"type": "string"}, "description": "Flags removed"},
     },
-    required=("label", "folder", "flags"),
+    required=("label", "folder", "uids", "added", "removed"),
 )
 
 MOVE_INPUT = object_schema(
@@ -163,12 +155,7 @@ MOVE_OUTPUT = object_schema(
         "label": {"type": "string"},
         "folder": {"type": "string"},
         "destination": {"type": "string"},
-        "moved": {"type": "array", "items": {"type": "integer"}, "description": "UIDs that were moved"},
-        "new_uids": {
-            "type": "object",
-            "description": "Old UID (as a string) -> UID in the destination, when the server reports it",
-            "additionalProperties": {"type": "integer"},
-        },
+        "moved": {"type": "array", "items": {"type": "integer"}, "description": "UIDs (in folder) that were moved"},
     },
     required=("label", "folder", "destination", "moved"),
 )
