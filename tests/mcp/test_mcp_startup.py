@@ -135,7 +135,7 @@ def test_allow_write_lists_write_capability(data: DataDir) -> None:
 def test_source_link_is_read_only_in_its_workflow(data: DataDir) -> None:
     client = start_client(data, "--workflow", "Reader", "--allow-write", name="reader")
     try:
-        error = client.error("mail_set_flags", {"label": "Work mail", "uids": [1], "add": ["\\Seen"]})
+        error = client.error("mail_set_flags", {"label": "Work mail", "uids": [1], "seen": True})
     finally:
         client.close()
     assert error["reason"] == "read_only"

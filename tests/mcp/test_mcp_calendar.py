@@ -1,10 +1,11 @@
-"""`tether mcp` scoped to a workflow, against the loopback iCal feed server: tools, scope, events, refusals."""
+"""`tether mcp` scoped to a workflow, against the loopback iCal feed server and Radicale: tools, scope, events, refusals."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
@@ -12,6 +13,16 @@ import pytest
 from storage.records import Access, LinkSpec, Role, Status
 from tests.mcp.harness import DataDir, McpClient, assert_no_secret, result_text, start_client
 from tests.servers.feeds import SECRET_TOKEN, FeedServer, start_feed_server
+from tests.servers.radicale import (
+    PASSWORD,
+    USER,
+    RadicaleServer,
+    event_ics,
+    make_calendar,
+    radicale_available,
+    save_event,
+    start_radicale,
+)
 
 if TYPE_CHECKING:
     from tests.servers.tls import TestCA
@@ -27,9 +38,32 @@ def feeds(test_ca: TestCA) -> Iterator[FeedServer]:
 
 
 @pytest.fixture(scope="module")
-def data(feeds: FeedServer, test_ca: TestCA) -> Iterator[DataDir]:
+def radicale(test_ca: TestCA) -> Iterator[tuple[RadicaleServer, str]]:
+    """Radicale with a Work calendar: a weekly series of four from tomorrow, and a one-off event."""
+    if not radicale_available():
+        if os.environ.get("TETHER_REQUIRE_SERVERS") == "1":
+            pytest.fail("Radicale is not installed but TETHER_REQUIRE_SERVERS=1 requires it.")
+        pytest.skip("Radicale is not installed (pip install radicale).")
+    server = start_radicale(test_ca.issue("radicale-mcp"), test_ca.ca_file)
+    work = make_calendar(server, "work", "Work", "#3366FF")
+    tomorrow = datetime.combine(date.today() + timedelta(days=1), datetime.min.time(), UTC) + timedelta(hours=8)
+    save_event(server, work, event_ics("sync@tests", "Weekly sync", tomorrow, 30, extra="RRULE:FREQ=WEEKLY;COUNT=4\r\n"))
+    save_event(server, work, event_ics("review@tests", "Design review", tomorrow + timedelta(days=2), extra="LOCATION:Room 2\r\n"))
+    yield server, work
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def data(feeds: FeedServer, radicale: tuple[RadicaleServer, str], test_ca: TestCA) -> Iterator[DataDir]:
     data = DataDir()
     settings = {"ca_file": str(test_ca.ca_file)}
+    dav_server, work_url = radicale
+    dav = data.add(
+        "caldav",
+        "Work calendar",
+        {"url": dav_server.url, "username": USER, "calendars": [work_url], **settings},
+        {"password": PASSWORD},
+    )
     private = feeds.url(f"/private/{SECRET_TOKEN}/team.ics")
     team = data.add("ical", "Team", settings, {"url": private})
     hung = data.add("ical", "Hung feed", settings, {"url": feeds.url("/hang.ics")})
@@ -38,7 +72,7 @@ def data(feeds: FeedServer, test_ca: TestCA) -> Iterator[DataDir]:
     data.storage.integrations.set_status(off, Status.DISABLED)
     data.storage.workflows.add(
         "Morning digest",
-        links=[LinkSpec(item, Role.SOURCE, Access.READ) for item in (team, hung, off)],
+        links=[LinkSpec(item, Role.SOURCE, Access.READ) for item in (team, hung, off, dav)],
     )
     yield data
     data.close()
@@ -76,7 +110,8 @@ def test_list_integrations_shows_only_the_workflow(client: McpClient, data: Data
     result = client.ok("list_integrations")
     assert result["workflow"] == "Morning digest"
     by_label = {item["label"]: item for item in result["integrations"]}
-    assert set(by_label) == {"Team", "Hung feed", "Old feed"}  # not "Elsewhere"
+    assert set(by_label) == {"Team", "Hung feed", "Old feed", "Work calendar"}  # not "Elsewhere"
+    assert by_label["Work calendar"]["type"] == "caldav"
     assert by_label["Team"]["type"] == "ical"
     assert by_label["Team"]["capabilities"] == ["read"]
     assert by_label["Team"]["tools"] == ["calendar_events"]
@@ -116,6 +151,36 @@ def test_reads_events_with_the_weekly_series_expanded(client: McpClient, data: D
     assert starts == sorted(starts)
     assert "Old retro" not in {event["title"] for event in result["events"]}
     assert_no_secret(data, str(result))
+
+
+def test_reads_a_caldav_calendar_across_a_recurring_series(client: McpClient, data: DataDir) -> None:
+    today = date.today()
+    result = client.ok(
+        "calendar_events",
+        {"label": "Work calendar", "start_date": today.isoformat(), "end_date": (today + timedelta(days=30)).isoformat(), "timezone": "UTC"},
+    )
+    syncs = [event for event in result["events"] if event["title"] == "Weekly sync"]
+    assert [event["start_dt"] for event in syncs] == [
+        f"{today + timedelta(days=1 + 7 * week)}T08:00:00+00:00" for week in range(4)
+    ]
+    assert all(event["end_dt"].endswith("T08:30:00+00:00") and event["calendar"] == "Work" for event in syncs)
+    review = next(event for event in result["events"] if event["title"] == "Design review")
+    assert review["location"] == "Room 2" and review["all_day"] is False
+    # A window that cuts the series in the middle gets only the occurrences inside it.
+    middle = client.ok(
+        "calendar_events",
+        {
+            "label": "Work calendar",
+            "start_date": (today + timedelta(days=8)).isoformat(),
+            "end_date": (today + timedelta(days=15)).isoformat(),
+            "timezone": "UTC",
+        },
+    )
+    assert [event["start_dt"][:10] for event in middle["events"] if event["title"] == "Weekly sync"] == [
+        str(today + timedelta(days=8)),
+        str(today + timedelta(days=15)),
+    ]
+    assert_no_secret(data, str(result), str(middle))
 
 
 def test_wrong_label_is_a_clear_error(client: McpClient) -> None:
