@@ -15,7 +15,7 @@ from connectors.calendar_events import CalendarEvent
 # Each calendar type's reader: read_events(settings, secrets, start, end, *, timeout) -> [CalendarEvent].
 READERS = {
     "ical": "connectors.ical.check:read_events",
-    "caldav": "connectors.caldav.check:read_events",
+    "caldav": "connectors.caldav.events:read_events",
 }
 MAX_DAYS = 366  # one call covers at most a year, so a recurring series cannot explode the answer
 
