@@ -10,13 +10,13 @@ from pathlib import Path
 from app.commands import EXIT_FAILED, EXIT_OK, _context, _emit_json, expected_errors
 from app.errors import CliError
 from app.formatting import STATUS_TEXT, ago, integration_as_dict, type_name
-from storage.metrics import Health
 from storage.records import Status
 
 
 def status(args: argparse.Namespace) -> int:
     """Every integration's status, circuit breaker and metrics; exit 1 if any is failing."""
     from app.diagnostics import health_as_dict, health_lines
+    from storage.metrics import Health
 
     context = _context(args)
     integrations = context.storage.integrations.list()
