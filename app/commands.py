@@ -7,7 +7,6 @@ import getpass
 import json
 import sys
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from app.errors import CliError
@@ -275,14 +274,21 @@ def check(args: argparse.Namespace) -> int:
     return _check_and_report(context, targets, as_json=args.json)
 
 
-def _check_and_report(context, targets, *, as_json: bool) -> int:  # type: ignore[no-untyped-def]
-    from app.checks import check_integration
+MAX_PARALLEL_CHECKS = 8
 
-    repo = context.storage.integrations
-    # Checks wait on the network, so run them side by side; each is bounded by its own timeouts.
-    with ThreadPoolExecutor(max_workers=min(8, len(targets))) as pool:
-        outcomes = list(pool.map(lambda item: check_integration(repo, item), targets))
-    failed = [outcome for outcome in outcomes if outcome.error is not None]
+
+def _check_and_report(context, targets, *, as_json: bool) -> int:  # type: ignore[no-untyped-def]
+    """Check side by side; print a line per integration as each finishes (details when only one)."""
+    targets = list({item.id: item for item in targets}.values())  # a label given twice is checked once
+    single = len(targets) == 1
+    if len(targets) > 1 and not as_json and sys.stderr.isatty():
+        print(f"Checking {len(targets)} integrations...", file=sys.stderr)
+    outcomes = {}
+    for outcome in _checks_as_they_finish(context.storage.integrations, targets):
+        outcomes[outcome.integration.id] = outcome
+        if not as_json:
+            _print_outcome(outcome, details=single)
+    ordered = [outcomes[item.id] for item in targets]
     if as_json:
         _emit_json(
             [
@@ -291,24 +297,80 @@ def _check_and_report(context, targets, *, as_json: bool) -> int:  # type: ignor
                     "ok": outcome.ok,
                     "checked": not outcome.skipped,
                     "details": list(outcome.result.details) if outcome.result else [],
+                    "warnings": list(outcome.result.warnings) if outcome.result else [],
                     "error": outcome.error.to_dict() if outcome.error else None,
                 }
-                for outcome in outcomes
+                for outcome in ordered
             ]
         )
+    return EXIT_FAILED if any(outcome.error is not None for outcome in ordered) else EXIT_OK
+
+
+def _checks_as_they_finish(repo, targets):  # type: ignore[no-untyped-def]
+    """Run checks in daemon threads (at most MAX_PARALLEL_CHECKS at once) and yield outcomes in finishing order.
+
+    Daemon threads let Ctrl-C end the command at once instead of waiting out network timeouts;
+    the integrations still being checked get their previous status back.
+    """
+    import queue
+    import threading
+
+    from app.checks import CheckOutcome, check_integration
+    from connectors.errors import ConnectorError, ErrorKind
+
+    finished: queue.Queue[CheckOutcome] = queue.Queue()
+    slots = threading.BoundedSemaphore(MAX_PARALLEL_CHECKS)
+
+    def work(item) -> None:  # type: ignore[no-untyped-def]
+        with slots:
+            try:
+                finished.put(check_integration(repo, item))
+            except Exception as exc:  # storage failing mid-check: report it on this line, keep the others
+                problem = ConnectorError(ErrorKind.SECRETS if isinstance(exc, SecretStoreError) else ErrorKind.SERVER, f"Could not record the check ({type(exc).__name__}).")
+                finished.put(CheckOutcome(item, error=problem))
+
+    for item in targets:
+        threading.Thread(target=work, args=(item,), name=f"check-{item.id}", daemon=True).start()
+    pending = {item.id: item for item in targets}
+    try:
+        while pending:
+            outcome = finished.get()
+            pending.pop(outcome.integration.id, None)
+            yield outcome
+    except KeyboardInterrupt:
+        with expected_errors():
+            for item in pending.values():
+                repo.set_status(item.id, item.status, item.status_detail)
+        raise
+
+
+def _print_outcome(outcome, *, details: bool) -> None:  # type: ignore[no-untyped-def]
+    label = outcome.integration.label
+    if outcome.error is not None:
+        print(f"✖ {label}: {outcome.error}", flush=True)
+        if details and (fix := _fix_command(outcome.integration, outcome.error.field)):
+            print(f"    To fix it: {fix}")
+    elif outcome.result is not None:
+        print(f"● {label}: {outcome.result.summary}", flush=True)
+        extra = (*outcome.result.details, *outcome.result.warnings) if details else outcome.result.warnings
+        for line in extra:
+            print(f"    {line}")
     else:
-        for outcome in outcomes:
-            label = outcome.integration.label
-            if outcome.error is not None:
-                print(f"✖ {label}: {outcome.error}")
-            elif outcome.result is not None:
-                print(f"● {label}: {outcome.result.summary}")
-                for line in (*outcome.result.details, *outcome.result.warnings):
-                    print(f"    {line}")
-            else:
-                why = "disabled" if outcome.integration.status == "disabled" else "no check for this type yet"
-                print(f"○ {label}: not checked ({why})")
-    return EXIT_FAILED if failed else EXIT_OK
+        why = "disabled" if outcome.integration.status == "disabled" else "no check for this type yet"
+        print(f"○ {label}: not checked ({why})", flush=True)
+
+
+def _fix_command(integration, field: str | None) -> str:  # type: ignore[no-untyped-def]
+    """The `tether edit` command that changes the setting or secret a failure points at."""
+    import shlex
+
+    spec = get_type(integration.type_key)
+    if field is None or not spec.has_field(field):
+        return ""
+    label = shlex.quote(integration.label)
+    if spec.field(field).secret:
+        return f"tether edit {label} --secret-stdin {field}  (then type the new value)"
+    return f"tether edit {label} --set {field}=..."
 
 
 # --- workflows ----------------------------------------------------------------------------

@@ -108,7 +108,9 @@ def start_tls(sock: socket.socket, context: ssl.SSLContext, host: str, port: int
         raise
 
 
-def tls_error(exc: BaseException, host: str, port: int, *, names: tuple[str, ...] | None = None, expires: str = "") -> ConnectorError:
+def tls_error(
+    exc: BaseException, host: str, port: int, *, names: tuple[str, ...] | None = None, expires: str = "", timeout: float | None = None
+) -> ConnectorError:
     """Classify a failed handshake. ``names``/``expires`` come from the certificate when it could be read."""
     where = f"{host}:{port}"
     if isinstance(exc, ssl.SSLCertVerificationError):
@@ -152,7 +154,9 @@ def tls_error(exc: BaseException, host: str, port: int, *, names: tuple[str, ...
     if isinstance(exc, TimeoutError):
         return ConnectorError(
             ErrorKind.TIMEOUT,
-            f"{where} accepted the connection but did not complete a TLS handshake in time.",
+            f"{where} accepted the connection but did not complete a TLS handshake within {timeout:.3g} s."
+            if timeout
+            else f"{where} accepted the connection but did not complete a TLS handshake in time.",
             hint="The port may not speak TLS, or the server is overloaded.",
             field="port",
         )

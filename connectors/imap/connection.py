@@ -88,21 +88,22 @@ def _remaining(deadline: float, timeout: float) -> float:
 
 
 def _handshake(server: ImapServer, sock: socket.socket, context: ssl.SSLContext, deadline: float) -> ssl.SSLSocket:
-    sock.settimeout(_remaining(deadline, server.timeout))
+    budget = _remaining(deadline, server.timeout)
+    sock.settimeout(budget)
     try:
         secured = start_tls(sock, context, server.host, server.port)
     except (ssl.SSLError, OSError) as exc:
-        raise _classified_tls_error(exc, server) from None
+        raise _classified_tls_error(exc, server, server.timeout) from None
     secured.settimeout(server.timeout)
     return secured
 
 
-def _classified_tls_error(exc: BaseException, server: ImapServer) -> ConnectorError:
+def _classified_tls_error(exc: BaseException, server: ImapServer, timeout: float) -> ConnectorError:
     names: tuple[str, ...] | None = None
     expires = ""
     if isinstance(exc, ssl.SSLCertVerificationError):
         names, expires = certificate_facts(peer_certificate(server))
-    return tls_error(exc, server.host, server.port, names=names, expires=expires)
+    return tls_error(exc, server.host, server.port, names=names, expires=expires, timeout=timeout)
 
 
 def _await_greeting(server: ImapServer, sock: socket.socket, deadline: float) -> None:
@@ -122,7 +123,7 @@ def _await_greeting(server: ImapServer, sock: socket.socket, deadline: float) ->
         return
     raise ConnectorError(
         ErrorKind.TIMEOUT,
-        f"{server.where} accepted the connection but did not greet within {budget:.3g} s.",
+        f"{server.where} accepted the connection but did not greet within {server.timeout:g} s.",
         hint="Check that this is an IMAP port; the server may also be overloaded.",
         field="port",
     )
@@ -175,12 +176,13 @@ def _upgrade(server: ImapServer, client, context: ssl.SSLContext, deadline: floa
             hint="Use implicit TLS (usually port 993) if the server offers it, or ask its administrator to enable TLS.",
             field="tls_mode",
         )
-    client.socket().settimeout(_remaining(deadline, server.timeout))
+    budget = _remaining(deadline, server.timeout)
+    client.socket().settimeout(budget)
     try:
         client.starttls(context)
     except (ssl.SSLError, OSError) as exc:
         _quietly_close(client)
-        raise _classified_tls_error(exc, server) from None
+        raise _classified_tls_error(exc, server, server.timeout) from None
     except imaplib.IMAP4.error as exc:
         _quietly_close(client)
         raise ConnectorError(ErrorKind.TLS, f"{server.where} refused STARTTLS: “{server_words(exc)}”", field="tls_mode") from None

@@ -39,6 +39,7 @@ def test_add_then_check_succeeds_and_a_wrong_password_fails_with_exit_1(tether_c
     failed = tether_cli("check", "Work mail")
     assert failed.returncode == 1
     assert "✖ Work mail: Wrong username or password for cli." in failed.stdout
+    assert "To fix it: tether edit 'Work mail' --secret-stdin password" in failed.stdout
     assert "wrong-password" not in failed.output
 
     listed = json.loads(tether_cli("list", "--json").stdout)
@@ -61,6 +62,10 @@ def test_check_runs_several_at_once_and_fails_if_any_failed(tether_cli, dovecot,
     assert broken.returncode == 0, broken.output
     mixed = tether_cli("check", "--json")
     assert mixed.returncode == 1
+    text = tether_cli("check")
+    assert text.returncode == 1
+    lines = sorted(text.stdout.splitlines())  # printed as each check finishes: one line each
+    assert [line[:12] for line in lines] == ["● Implicit: ", "● Starttls: ", "✖ Broken: 12"]
     errors = {item["label"]: item["error"] for item in json.loads(mixed.stdout)}
     assert errors["Implicit"] is None and errors["Starttls"] is None
     assert errors["Broken"]["kind"] == "tls" and errors["Broken"]["field"] == "tls_mode"
