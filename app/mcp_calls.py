@@ -13,13 +13,14 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from app.mcp_errors import Reason, ToolRefusal, action_for, refusal_from
+from app.mcp_errors import Reason, ToolRefusal, action_for, quoted, refusal_from
 from app.mcp_scope import Scope, out_of_scope
 from connectors.errors import ConnectorError, ErrorKind
 from connectors.registry import get_type
+from connectors.types import CheckRequest
+from storage.convert import now
 from storage.errors import NotFound
 from storage.records import Integration, Status
-from storage.secrets.base import SecretStoreError
 from storage.service import Storage
 
 T = TypeVar("T")
@@ -29,11 +30,6 @@ DEFAULT_TIMEOUT = 20.0
 
 # A connector operation: the integration's secrets and the timeout in, a result out.
 Operation = Callable[[Mapping[str, str], float], T]
-
-
-def guarded(storage: Storage, integration: Integration, call: Callable[[], T]) -> T:
-    """Run one connector call under the health guard (circuit breaker, metrics) when it is available."""
-    return call()
 
 
 @dataclass
@@ -71,37 +67,36 @@ class ToolCall:
         return integration
 
     def run(self, integration: Integration, operation: Operation[T], *, what: str) -> T:
-        """Call the connector for ``integration``; ``what`` names the action for unexpected failures."""
-        refuse_unusable(integration)
-        secrets = self._secrets(integration)
+        """Call the connector for ``integration``; ``what`` names the action for unexpected failures.
+
+        Goes through the health guard like every workflow call: refused while the integration is
+        disabled, needs re-authentication or its circuit breaker is open; otherwise timed and
+        counted in its metrics.
+        """
+        from app.health import DEFAULT_POLICY, guarded_call, unavailable_reason
+
+        current = self.storage.integrations.get(integration.id)
+        refusal = unavailable_reason(current, self.storage.metrics.health(current.id), DEFAULT_POLICY, now())
+        if refusal is not None:
+            raise _refused_before_calling(current, refusal)
+        if current.secret_names and self.secrets_problem is not None:
+            raise self._locked(current, self.secrets_problem)
+
+        def call(request: CheckRequest) -> T:
+            self.secrets_read.update(request.secrets.values())
+            return operation(request.secrets, self.timeout)
+
         try:
-            return guarded(self.storage, integration, lambda: operation(secrets, self.timeout))
-        except ToolRefusal:
-            raise
+            return guarded_call(self.storage.integrations, current, call, metrics=self.storage.metrics)
         except ConnectorError as error:
             if error.kind is ErrorKind.NEEDS_REAUTH:
                 # Show it in tether too, as a check would: the person has to act there.
-                self.storage.integrations.set_status(integration.id, Status.NEEDS_REAUTH, str(error))
-            raise refusal_from(error, integration.label).scrubbed(self.secrets_read) from None
-        except Exception as exc:  # a connector bug: only the type, its text might quote a secret
-            raise ToolRefusal(
-                Reason.SERVER,
-                f"Unexpected problem while {what} ({type(exc).__name__}).",
-                action=action_for(ErrorKind.SERVER, integration.label),
-                label=integration.label,
-            ) from None
-
-    def _secrets(self, integration: Integration) -> dict[str, str]:
-        if not integration.secret_names:
-            return {}
-        if self.secrets_problem is not None:
-            raise self._locked(integration, self.secrets_problem)
-        try:
-            secrets = self.storage.integrations.read_secrets(integration)
-        except SecretStoreError as exc:
-            raise self._locked(integration, str(exc)) from None
-        self.secrets_read.update(secrets.values())
-        return secrets
+                self.storage.integrations.set_status(current.id, Status.NEEDS_REAUTH, str(error))
+            if error.kind is ErrorKind.SECRETS:
+                raise self._locked(current, error.message) from None
+            if error.message.startswith("Unexpected problem during the call"):
+                error.message = error.message.replace("during the call", f"while {what}")
+            raise refusal_from(error, current.label).scrubbed(self.secrets_read) from None
 
     def _locked(self, integration: Integration, problem: str) -> ToolRefusal:
         return ToolRefusal(
@@ -120,20 +115,13 @@ class ToolCall:
         )
 
 
-def refuse_unusable(integration: Integration) -> None:
-    """Disabled integrations and those needing a new sign-in are refused before any connection."""
-    if integration.status is Status.DISABLED:
-        raise ToolRefusal(
-            Reason.DISABLED,
-            "This integration is disabled in tether.",
-            action=action_for(ErrorKind.DISABLED, integration.label),
-            label=integration.label,
-        )
-    if integration.status is Status.NEEDS_REAUTH:
-        detail = f" ({integration.status_detail})" if integration.status_detail else ""
-        raise ToolRefusal(
-            Reason.NEEDS_REAUTH,
-            f"This integration needs re-authentication{detail}.",
-            action=action_for(ErrorKind.NEEDS_REAUTH, integration.label),
-            label=integration.label,
-        )
+def _refused_before_calling(integration: Integration, error: ConnectorError) -> ToolRefusal:
+    """Disabled, needs re-authentication, or the circuit breaker is open: no connection is made."""
+    if error.kind in (ErrorKind.DISABLED, ErrorKind.NEEDS_REAUTH):
+        return refusal_from(error, integration.label)
+    return ToolRefusal(
+        Reason.CIRCUIT_OPEN,
+        error.message,
+        action=f"Calls resume after a successful check: fix the cause, then run `tether check {quoted(integration.label)}`.",
+        label=integration.label,
+    )

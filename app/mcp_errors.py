@@ -115,7 +115,7 @@ def action_for(kind: ErrorKind, label: str, *, retry_after: float | None = None)
         case ErrorKind.CONFIG:
             return f"Fix the settings: open tether and edit {label!r} (e), or `tether edit {q} --set FIELD=VALUE`."
         case ErrorKind.DISABLED:
-            return f"Enable {label!r} in tether if the assistant should use it."
+            return f"If the assistant should use it, enable it: `tether enable {q}`, or x on it in tether's list."
         case ErrorKind.SECRETS:
             return (
                 "Set TETHER_PASSPHRASE_COMMAND in this MCP server's environment (the client's server config) "

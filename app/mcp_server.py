@@ -193,11 +193,14 @@ def claim_stdout() -> BinaryIO:
 
 
 def configure_logging(verbose: bool) -> None:
+    """Warnings (everything with --verbose) to stderr as well as to tether's log file, masked alike."""
+    from app.logging_setup import MaskingFilter
+
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(MaskingFilter())
     handler.setFormatter(logging.Formatter("tether mcp: %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    handler.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    logging.getLogger().addHandler(handler)
 
 
 def unlock_quietly(choice) -> str | None:  # type: ignore[no-untyped-def]

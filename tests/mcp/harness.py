@@ -47,12 +47,19 @@ class DataDir:
             "XDG_DATA_HOME": str(home / "data"),
             "XDG_CONFIG_HOME": str(home / "config"),
             "PYTHONPATH": str(REPO_ROOT),
+            "TETHER_LOG_DIR": str(self.root / "logs"),
             "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
             "TETHER_SECRET_STORE": "vault",
             "TETHER_PASSPHRASE_COMMAND": PASSPHRASE_COMMAND,
         }
         env.update(extra)
         return {key: value for key, value in env.items() if value != ""}
+
+    @property
+    def log_text(self) -> str:
+        """tether's own log file, as written by the servers started on this data directory."""
+        path = self.root / "logs" / "tether.log"
+        return path.read_text(errors="replace") if path.exists() else ""
 
     def close(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from storage.records import Access, LinkSpec, Role, Status
+from app.toggle import set_disabled
+from storage.records import Access, LinkSpec, Role
 from tests.mcp.harness import DataDir, McpClient, assert_no_secret, result_text, start_client
 from tests.servers.feeds import SECRET_TOKEN, FeedServer, start_feed_server
 from tests.servers.radicale import (
@@ -68,11 +69,12 @@ def data(feeds: FeedServer, radicale: tuple[RadicaleServer, str], test_ca: TestC
     team = data.add("ical", "Team", settings, {"url": private})
     hung = data.add("ical", "Hung feed", settings, {"url": feeds.url("/hang.ics")})
     off = data.add("ical", "Old feed", settings, {"url": feeds.url("/team.ics")})
+    missing = data.add("ical", "Gone feed", settings, {"url": feeds.url("/missing.ics")})
     data.add("ical", "Elsewhere", settings, {"url": feeds.url("/team.ics")})
-    data.storage.integrations.set_status(off, Status.DISABLED)
+    set_disabled(data.storage, off, True)
     data.storage.workflows.add(
         "Morning digest",
-        links=[LinkSpec(item, Role.SOURCE, Access.READ) for item in (team, hung, off, dav)],
+        links=[LinkSpec(item, Role.SOURCE, Access.READ) for item in (team, hung, off, dav, missing)],
     )
     yield data
     data.close()
@@ -110,7 +112,7 @@ def test_list_integrations_shows_only_the_workflow(client: McpClient, data: Data
     result = client.ok("list_integrations")
     assert result["workflow"] == "Morning digest"
     by_label = {item["label"]: item for item in result["integrations"]}
-    assert set(by_label) == {"Team", "Hung feed", "Old feed", "Work calendar"}  # not "Elsewhere"
+    assert set(by_label) == {"Team", "Hung feed", "Old feed", "Work calendar", "Gone feed"}  # not "Elsewhere"
     assert by_label["Work calendar"]["type"] == "caldav"
     assert by_label["Team"]["type"] == "ical"
     assert by_label["Team"]["capabilities"] == ["read"]
@@ -199,8 +201,26 @@ def test_disabled_integration_is_refused_without_connecting(client: McpClient, f
     before = feeds.hits["/team.ics"]
     error = client.error("calendar_events", {"label": "Old feed", "start_date": "2026-01-01", "end_date": "2026-01-02"})
     assert error["reason"] == "disabled"
-    assert "Enable" in error["action"]
+    assert "tether enable 'Old feed'" in error["action"]
     assert feeds.hits["/team.ics"] == before
+
+
+def test_calls_count_in_metrics_and_open_the_circuit_breaker(client: McpClient, data: DataDir, feeds: FeedServer) -> None:
+    gone = data.storage.integrations.find("Gone feed")
+    window = {"label": "Gone feed", "start_date": "2026-01-01", "end_date": "2026-01-02"}
+    reasons = [client.error("calendar_events", window)["reason"] for _ in range(3)]
+    assert reasons == ["not_found"] * 3
+    health = data.storage.metrics.health(gone.id)
+    assert (health.requests, health.errors, health.last_error_kind) == (3, 3, "not_found")
+    assert health.breaker.state == "open"
+    hits = feeds.hits["/missing.ics"]
+    refused = client.error("calendar_events", window)
+    assert refused["reason"] == "circuit_open"
+    assert "tether check 'Gone feed'" in refused["action"]
+    assert feeds.hits["/missing.ics"] == hits  # refused without asking the server
+    ok = client.ok("calendar_events", {"label": "Team", "start_date": "2026-01-01", "end_date": "2026-01-02"})
+    assert ok["label"] == "Team"  # the others are not affected
+    assert data.storage.metrics.health(data.storage.integrations.find("Team").id).requests >= 1
 
 
 def test_mail_tool_on_a_calendar_is_unsupported(client: McpClient) -> None:
@@ -248,5 +268,6 @@ def test_unknown_tool_is_an_error(client: McpClient) -> None:
 
 
 def test_nothing_secret_reached_the_server_log(client: McpClient, data: DataDir) -> None:
-    assert_no_secret(data, client.stderr)
-    assert SECRET_TOKEN not in client.stderr
+    assert "call failed (not_found)" in data.log_text  # the health guard logged the calls
+    assert_no_secret(data, client.stderr, data.log_text)
+    assert SECRET_TOKEN not in client.stderr + data.log_text

@@ -62,5 +62,5 @@ def test_a_refused_refresh_token_needs_reauthentication(google: Google, data: Da
     # Recorded like a check would, so tether shows it; the next call is refused without asking Google.
     assert status == "needs_reauth"
     assert second["reason"] == "needs_reauth"
-    assert second["message"].startswith("This integration needs re-authentication")  # refused from the status
+    assert second["message"].startswith("'Gmail' needs you to sign in again.")  # refused from the status, before any request
     assert_no_secret(data, first["text"], second["text"])

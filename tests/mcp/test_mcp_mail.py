@@ -219,4 +219,4 @@ def test_no_secret_in_any_output_or_log(client: McpClient, data: DataDir) -> Non
         result_text(client.call("mail_search", {"label": label}))
         for label in ("Work mail", "Wrong password", "Closed port", "Other mail")
     ]
-    assert_no_secret(data, *texts, client.stderr)
+    assert_no_secret(data, *texts, client.stderr, data.log_text)
