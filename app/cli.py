@@ -139,6 +139,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:
+        from app.failures import describe
+
+        message = describe(exc)
+        if message is None:
+            raise
+        print(f"tether: {message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

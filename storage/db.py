@@ -79,8 +79,24 @@ def upgrade(engine: Engine, target: str = "head") -> None:
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, target)
+        # pysqlite commits before each DDL statement on its own; a migration interrupted by a full
+        # disk or a kill would leave a half-made schema that no later start can open. Take over
+        # the transaction so the whole upgrade commits or rolls back as one.
+        driver = connection.connection.driver_connection
+        previous = driver.isolation_level  # type: ignore[union-attr]
+        driver.isolation_level = None  # type: ignore[union-attr]
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            config.attributes["connection"] = connection
+            command.upgrade(config, target)
+        except BaseException:
+            if driver.in_transaction:  # type: ignore[union-attr]
+                driver.rollback()  # type: ignore[union-attr]
+            raise
+        else:
+            driver.commit()  # type: ignore[union-attr]
+        finally:
+            driver.isolation_level = previous  # type: ignore[union-attr]
 
 
 def open_database(path: Path) -> Engine:
