@@ -84,7 +84,7 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
     def __init__(
         self,
         integration: Integration,
-        secrets: Mapping[str, str],
+        secrets: Mapping[str, str] | None = None,
         *,
         environ: Mapping[str, str] | None = None,
         timeout: float | None = None,
@@ -92,7 +92,7 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
     ) -> None:
         super().__init__()
         self.integration = integration
-        self._secrets = dict(secrets)
+        self._secrets = dict(secrets) if secrets is not None else None  # None: read from storage in a worker
         self._environ = dict(os.environ if environ is None else environ)
         self._timeout = timeout
         self._open_browser = open_browser
@@ -139,10 +139,16 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
     @work(thread=True, exclusive=True, group="signin-start", exit_on_error=False, name="prepare the sign-in")
     def _start(self) -> None:
         from app.oauth_flow import start_signin
-        from connectors.errors import ConnectorError
+        from connectors.errors import ConnectorError, ErrorKind
+        from storage.secrets.base import SecretStoreError
 
         try:
+            if self._secrets is None:
+                self._secrets = self.app.context.storage.integrations.read_secrets(self.integration)  # type: ignore[attr-defined]
             signin = start_signin(self.integration.settings, self._secrets, timeout=self._timeout)
+        except SecretStoreError as exc:
+            self.post_message(SignInFinished(None, ConnectorError(ErrorKind.SECRETS, str(exc))))
+            return
         except ConnectorError as exc:
             self.post_message(SignInFinished(None, exc))
             return
@@ -189,7 +195,7 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
                 return
             self.post_message(SignInProgress(f"Signed in as {result.email}. Testing IMAP with it…"))
             spec = get_type(self.integration.type_key)
-            signed_in = finish_signin(spec, self.integration.settings, self._secrets, result)
+            signed_in = finish_signin(spec, self.integration.settings, self._secrets or {}, result)
         except ConnectorError as exc:
             self.post_message(SignInFinished(None, exc))
         else:

@@ -101,7 +101,7 @@ async def test_sign_in_by_pasting_the_address_stores_it_and_keeps_workflow_links
 async def test_loopback_redirect_finishes_it_without_pasting(google: Google, tmp_path: Path) -> None:
     storage = _storage(tmp_path)
     stored = storage.integrations.add("gmail", "Gmail", google.settings, google.secrets)
-    app = Host(storage, OAuthSignInScreen(stored, google.secrets, environ={}, open_browser=False))
+    app = Host(storage, OAuthSignInScreen(stored, environ={}, open_browser=False))  # secrets read from storage
     async with app.run_test(size=SIZE) as pilot:
         await _until(pilot, lambda: app.clipboard.startswith("https://"), "the address is copied")
         assert "ssh -N -L" not in _screen_text(app)
