@@ -56,7 +56,9 @@ def finish_signin(
 ) -> SignedIn:
     """Merge what the sign-in learned and run the type's check with it. Raises ConnectorError."""
     from app.checks import check_values
+    from app.logging_setup import remember_secrets
 
+    remember_secrets([signin_result.refresh_token, signin_result.access_token])  # masked in every log line
     new_settings = {**settings, "address": signin_result.email, "refresh_issued_at": signin_result.issued_at}
     new_secrets = {**secrets, "refresh_token": signin_result.refresh_token}
     result = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -29,11 +30,12 @@ class Transcript:
 
 
 @pytest.fixture
-def cli(data_dir: Path):  # type: ignore[no-untyped-def]
+def cli(data_dir: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
     transcript = Transcript()
     env = {
         **os.environ,
         **SSH_ENV,
+        "TETHER_LOG_DIR": str(tmp_path / "logs"),
         "PYTHONPATH": str(REPO_ROOT),
         "TETHER_PASSPHRASE_COMMAND": f"printf '%s' '{TEST_PASSPHRASE}'",
         "TETHER_DATA_DIR": str(data_dir),
@@ -41,7 +43,7 @@ def cli(data_dir: Path):  # type: ignore[no-untyped-def]
 
     def start(*args: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            [sys.executable, "-m", "app", *args],
+            [sys.executable, "-m", "app", "--verbose", *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -52,7 +54,7 @@ def cli(data_dir: Path):  # type: ignore[no-untyped-def]
 
     def run(*args: str) -> tuple[int, str]:
         done = subprocess.run(
-            [sys.executable, "-m", "app", *args], input="", capture_output=True, text=True, cwd=REPO_ROOT, env=env, timeout=60
+            [sys.executable, "-m", "app", "--verbose", *args], input="", capture_output=True, text=True, cwd=REPO_ROOT, env=env, timeout=60
         )
         transcript.chunks += [done.stdout, done.stderr]
         return done.returncode, done.stdout + done.stderr
@@ -138,7 +140,7 @@ def test_declined_consent_saves_nothing(google: Google, cli) -> None:  # type: i
 
 
 def test_revoked_then_reauthenticated_keeps_label_and_workflows_and_remove_revokes(
-    google: Google, cli, data_dir: Path  # type: ignore[no-untyped-def]
+    google: Google, cli, data_dir: Path, tmp_path: Path  # type: ignore[no-untyped-def]
 ) -> None:
     start, run, finish, transcript = cli
     assert _add_by_paste(google, cli)[0] == 0
@@ -172,9 +174,14 @@ def test_revoked_then_reauthenticated_keeps_label_and_workflows_and_remove_revok
     assert code == 0 and "Revoked its Google sign-in" in output
     assert not set(google.oauth.state.live_refresh_tokens()) & live_before
 
-    # No token and no client secret anywhere a person or a file could see them.
+    # No token and no client secret anywhere a person or a file could see them, even with --verbose.
     database = (data_dir / "tether.db").read_bytes()
     seen = transcript.text()
+    logs = "".join(path.read_text() for path in (tmp_path / "logs").glob("*.log*"))
+    assert "check failed" in logs  # the log was written
     for secret in google.all_tokens():
         assert secret not in seen
         assert secret.encode() not in database
+        assert secret not in logs
+        xoauth2 = base64.b64encode(f"user={USER}\1auth=Bearer {secret}\1\1".encode()).decode()
+        assert xoauth2[:40] not in logs
