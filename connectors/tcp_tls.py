@@ -7,6 +7,7 @@ Every function here takes a timeout; none waits longer than it.
 from __future__ import annotations
 
 import errno
+import functools
 import socket
 import ssl
 from pathlib import Path
@@ -24,27 +25,44 @@ _PLAINTEXT_REASONS = ("WRONG_VERSION_NUMBER", "UNKNOWN_PROTOCOL", "RECORD_LAYER_
 
 
 def tls_context(ca_file: str | None = None, *, verify: bool = True) -> ssl.SSLContext:
-    """The system's trusted certificates, plus ``ca_file`` when given (for self-hosted servers)."""
-    context = ssl.create_default_context()
+    """The system's trusted certificates, plus ``ca_file`` when given (for self-hosted servers).
+
+    Verifying contexts are shared: loading the system store costs ~20 ms, more than a whole
+    loopback IMAP check. A changed CA file (new mtime) gets a fresh context.
+    """
     if not verify:
+        context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
         return context
-    if ca_file:
-        path = Path(ca_file).expanduser()
-        try:
-            context.load_verify_locations(cafile=str(path))
-        except FileNotFoundError:
-            raise ConnectorError(
-                ErrorKind.CONFIG, f"The CA file {ca_file} does not exist.", hint="Choose the PEM file of your server's certificate authority.", field="ca_file"
-            ) from None
-        except (ssl.SSLError, OSError, ValueError):
-            raise ConnectorError(
-                ErrorKind.CONFIG,
-                f"The CA file {ca_file} could not be read as PEM certificates.",
-                hint="It should be a text file starting with -----BEGIN CERTIFICATE-----.",
-                field="ca_file",
-            ) from None
+    if not ca_file:
+        return _verifying_context(None, 0)
+    path = Path(ca_file).expanduser()
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = 0  # reported below, when loading fails
+    return _verifying_context(str(path), stamp)
+
+
+@functools.lru_cache(maxsize=32)
+def _verifying_context(ca_file: str | None, _stamp: int) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    if ca_file is None:
+        return context
+    try:
+        context.load_verify_locations(cafile=ca_file)
+    except FileNotFoundError:
+        raise ConnectorError(
+            ErrorKind.CONFIG, f"The CA file {ca_file} does not exist.", hint="Choose the PEM file of your server's certificate authority.", field="ca_file"
+        ) from None
+    except (ssl.SSLError, OSError, ValueError):
+        raise ConnectorError(
+            ErrorKind.CONFIG,
+            f"The CA file {ca_file} could not be read as PEM certificates.",
+            hint="It should be a text file starting with -----BEGIN CERTIFICATE-----.",
+            field="ca_file",
+        ) from None
     return context
 
 
