@@ -172,9 +172,8 @@ def tls_error(
     if isinstance(exc, TimeoutError):
         return ConnectorError(
             ErrorKind.TIMEOUT,
-            f"{where} accepted the connection but did not complete a TLS handshake within {timeout:.3g} s."
-            if timeout
-            else f"{where} accepted the connection but did not complete a TLS handshake in time.",
+            f"{where} accepted the connection but did not complete a TLS handshake in time"
+            + (f" ({timeout:g} s)." if timeout else "."),
             hint="The port may not speak TLS, or the server is overloaded.",
             field="port",
         )
