@@ -22,6 +22,7 @@ class Script:
     greeting: str = "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2] Fake Gmail ready"
     plain_reply: str = APP_PASSWORD_REPLY
     received: list[str] = field(default_factory=list)  # decoded SASL responses
+    connections: int = 0
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -31,6 +32,7 @@ class _Handler(socketserver.StreamRequestHandler):
         self.wfile.write(line.encode() + b"\r\n")
 
     def handle(self) -> None:
+        self.script.connections += 1
         self.send(self.script.greeting)
         if self.script.greeting.startswith("* BYE"):
             return

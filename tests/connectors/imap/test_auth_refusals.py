@@ -49,6 +49,14 @@ def test_too_many_connections_at_greeting_is_rate_limited_and_retried_once() -> 
         ImapSession(local(port), PasswordAuth("me", "pw")).open()
     assert caught.value.kind is ErrorKind.RATE_LIMITED
     assert "Too many simultaneous connections" in caught.value.message
+    assert script.connections == 2
+
+
+def test_a_wrong_password_is_tried_only_once() -> None:
+    script = Script(greeting="* OK [CAPABILITY IMAP4rev1] old server")
+    with fake_imap(script) as port, pytest.raises(ConnectorError) as caught:
+        ImapSession(local(port), PasswordAuth("me", "wrong")).open()
+    assert caught.value.kind is ErrorKind.AUTH and script.connections == 1
 
 
 def test_a_server_without_xoauth2_says_so() -> None:

@@ -186,3 +186,16 @@ def test_a_broken_ca_file_is_a_settings_problem(imap_settings, tmp_path) -> None
     broken.write_text("not a certificate")
     error = check_error(imap_settings(ca_file=str(broken)), USERS["alice"])
     assert error.kind is ErrorKind.CONFIG and error.field == "ca_file"
+
+
+def test_debug_logging_never_records_the_password(imap_settings, caplog) -> None:
+    import logging
+
+    with caplog.at_level(logging.DEBUG):
+        run_check(imap_settings(), USERS["alice"])
+        check_error(imap_settings(), "wrong-password-in-log")
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert USERS["alice"] not in logged and "wrong-password-in-log" not in logged
+    import base64
+
+    assert base64.b64encode(f"\0alice\0{USERS['alice']}".encode()).decode() not in logged
