@@ -93,7 +93,7 @@ FAULTS: dict[str, Fault] = {
     # --- IMAP against Dovecot and loopback stand-ins ---
     "imap-connection-refused": Fault("imap", Status.ERROR, "refused", imap(port="closed")),
     "imap-hang-after-accept": Fault(
-        "imap", Status.ERROR, "did not complete a TLS handshake in time", imap(port="own"),
+        "imap", Status.ERROR, "did not complete a TLS handshake", imap(port="own"),
         context=lambda env: silent_server(),
     ),
     "imap-hang-mid-response": Fault(
