@@ -98,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--schedule", default="", help="free text, e.g. 'daily 07:00'")
     p = wcommand("list", commands.workflow_list, "list workflows and the integrations they use")
     p.add_argument("--json", action="store_true")
+    p = wcommand("show", commands.workflow_show, "a workflow's integrations and how an MCP client starts its server")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--json", action="store_true")
     p = wcommand("remove", commands.workflow_remove, "delete a workflow (its integrations stay)")
     p.add_argument("name", metavar="NAME")
 

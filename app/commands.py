@@ -470,3 +470,22 @@ def mcp(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         raise CliError("--timeout must be a positive number of seconds.")
     return run(args.data_dir, args.workflow, allow_write=args.allow_write, timeout=args.timeout, verbose=args.verbose)
+
+
+def workflow_show(args: argparse.Namespace) -> int:
+    from app.mcp_config import describe, launch_for
+
+    context = _context(args)
+    with expected_errors():
+        workflow = context.storage.workflows.find(args.name)
+    launch = launch_for(workflow.name, context.data_dir, uses_vault=context.secrets.vault is not None)
+    if args.json:
+        links = [{"label": link.integration_label, "role": str(link.role), "access": str(link.access)} for link in workflow.links]
+        _emit_json({"name": workflow.name, "integrations": links, "mcp": launch.as_dict()})
+        return EXIT_OK
+    print(workflow.name + (f" ({workflow.schedule})" if workflow.schedule else ""))
+    for link in workflow.links:
+        print(f"  {link.role:6} {link.access:5} {link.integration_label}")
+    print()
+    print(describe(launch))
+    return EXIT_OK

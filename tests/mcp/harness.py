@@ -66,9 +66,11 @@ class DataDir:
 
 
 class McpClient:
-    """One `python -m app mcp ...` subprocess and an initialized client session to it."""
+    """One server subprocess (`python -m app mcp ...` unless told otherwise) and an initialized session to it."""
 
-    def __init__(self, args: list[str], env: Mapping[str, str], *, stderr_path: Path) -> None:
+    def __init__(
+        self, args: list[str], env: Mapping[str, str], *, stderr_path: Path, command: str = sys.executable
+    ) -> None:
         import anyio
 
         self._anyio = anyio
@@ -77,22 +79,22 @@ class McpClient:
         self._wake = threading.Event()
         self._closing = False
         self.stderr_path = stderr_path
-        self._thread = threading.Thread(target=self._serve, args=(args, dict(env)), daemon=True)
+        self._thread = threading.Thread(target=self._serve, args=(command, args, dict(env)), daemon=True)
         self._thread.start()
         self._ready.result(timeout=60)
 
-    def _serve(self, args: list[str], env: dict[str, str]) -> None:
+    def _serve(self, command: str, args: list[str], env: dict[str, str]) -> None:
         try:
-            self._anyio.run(self._session, args, env)
+            self._anyio.run(self._session, command, args, env)
         except BaseException as exc:  # surface start-up failures to the waiting test
             if not self._ready.done():
                 self._ready.set_exception(exc)
 
-    async def _session(self, args: list[str], env: dict[str, str]) -> None:
+    async def _session(self, command: str, args: list[str], env: dict[str, str]) -> None:
         from mcp.client.session import ClientSession
         from mcp.client.stdio import StdioServerParameters, stdio_client
 
-        params = StdioServerParameters(command=sys.executable, args=["-m", "app", "mcp", *args], env=env, cwd=REPO_ROOT)
+        params = StdioServerParameters(command=command, args=args, env=env, cwd=REPO_ROOT)
         with self.stderr_path.open("w") as errlog:
             async with stdio_client(params, errlog=errlog) as (read, write):
                 async with ClientSession(read, write) as session:
@@ -154,7 +156,9 @@ def result_text(result) -> str:  # type: ignore[no-untyped-def]
 
 def start_client(data: DataDir, *args: str, name: str = "server", **env: str) -> McpClient:
     return McpClient(
-        ["--data-dir", str(data.path), *args], data.environment(**env), stderr_path=data.root / f"{name}.stderr"
+        ["-m", "app", "mcp", "--data-dir", str(data.path), *args],
+        data.environment(**env),
+        stderr_path=data.root / f"{name}.stderr",
     )
 
 
