@@ -1,0 +1,207 @@
+"""The tether App: opens the data directory after the first paint and owns what every screen shares."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from app.keymap import load_keymap
+from screens.integrations import IntegrationsScreen
+
+if TYPE_CHECKING:
+    from app.context import Context
+    from storage.records import Integration
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+ENV_PASSPHRASE_COMMAND = "TETHER_PASSPHRASE_COMMAND"  # same name as storage.secrets.select, read lazily
+
+
+class ContextReady(Message):
+    def __init__(self, context: Context, integrations: list[Integration]) -> None:
+        super().__init__()
+        self.context = context
+        self.integrations = integrations
+
+
+class ContextFailed(Message):
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+
+class SecretsReady(Message):
+    def __init__(self, then: Callable[[], None] | None, error: str = "") -> None:
+        super().__init__()
+        self.then = then
+        self.error = error
+
+
+class TetherApp(App[None]):
+    TITLE = "tether"
+    SUB_TITLE = "opening…"
+    CSS_PATH = str(ASSETS / "tether.tcss")
+    BINDINGS = [
+        Binding("f1", "help", "Help", tooltip="Every key on this screen, and what to do next", id="app.help"),
+        Binding("question_mark", "help", "Help", show=False, tooltip="Every key on this screen", id="app.help_alt"),
+        Binding("ctrl+q", "quit", "Quit", show=False, tooltip="Leave tether", id="app.quit"),
+    ]
+
+    def __init__(
+        self,
+        data_dir: str | Path | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        keymap_path: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.data_dir = data_dir
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        self.context: Context | None = None
+        self.keymap: dict[str, str] = {}
+        self._keymap_path = keymap_path
+
+    def get_default_screen(self) -> Screen:
+        return IntegrationsScreen()
+
+    def on_mount(self) -> None:
+        keymap, problem = load_keymap(self._keymap_path)
+        if keymap:
+            self.keymap = keymap
+            self.set_keymap(keymap)
+        if problem:
+            self.notify(problem, title="Keymap", severity="warning")
+        # After the first paint: the keyring probe and the database must never delay it.
+        self.call_after_refresh(self.open_data)
+
+    @property
+    def main_screen(self) -> IntegrationsScreen:
+        return self.screen_stack[0]  # type: ignore[return-value]
+
+    # --- opening the data directory -------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="context", exit_on_error=False, name="open the data directory")
+    def open_data(self) -> None:
+        from app.context import open_context
+        from storage.db import DatabaseError
+        from storage.errors import StorageError
+        from storage.paths import DataDirError
+        from storage.secrets.base import SecretStoreError
+
+        try:
+            context = open_context(self.data_dir)
+            context.storage.integrations.finish_pending()
+            integrations = context.storage.integrations.list()
+        except (DataDirError, DatabaseError, SecretStoreError, StorageError) as exc:
+            self.post_message(ContextFailed(str(exc)))
+            return
+        self.post_message(ContextReady(context, integrations))
+
+    def on_context_ready(self, message: ContextReady) -> None:
+        self.context = message.context
+        choice = message.context.secrets
+        self.sub_title = "secrets in the OS keyring" if choice.vault is None else "secrets in the encrypted vault"
+        self.main_screen.show_integrations(message.integrations)
+
+    def on_context_failed(self, message: ContextFailed) -> None:
+        self.sub_title = "data directory not open"
+        self.main_screen.show_failure(message.message)
+
+    # --- secrets ------------------------------------------------------------------------
+
+    def secrets_locked(self) -> bool:
+        if self.context is None:
+            return False
+        vault = self.context.secrets.vault
+        return vault is not None and not vault.unlocked
+
+    def with_secrets(self, then: Callable[[], None], on_cancel: Callable[[], None] | None = None) -> None:
+        """Run ``then`` once the secret store can be used, asking for the vault passphrase at most once per run."""
+        if self.context is None:
+            self.notify("tether is still opening its data directory; try again in a moment.")
+            return
+        vault = self.context.secrets.vault
+        if vault is None or vault.unlocked:
+            then()
+            return
+        if os.environ.get(ENV_PASSPHRASE_COMMAND):
+            self._unlock_from_command(then)
+            return
+        from screens.passphrase import PassphraseScreen
+
+        def unlocked(ok: bool | None) -> None:
+            if ok:
+                then()
+            elif on_cancel is not None:
+                on_cancel()
+
+        self.push_screen(PassphraseScreen(vault, self.context.secrets.reason), unlocked)
+
+    @work(thread=True, exclusive=True, group="secrets", exit_on_error=False, name="unlock the vault")
+    def _unlock_from_command(self, then: Callable[[], None]) -> None:
+        from storage.secrets.base import SecretStoreError
+        from storage.secrets.select import passphrase_from_command
+
+        assert self.context is not None and self.context.secrets.vault is not None
+        vault = self.context.secrets.vault
+        try:
+            passphrase = passphrase_from_command() or ""
+            vault.unlock(passphrase) if vault.exists() else vault.create(passphrase)
+        except SecretStoreError as exc:
+            self.post_message(SecretsReady(None, str(exc)))
+            return
+        self.post_message(SecretsReady(then))
+
+    def on_secrets_ready(self, message: SecretsReady) -> None:
+        if message.error:
+            self.notify(message.error, title="Secret store", severity="error", timeout=10)
+        elif message.then is not None:
+            message.then()
+
+    # --- hooks other screens replace --------------------------------------------------------
+
+    def reauthenticate(self, integration: Integration | None, type_name: str) -> None:
+        """Start the browser sign-in for an OAuth type. The OAuth screen replaces this."""
+        self.notify(
+            f"Browser sign-in for {type_name} is not available in this version yet; "
+            "the integration keeps its current sign-in.",
+            title="Re-authenticate",
+            severity="warning",
+        )
+
+    # --- help, palette, failures ------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        from app.tui_commands import screen_commands
+
+        yield from screen_commands(screen)
+
+    def report_worker_failure(self, worker: Worker) -> None:
+        """Turn an unexpected exception in a worker into a notification, never a traceback."""
+        error = worker.error
+        what = worker.name or "a background task"
+        # Only the exception type: an unexpected message might quote a setting or a secret.
+        kind = type(error).__name__ if error is not None else "unknown error"
+        self.notify(f"Could not {what} ({kind}). Nothing else was changed.", title="Something went wrong", severity="error", timeout=10)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self.report_worker_failure(event.worker)
+            if event.worker.group == "context":
+                self.main_screen.show_failure("tether could not open its data directory; see the notification.")

@@ -1,0 +1,61 @@
+"""Confirm deleting an integration, naming every workflow that uses it."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from storage.records import Integration
+
+
+def consequences(integration: Integration) -> Content:
+    if not integration.used_by:
+        return Content("No workflow uses it. Its settings and stored secrets will be removed.")
+    lines: list[str | tuple[str, str]] = [
+        f"{len(integration.used_by)} workflow(s) use it and will keep a note that they lost it:\n"
+    ]
+    for use in integration.used_by:
+        schedule = f", {use.schedule}" if use.schedule else ""
+        lines.append((f"  • {use.workflow_name}", "bold"))
+        lines.append(f" — {use.role}, {use.access}{schedule}\n")
+    lines.append("Its settings and stored secrets will be removed.")
+    return Content.assemble(*lines)
+
+
+class ConfirmDeleteScreen(ModalScreen[bool]):
+    HELP_TITLE = "Delete an integration"
+    HELP_NEXT = "Cancel is chosen first; press tab to reach Delete and enter to confirm."
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", tooltip="Keep the integration", id="delete.cancel"),
+        Binding("left,right", "app.focus_previous", "Switch", show=False, tooltip="Move between the buttons", id="delete.switch"),
+    ]
+
+    def __init__(self, integration: Integration) -> None:
+        super().__init__()
+        self.integration = integration
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Static(
+                Content.assemble("Delete ", (self.integration.label, "bold"), "?"), classes="dialog-title"
+            )
+            yield Static(consequences(self.integration), id="delete-consequences")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel", variant="primary")
+                yield Button("Delete", id="delete", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    @on(Button.Pressed, "#delete")
+    def _delete(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)

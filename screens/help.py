@@ -1,0 +1,93 @@
+"""Every key on every screen, the keys of the screen you came from first, and what to do next."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+
+def screen_classes() -> list[type[Screen]]:
+    from screens.confirm_delete import ConfirmDeleteScreen
+    from screens.integration_form import IntegrationFormScreen
+    from screens.integrations import IntegrationsScreen
+    from screens.options_picker import OptionsPickerScreen
+    from screens.passphrase import PassphraseScreen
+    from screens.pick import PickScreen
+    from screens.type_picker import TypePickerScreen
+    from screens.workflow_form import WorkflowFormScreen
+    from screens.workflows import WorkflowsScreen
+
+    return [
+        IntegrationsScreen, TypePickerScreen, IntegrationFormScreen, OptionsPickerScreen, ConfirmDeleteScreen,
+        WorkflowsScreen, WorkflowFormScreen, PickScreen, PassphraseScreen,
+    ]
+
+
+def _keys(binding: Binding, keymap: dict[str, str]) -> str:
+    keys = keymap.get(binding.id or "", binding.key)
+    return ", ".join(key.strip().replace("question_mark", "?").replace("slash", "/") for key in keys.split(","))
+
+
+def bindings_content(title: str, bindings: list[Binding], keymap: dict[str, str]) -> Content:
+    parts: list[str | tuple[str, str]] = [(title, "$accent bold"), "\n"]
+    for binding in bindings:
+        if not isinstance(binding, Binding):
+            continue
+        what = binding.tooltip or binding.description
+        parts += [(f"  {_keys(binding, keymap):<12}", "bold"), f" {what}", (f"  [{binding.id}]", "$text-muted"), "\n"]
+    return Content.assemble(*parts)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,f1,q", "close", "Close", tooltip="Back to where you were", id="help.close"),
+    ]
+
+    def __init__(self, beneath: Screen) -> None:
+        super().__init__()
+        self.beneath = beneath
+
+    def compose(self) -> ComposeResult:
+        from app.keymap import keymap_path
+        from widgets.integration_table import IntegrationTable
+
+        keymap: dict[str, str] = getattr(self.app, "keymap", {})
+        here = type(self.beneath)
+        with Vertical(id="dialog", classes="dialog wide tall"):
+            yield Static(f"Help — {getattr(here, 'HELP_TITLE', 'tether')}", classes="dialog-title")
+            with VerticalScroll(id="help-body"):
+                next_text = getattr(here, "HELP_NEXT", "")
+                if next_text:
+                    yield Static(Content.assemble(("What next: ", "$success bold"), next_text), classes="help-next")
+                yield Static(bindings_content("Keys here", list(getattr(here, "BINDINGS", [])), keymap))
+                yield Static(bindings_content("Everywhere", list(type(self.app).BINDINGS), keymap))
+                yield Static(bindings_content("In the list", list(IntegrationTable.BINDINGS), keymap))
+                for screen_class in screen_classes():
+                    if screen_class is here:
+                        continue
+                    title = getattr(screen_class, "HELP_TITLE", screen_class.__name__)
+                    yield Static(bindings_content(title, list(screen_class.BINDINGS), keymap))
+                yield Static(
+                    Content.assemble(
+                        ("Command palette: ", "bold"), "ctrl+p lists every action by name.\n",
+                        ("Your own keys: ", "bold"),
+                        f"map a binding id (in brackets) to a key in {_home_relative(keymap_path())}, e.g. \"integrations.new\" = \"a\".",
+                    )
+                )
+            yield Static("escape closes this help", classes="muted")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def _home_relative(path) -> str:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)

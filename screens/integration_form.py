@@ -1,0 +1,478 @@
+"""One form for every integration type, rendered from the type's declared fields.
+
+Adding or editing; inline validation as the user types; save, then the type's
+connection check, with a way back to the field the check blamed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Collapsible, Footer, Header, Input, LoadingIndicator, Select, Static
+
+from app.values import form_values_for_add, form_values_for_edit, unique_label
+from connectors.fields import Field
+from connectors.types import validate_label
+from screens.base import ReportsWorkerFailures
+from widgets.field_editor import FieldEditor, is_chooser
+
+if TYPE_CHECKING:
+    from app.checks import CheckOutcome
+    from app.tether_app import TetherApp
+    from connectors.errors import ConnectorError
+    from connectors.fields import Option
+    from connectors.types import CheckResult, IntegrationType
+    from storage.records import Integration
+
+LABEL_FIELD = Field("label", "Name", help="Your own name for it, shown in the list and to your workflows.")
+
+
+class Saved(Message):
+    def __init__(self, integration: Integration | None, error: str = "", field: str | None = None) -> None:
+        super().__init__()
+        self.integration, self.error, self.field = integration, error, field
+
+
+class Tested(Message):
+    def __init__(self, result: CheckResult | None, error: ConnectorError | None, stored: Integration | None) -> None:
+        super().__init__()
+        self.result, self.error, self.stored = result, error, stored
+
+
+class OptionsFound(Message):
+    def __init__(self, field: str, options: list[Option], error: ConnectorError | None) -> None:
+        super().__init__()
+        self.field, self.options, self.error = field, options, error
+
+
+def outcome_content(result: CheckResult | None, error: ConnectorError | None) -> Content:
+    if error is not None:
+        parts: list[str | tuple[str, str]] = [(f"✖ {error.kind.title}: ", "$error bold"), error.message]
+        if error.hint:
+            parts += ["\n", (error.hint, "$text-muted")]
+        return Content.assemble(*parts)
+    assert result is not None
+    parts = [("● Connected: ", "$success bold"), result.summary]
+    for line in result.details:
+        parts += ["\n  ", line]
+    for warning in result.warnings:
+        parts += ["\n", ("⚠ ", "$warning bold"), warning]
+    return Content.assemble(*parts)
+
+
+class IntegrationFormScreen(ReportsWorkerFailures, Screen["Integration | None"]):
+    HELP_TITLE = "Integration form"
+    HELP_NEXT = (
+        "Fill in the fields (tab moves on); messages under a field say what to fix. "
+        "ctrl+s saves and tests the connection; escape goes back without saving."
+    )
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", tooltip="Save, then test the connection", id="form.save"),
+        Binding("ctrl+t", "test", "Test connection", tooltip="Test these values without saving", id="form.test"),
+        Binding("ctrl+r", "reauthenticate", "Re-authenticate", tooltip="Sign in again in the browser", id="form.reauthenticate"),
+        Binding("escape", "cancel", "Back", tooltip="Leave the form; unsaved changes are dropped", id="form.cancel"),
+    ]
+
+    app: TetherApp  # type: ignore[assignment]
+
+    def __init__(self, spec: IntegrationType, labels: set[str], integration: Integration | None = None) -> None:
+        super().__init__()
+        self.spec = spec
+        self.integration = integration  # set once saved, so a second save updates
+        self._other_labels = {label for label in labels if not integration or label != integration.label}
+        self._touched: set[str] = set()
+        self._busy = False
+        self._done = False
+        if integration is None:
+            self._values = form_values_for_add(spec, {})
+            self._label = unique_label(spec.default_label or spec.name, self._other_labels)
+        else:
+            self._values = form_values_for_edit(spec, integration.settings, {})
+            self._label = integration.label
+        self._derived = {f.name: f.default_for(self._values) for f in spec.fields if f.derived_default}
+
+    # --- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        spec = self.spec
+        title = f"Edit {self.integration.label}" if self.integration else f"New {spec.name}"
+        yield Header()
+        with VerticalScroll(id="form"):
+            yield Static(Content.assemble((title, "bold"), "\n", (spec.description, "$text-muted")), id="form-title")
+            yield FieldEditor(LABEL_FIELD, self._label)
+            for field in spec.fields:
+                if not field.advanced:
+                    yield self._editor(field)
+            advanced = [field for field in spec.fields if field.advanced]
+            if advanced:
+                with Collapsible(title="Advanced settings", collapsed=not self._has_advanced_values(advanced)):
+                    for field in advanced:
+                        yield self._editor(field)
+            with Horizontal(id="outcome-row"):
+                yield LoadingIndicator(id="testing")
+                yield Static("", id="outcome")
+            with Horizontal(classes="buttons"):
+                yield Button("Save", id="save", variant="primary", tooltip="ctrl+s: save, then test the connection")
+                yield Button("Test connection", id="test", tooltip="ctrl+t: test without saving")
+                if spec.oauth:
+                    yield Button("Re-authenticate", id="reauthenticate", tooltip="ctrl+r: sign in again in the browser")
+                yield Button("Cancel", id="cancel", tooltip="escape: leave without saving")
+        yield Footer()
+
+    def _editor(self, field: Field) -> FieldEditor:
+        stored = bool(field.secret and self.integration and self.integration.has_secret(field.name))
+        value: str | list[str] = self._values.get(field.name, "")
+        if is_chooser(field):
+            current = self.integration.settings.get(field.name) if self.integration else None
+            value = list(current) if isinstance(current, list) else []
+        return FieldEditor(field, value, stored_secret=stored)
+
+    def _has_advanced_values(self, fields: list[Field]) -> bool:
+        return any(self._values.get(f.name, "") not in ("", f.default_for(self._values)) for f in fields)
+
+    def on_mount(self) -> None:
+        self.query_one("#testing", LoadingIndicator).display = False
+        if not self.spec.can_check:
+            self._say(Content.styled(f"No connection check exists yet for {self.spec.name}; "
+                                     "after saving, its status stays “not checked”.", "$text-muted"))
+        self.editor("label").focus_input()
+
+    # --- values and validation --------------------------------------------------------
+
+    def editor(self, name: str) -> FieldEditor:
+        return self.query_one(f"#row-{name}", FieldEditor)
+
+    def values(self) -> dict[str, str]:
+        return {field.name: self.editor(field.name).value for field in self.spec.fields}
+
+    def label(self) -> str:
+        return self.editor("label").value
+
+    def _errors(self) -> dict[str, str]:
+        stored = frozenset(self.integration.secret_names) if self.integration else frozenset()
+        errors = dict(self.spec.validate(self.values(), editing=self.integration is not None, stored_secrets=stored).by_field)
+        if message := validate_label(self.label(), self._other_labels):
+            errors["label"] = message
+        return errors
+
+    def _show_errors(self, errors: dict[str, str], everywhere: bool = False) -> None:
+        for name in ("label", *(f.name for f in self.spec.fields)):
+            shown = errors.get(name) if (everywhere or name in self._touched) else None
+            self.editor(name).show_error(shown)
+
+    def _field_of(self, widget_id: str | None) -> str | None:
+        if widget_id and widget_id.startswith("field-"):
+            return widget_id.removeprefix("field-")
+        return None
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _changed(self, event: Input.Changed | Select.Changed) -> None:
+        name = self._field_of(event.control.id)
+        if name is None:
+            return
+        self._follow_derived_defaults()
+        if event.control.has_focus:
+            self._touched.add(name)
+            self._done = False
+            self.query_one("#save", Button).label = "Save"
+        self._show_errors(self._errors())
+
+    def _follow_derived_defaults(self) -> None:
+        """A derived default (IMAP port from the TLS mode) follows until the user types their own value."""
+        values = self.values()
+        for field in self.spec.fields:
+            if field.derived_default is None:
+                continue
+            editor = self.editor(field.name)
+            new = field.default_for(values)
+            if editor.value in ("", self._derived.get(field.name)) and new != editor.value:
+                self._derived[field.name] = new
+                editor.set_value(new)
+            elif editor.value == new:
+                self._derived[field.name] = new
+
+    def _valid_or_show(self) -> bool:
+        errors = self._errors()
+        self._show_errors(errors, everywhere=True)
+        if errors:
+            first = next(name for name in ("label", *(f.name for f in self.spec.fields)) if name in errors)
+            self.editor(first).focus_input()
+            self._say(Content.styled("Fix the fields marked in red first.", "$error"))
+            return False
+        return True
+
+    def _settings_and_secrets(self) -> tuple[dict[str, Any], dict[str, str]]:
+        values = self.values()
+        settings = self.spec.settings_from(values)
+        for field in self.spec.setting_fields:
+            if is_chooser(field):
+                settings[field.name] = list(self.editor(field.name).chosen)
+        return settings, self.spec.secrets_from(values)
+
+    # --- progress and outcome ---------------------------------------------------------------
+
+    def _say(self, content: Content | str) -> None:
+        self.query_one("#outcome", Static).update(content)
+
+    def _set_busy(self, busy: bool, message: str = "") -> None:
+        self._busy = busy
+        self.query_one("#testing", LoadingIndicator).display = busy
+        for button in self.query(".buttons Button"):
+            if button.id != "cancel":
+                button.disabled = busy
+        if message:
+            self._say(message)
+        self.refresh_bindings()
+
+    def worker_failed(self, worker) -> None:  # type: ignore[no-untyped-def]
+        self._set_busy(False, "That did not work; see the notification. Nothing else was changed.")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reauthenticate":
+            return self.spec.oauth
+        if action in ("save", "test"):
+            return None if self._busy else True
+        return True
+
+    # --- save -----------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        if self._busy:
+            return
+        if self._done and self.integration is not None:
+            self.dismiss(self.integration)
+            return
+        if not self._valid_or_show():
+            return
+        if self.app.context is None:
+            self._say("tether is still opening its data directory; try again in a moment.")
+            return
+        settings, secrets = self._settings_and_secrets()
+        label = self.label().strip()
+        needs_store = bool(secrets) or bool(self.integration and self.integration.secret_names and self.spec.can_check)
+
+        def go() -> None:
+            self._set_busy(True, "Saving…")
+            self._save(label, settings, secrets)
+
+        if needs_store:
+            self.app.with_secrets(go, on_cancel=lambda: self._say("Not saved: the vault stayed locked."))
+        else:
+            go()
+
+    @work(thread=True, exclusive=True, group="form", exit_on_error=False, name="save the integration")
+    def _save(self, label: str, settings: dict[str, Any], secrets: dict[str, str]) -> None:
+        from storage.errors import DuplicateName, StorageError
+        from storage.secrets.base import SecretStoreError
+
+        assert self.app.context is not None
+        repo = self.app.context.storage.integrations
+        try:
+            if self.integration is None:
+                saved = repo.add(self.spec.key, label, settings, secrets)
+            else:
+                saved = repo.update(self.integration.id, label=label, settings=settings, secrets=secrets or None)
+        except DuplicateName as exc:
+            self.post_message(Saved(None, str(exc), field="label"))
+        except (StorageError, SecretStoreError) as exc:
+            self.post_message(Saved(None, str(exc)))
+        else:
+            self.post_message(Saved(saved))
+
+    def on_saved(self, message: Saved) -> None:
+        self._set_busy(False)
+        if message.integration is None:
+            if message.field:
+                self.editor(message.field).show_error(message.error)
+                self.editor(message.field).focus_input()
+            self._say(Content.styled(f"Not saved: {message.error}", "$error"))
+            return
+        self.integration = saved = message.integration
+        self._other_labels.discard(saved.label)
+        self._clear_secret_inputs(saved)
+        if not self.spec.can_check:
+            self.app.notify(
+                f"Saved {saved.label!r}. No connection check exists yet for {self.spec.name}; "
+                "its status stays “not checked”.",
+                title="Saved",
+            )
+            self.dismiss(saved)
+            return
+        self._set_busy(True, "Saved. Testing the connection…")
+        self._check_saved(saved)
+
+    def _clear_secret_inputs(self, saved: Integration) -> None:
+        """Typed secrets are stored now: show them as stored, never keep them on screen."""
+        for field in self.spec.secret_fields:
+            editor = self.editor(field.name)
+            editor.stored_secret = saved.has_secret(field.name)
+            widget = editor.input_widget
+            if isinstance(widget, Input):
+                widget.value = ""
+                if editor.stored_secret:
+                    widget.placeholder = "stored — leave empty to keep"
+
+    @work(thread=True, exclusive=True, group="form", exit_on_error=False, name="test the connection")
+    def _check_saved(self, integration: Integration) -> None:
+        from app.checks import check_integration
+
+        assert self.app.context is not None
+        outcome: CheckOutcome = check_integration(self.app.context.storage.integrations, integration)
+        self.post_message(Tested(outcome.result, outcome.error, outcome.integration))
+
+    # --- test without saving ------------------------------------------------------------------
+
+    @on(Button.Pressed, "#test")
+    def action_test(self) -> None:
+        if self._busy:
+            return
+        if not self.spec.can_check:
+            self._say(f"No connection check exists yet for {self.spec.name}; the status stays “not checked”.")
+            return
+        if not self._valid_or_show():
+            return
+        self._with_request(self._test, "Testing the connection…")
+
+    def _with_request(self, then, message: str) -> None:  # type: ignore[no-untyped-def]
+        """Build settings and secrets from the form; stored secrets fill empty fields when editing."""
+        settings, secrets = self._settings_and_secrets()
+        missing = [
+            f.name for f in self.spec.secret_fields if f.name not in secrets and self.integration and self.integration.has_secret(f.name)
+        ]
+
+        def go() -> None:
+            self._set_busy(True, message)
+            then(settings, secrets, bool(missing))
+
+        if missing:
+            self.app.with_secrets(go)
+        else:
+            go()
+
+    def _secrets_for_request(self, secrets: dict[str, str], use_stored: bool) -> dict[str, str]:
+        """Worker side: stored secrets fill the secret fields left empty."""
+        if use_stored and self.integration is not None and self.app.context is not None:
+            stored = self.app.context.storage.integrations.read_secrets(self.integration)
+            return {**stored, **secrets}
+        return secrets
+
+    @work(thread=True, exclusive=True, group="form", exit_on_error=False, name="test the connection")
+    def _test(self, settings: dict[str, Any], secrets: dict[str, str], use_stored: bool) -> None:
+        from app.tui_calls import check_unsaved
+        from connectors.errors import ConnectorError, ErrorKind
+        from storage.secrets.base import SecretStoreError
+
+        try:
+            result = check_unsaved(self.spec, settings, self._secrets_for_request(secrets, use_stored))
+        except SecretStoreError as exc:
+            self.post_message(Tested(None, ConnectorError(ErrorKind.SECRETS, str(exc)), None))
+        except ConnectorError as exc:
+            self.post_message(Tested(None, exc, None))
+        else:
+            self.post_message(Tested(result, None, None))
+
+    def on_tested(self, message: Tested) -> None:
+        self._set_busy(False)
+        self._say(outcome_content(message.result, message.error))
+        if message.stored is not None:
+            self.integration = message.stored
+        error = message.error
+        if error is not None:
+            if error.field and self.spec.has_field(error.field):
+                editor = self.editor(error.field)
+                editor.show_error(error.message)
+                self._reveal(editor)
+                editor.focus_input()
+            return
+        if message.stored is not None:
+            self._done = True
+            save = self.query_one("#save", Button)
+            save.label = "Done"
+            save.focus()
+
+    def _reveal(self, editor: FieldEditor) -> None:
+        for collapsible in editor.ancestors_with_self:
+            if isinstance(collapsible, Collapsible):
+                collapsible.collapsed = False
+
+    # --- options from the server ------------------------------------------------------------
+
+    @on(Button.Pressed)
+    def _choose_pressed(self, event: Button.Pressed) -> None:
+        name = self._field_of(event.button.id)
+        if name is None or self._busy:
+            return
+        event.stop()
+        field = self.spec.field(name)
+        if field.options_path is None:
+            self._say(f"{self.spec.name} cannot list {field.label.lower()} yet; tether will use what the server offers.")
+            return
+        errors = {k: v for k, v in self._errors().items() if k != name}
+        if errors:
+            self._show_errors(errors, everywhere=True)
+            self._say(Content.styled(f"Fill in the fields marked in red before choosing {field.label.lower()}.", "$error"))
+            return
+        options_path = field.options_path
+        self._with_request(
+            lambda settings, secrets, use_stored: self._load_options(name, options_path, settings, secrets, use_stored),
+            f"Asking the server for {field.label.lower()}…",
+        )
+
+    @work(thread=True, exclusive=True, group="form", exit_on_error=False, name="list the choices")
+    def _load_options(
+        self, name: str, options_path: str, settings: dict[str, Any], secrets: dict[str, str], use_stored: bool
+    ) -> None:
+        from app.tui_calls import load_options
+        from connectors.errors import ConnectorError, ErrorKind
+        from storage.secrets.base import SecretStoreError
+
+        try:
+            options = load_options(options_path, settings, self._secrets_for_request(secrets, use_stored))
+        except SecretStoreError as exc:
+            self.post_message(OptionsFound(name, [], ConnectorError(ErrorKind.SECRETS, str(exc))))
+        except ConnectorError as exc:
+            self.post_message(OptionsFound(name, [], exc))
+        else:
+            self.post_message(OptionsFound(name, options, None))
+
+    def on_options_found(self, message: OptionsFound) -> None:
+        from screens.options_picker import OptionsPickerScreen
+
+        self._set_busy(False)
+        if message.error is not None:
+            self._say(outcome_content(None, message.error))
+            if message.error.field and self.spec.has_field(message.error.field):
+                self.editor(message.error.field).focus_input()
+            return
+        self._say("")
+        editor = self.editor(message.field)
+
+        def picked(values: list[str] | None) -> None:
+            if values is not None:
+                editor.set_chosen(values)
+                self._done = False
+                self.query_one("#save", Button).label = "Save"
+            editor.focus_input()
+
+        self.app.push_screen(OptionsPickerScreen(editor.field.label, message.options, editor.chosen), picked)
+
+    # --- leaving, and OAuth -----------------------------------------------------------------
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(self.integration)
+
+    @on(Button.Pressed, "#reauthenticate")
+    def action_reauthenticate(self) -> None:
+        """The OAuth sign-in hook: the App's ``reauthenticate`` does the work."""
+        if self.spec.oauth:
+            self.app.reauthenticate(self.integration, self.spec.name)

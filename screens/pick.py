@@ -1,0 +1,72 @@
+"""Small generic dialogs: pick one entry from a list, or confirm a plain yes/no question."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, OptionList, Static
+from textual.widgets.option_list import Option
+
+
+class PickScreen(ModalScreen["str | None"]):
+    """Returns the chosen entry's id, or None on escape."""
+
+    HELP_TITLE = "Pick one"
+    HELP_NEXT = "Arrows move, enter chooses, escape cancels."
+    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Choose nothing", id="pick.cancel")]
+
+    def __init__(self, title: str, entries: list[tuple[str, Content | str]], note: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.entries = entries
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title")
+            if self.note:
+                yield Static(self.note, classes="muted")
+            yield OptionList(*(Option(prompt, id=key) for key, prompt in self.entries), id="pick")
+
+    def on_mount(self) -> None:
+        self.query_one("#pick", OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#pick")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A question with Cancel focused first; the person must choose the action explicitly."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Change nothing", id="confirm.cancel")]
+
+    def __init__(self, title: str, body: Content | str, action_label: str) -> None:
+        super().__init__()
+        self.title_text, self.body, self.action_label = title, body, action_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title")
+            yield Static(self.body)
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel", variant="primary")
+                yield Button(self.action_label, id="confirm", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
