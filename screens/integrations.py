@@ -118,7 +118,14 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
     @on(IntegrationTable.Highlighted)
     def _highlighted(self, message: IntegrationTable.Highlighted) -> None:
         self.query_one(IntegrationDetail).show(message.integration, self.app.clock())
-        self.refresh_bindings()
+        self._refresh_bindings_if_changed()
+
+    def _refresh_bindings_if_changed(self) -> None:
+        """The footer is rebuilt on refresh_bindings: only do it when what applies changed."""
+        state = (self.table.selected is None, bool(self.table.query), self.app.context is None)
+        if state != getattr(self, "_binding_state", None):
+            self._binding_state = state
+            self.refresh_bindings()
 
     @on(IntegrationTable.Chosen)
     def _chosen(self) -> None:
@@ -134,7 +141,7 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.table.set_filter(event.value)
-        self.refresh_bindings()
+        self._refresh_bindings_if_changed()
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:

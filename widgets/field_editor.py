@@ -38,6 +38,7 @@ class FieldEditor(Vertical):
         self._initial = value
         self.stored_secret = stored_secret
         self.chosen: list[str] = list(value) if isinstance(value, list) else []
+        self._shown_error = ""
 
     def compose(self) -> ComposeResult:
         field = self.field
@@ -112,7 +113,11 @@ class FieldEditor(Vertical):
         self.query_one(f"#chosen-{self.field.name}", Static).update(self._chosen_text())
 
     def show_error(self, message: str | None) -> None:
-        self.query_one(f"#error-{self.field.name}", Static).update(message or "")
+        message = message or ""
+        if message == self._shown_error:
+            return  # re-laying out the form on every keystroke is what makes typing feel slow
+        self._shown_error = message
+        self.query_one(f"#error-{self.field.name}", Static).update(message)
         self.set_class(bool(message), "-invalid")
 
     def focus_input(self) -> None:

@@ -1,0 +1,109 @@
+"""Fixtures for the TUI: an app on a temporary data dir, a fixed clock, and types with pluggable checks."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from app.tether_app import TetherApp
+from connectors import registry
+from connectors.types import IntegrationType
+from tests.tui import plugins
+
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+def minutes_ago(minutes: float) -> datetime:
+    return NOW - timedelta(minutes=minutes)
+
+
+def make_app(data_dir: Path, tmp_path: Path) -> TetherApp:
+    app = TetherApp(data_dir=data_dir, clock=lambda: NOW, keymap_path=tmp_path / "no-keymap.toml")
+    app.animation_level = "none"
+    # Keep what was said to the person, for assertions.
+    app.notes = []  # type: ignore[attr-defined]
+    original = app.notify
+
+    def notify(message, *args, **kwargs):  # type: ignore[no-untyped-def]
+        app.notes.append(str(message))  # type: ignore[attr-defined]
+        return original(message, *args, **kwargs)
+
+    app.notify = notify  # type: ignore[method-assign]
+    return app
+
+
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Let workers finish and the messages they post be handled (workers may start workers)."""
+    for _ in range(4):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+@pytest.fixture
+def keyring_store(memory_keyring, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The OS keyring path: an in-process keyring, chosen explicitly."""
+    monkeypatch.setenv("TETHER_SECRET_STORE", "keyring")
+    return memory_keyring
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Run the migrations once; each test starts from a copy (Alembic costs about a second)."""
+    from storage.db import open_database
+    from storage.paths import DATABASE_NAME
+
+    path = tmp_path_factory.mktemp("template") / DATABASE_NAME
+    open_database(path).dispose()
+    return path
+
+
+@pytest.fixture
+def tui_data(isolated_environment: Path, migrated_database: Path) -> Path:
+    """A data dir under the temporary HOME, so paths on screen read ~/tether-data and stay stable."""
+    import shutil
+
+    from storage.paths import DATABASE_NAME, ensure_data_dir
+
+    data = ensure_data_dir(isolated_environment / "tether-data")
+    shutil.copy2(migrated_database, data / DATABASE_NAME)
+    return data
+
+
+@pytest.fixture
+def context(tui_data: Path, keyring_store):  # type: ignore[no-untyped-def]
+    from app.context import open_context
+
+    return open_context(tui_data)
+
+
+@pytest.fixture
+def app(tui_data: Path, tmp_path: Path, keyring_store) -> TetherApp:  # type: ignore[no-untyped-def]
+    return make_app(tui_data, tmp_path)
+
+
+def _replace_type(monkeypatch: pytest.MonkeyPatch, key: str, **changes) -> IntegrationType:  # type: ignore[no-untyped-def]
+    changed = dataclasses.replace(registry.get_type(key), **changes)
+    monkeypatch.setitem(registry._BY_KEY, key, changed)
+    monkeypatch.setattr(registry, "TYPES", tuple(changed if t.key == key else t for t in registry.TYPES))
+    return changed
+
+
+@pytest.fixture
+def checkable_imap(monkeypatch: pytest.MonkeyPatch) -> Iterator[IntegrationType]:
+    plugins.CALLS.clear()
+    yield _replace_type(monkeypatch, "imap", checker_path="tests.tui.plugins:password_checker")
+
+
+@pytest.fixture
+def caldav_with_options(monkeypatch: pytest.MonkeyPatch) -> Iterator[IntegrationType]:
+    plugins.CALLS.clear()
+    spec = registry.get_type("caldav")
+    fields = tuple(
+        dataclasses.replace(f, options_path="tests.tui.plugins:list_calendars") if f.name == "calendars" else f
+        for f in spec.fields
+    )
+    yield _replace_type(monkeypatch, "caldav", fields=fields)

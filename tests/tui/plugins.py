@@ -1,0 +1,38 @@
+"""Small checkers and option lists that stand in for a connector, as a type would declare them."""
+
+from __future__ import annotations
+
+from connectors.errors import ConnectorError, ErrorKind
+from connectors.fields import Option
+from connectors.types import CheckRequest, CheckResult
+
+GOOD_PASSWORD = "right-password"
+CALLS: list[CheckRequest] = []
+
+
+def password_checker(request: CheckRequest) -> CheckResult:
+    """Accepts one password, like a real server would; blames the password field otherwise."""
+    CALLS.append(request)
+    if request.secrets.get("password") != GOOD_PASSWORD:
+        raise ConnectorError(
+            ErrorKind.AUTH,
+            "The server rejected the username or password.",
+            hint="Check the password; some providers need an app password.",
+            field="password",
+        )
+    return CheckResult(
+        summary="INBOX 12 messages, 3 unread",
+        details=("Folders: INBOX, Archive, Sent",),
+        warnings=("The server certificate expires in 9 days.",),
+    )
+
+
+def list_calendars(request: CheckRequest) -> list[Option]:
+    CALLS.append(request)
+    if request.secrets.get("password") != GOOD_PASSWORD:
+        raise ConnectorError(ErrorKind.AUTH, "The server rejected the username or password.", field="password")
+    return [
+        Option("/cal/work/", "Work"),
+        Option("/cal/home/", "Home"),
+        Option("/cal/holidays/", "Holidays", note="read-only"),
+    ]
