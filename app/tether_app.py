@@ -46,6 +46,13 @@ class SecretsReady(Message):
         self.error = error
 
 
+class SignInReady(Message):
+    def __init__(self, integration: Integration, secrets: dict[str, str]) -> None:
+        super().__init__()
+        self.integration = integration
+        self.secrets = secrets
+
+
 class TetherApp(App[None]):
     TITLE = "tether"
     SUB_TITLE = "opening…"
@@ -170,13 +177,35 @@ class TetherApp(App[None]):
     # --- hooks other screens replace --------------------------------------------------------
 
     def reauthenticate(self, integration: Integration | None, type_name: str) -> None:
-        """Start the browser sign-in for an OAuth type. The OAuth screen replaces this."""
-        self.notify(
-            f"Browser sign-in for {type_name} is not available in this version yet; "
-            "the integration keeps its current sign-in.",
-            title="Re-authenticate",
-            severity="warning",
-        )
+        """Open the browser sign-in (screens.oauth_signin) for a saved OAuth integration."""
+        if integration is None:
+            self.notify(
+                f"Save the {type_name} integration first (ctrl+s); then Re-authenticate opens the browser sign-in.",
+                title="Re-authenticate",
+            )
+            return
+        self.with_secrets(lambda: self._read_signin_secrets(integration))
+
+    @work(thread=True, exclusive=True, group="signin", exit_on_error=False, name="read the sign-in settings")
+    def _read_signin_secrets(self, integration: Integration) -> None:
+        from storage.secrets.base import SecretStoreError
+
+        assert self.context is not None
+        try:
+            secrets = self.context.storage.integrations.read_secrets(integration)
+        except SecretStoreError as exc:
+            self.post_message(SecretsReady(None, str(exc)))
+            return
+        self.post_message(SignInReady(integration, secrets))
+
+    def on_sign_in_ready(self, message: SignInReady) -> None:
+        from screens.oauth_signin import OAuthSignInScreen
+
+        def signed_in(updated: Integration | None) -> None:
+            if updated is not None:
+                self.main_screen.reload(select_label=updated.label)
+
+        self.push_screen(OAuthSignInScreen(message.integration, message.secrets), signed_in)
 
     # --- help, palette, failures ------------------------------------------------------------
 

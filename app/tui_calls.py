@@ -1,4 +1,4 @@
-"""Calls the form makes on values not yet saved: a connection test and server-discovered options.
+"""Server-discovered options for a form field (e.g. CalDAV calendars), asked with values not yet saved.
 
 No Textual here: screens run these in thread workers. Every failure comes back as a
 ConnectorError whose message is safe to show (no secret, no raw exception text).
@@ -12,22 +12,12 @@ from typing import Any
 
 from connectors.errors import ConnectorError, ErrorKind
 from connectors.fields import Option
-from connectors.types import CheckRequest, CheckResult, IntegrationType
+from connectors.types import CheckRequest
 
 
 def _unexpected(exc: Exception, what: str) -> ConnectorError:
     # Only the type: an unexpected exception's text might quote a secret.
     return ConnectorError(ErrorKind.SERVER, f"Unexpected problem while {what} ({type(exc).__name__}).")
-
-
-def check_unsaved(spec: IntegrationType, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> CheckResult:
-    """Run the type's checker on form values. Raises ConnectorError."""
-    try:
-        return spec.load_checker()(CheckRequest(dict(settings), dict(secrets)))
-    except ConnectorError:
-        raise
-    except Exception as exc:
-        raise _unexpected(exc, "testing the connection") from None
 
 
 def load_options(options_path: str, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> list[Option]:

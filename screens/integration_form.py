@@ -367,12 +367,12 @@ class IntegrationFormScreen(ReportsWorkerFailures, Screen["Integration | None"])
 
     @work(thread=True, exclusive=True, group="form", exit_on_error=False, name="test the connection")
     def _test(self, settings: dict[str, Any], secrets: dict[str, str], use_stored: bool) -> None:
-        from app.tui_calls import check_unsaved
+        from app.checks import check_values
         from connectors.errors import ConnectorError, ErrorKind
         from storage.secrets.base import SecretStoreError
 
         try:
-            result = check_unsaved(self.spec, settings, self._secrets_for_request(secrets, use_stored))
+            result = check_values(self.spec, settings, self._secrets_for_request(secrets, use_stored))
         except SecretStoreError as exc:
             self.post_message(Tested(None, ConnectorError(ErrorKind.SECRETS, str(exc)), None))
         except ConnectorError as exc:

@@ -74,14 +74,14 @@ def tui_data(isolated_environment: Path, migrated_database: Path) -> Path:
 
 
 @pytest.fixture
-def context(tui_data: Path, keyring_store):  # type: ignore[no-untyped-def]
+def context(tui_data: Path, keyring_store, offline_types):  # type: ignore[no-untyped-def]
     from app.context import open_context
 
     return open_context(tui_data)
 
 
 @pytest.fixture
-def app(tui_data: Path, tmp_path: Path, keyring_store) -> TetherApp:  # type: ignore[no-untyped-def]
+def app(tui_data: Path, tmp_path: Path, keyring_store, offline_types) -> TetherApp:  # type: ignore[no-untyped-def]
     return make_app(tui_data, tmp_path)
 
 
@@ -93,13 +93,21 @@ def _replace_type(monkeypatch: pytest.MonkeyPatch, key: str, **changes) -> Integ
 
 
 @pytest.fixture
-def checkable_imap(monkeypatch: pytest.MonkeyPatch) -> Iterator[IntegrationType]:
+def offline_types(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No TUI test reaches the network: types have no checker unless a test plugs one in."""
+    for spec in registry.TYPES:
+        fields = tuple(dataclasses.replace(f, options_path=None) for f in spec.fields)
+        _replace_type(monkeypatch, spec.key, checker_path=None, fields=fields)
+
+
+@pytest.fixture
+def checkable_imap(monkeypatch: pytest.MonkeyPatch, offline_types: None) -> Iterator[IntegrationType]:
     plugins.CALLS.clear()
     yield _replace_type(monkeypatch, "imap", checker_path="tests.tui.plugins:password_checker")
 
 
 @pytest.fixture
-def caldav_with_options(monkeypatch: pytest.MonkeyPatch) -> Iterator[IntegrationType]:
+def caldav_with_options(monkeypatch: pytest.MonkeyPatch, offline_types: None) -> Iterator[IntegrationType]:
     plugins.CALLS.clear()
     spec = registry.get_type("caldav")
     fields = tuple(

@@ -313,7 +313,29 @@ async def test_oauth_type_offers_reauthenticate_hook(app):
         assert form.check_action("reauthenticate", ()) is True
         await pilot.press("ctrl+r")
         await pilot.pause()
-        assert any("Browser sign-in for Gmail" in note for note in app.notes)
+        assert any("Save the Gmail (OAuth) integration first" in note for note in app.notes)
         await pilot.press("escape")
         form = await open_new(pilot, "imap")
         assert form.check_action("reauthenticate", ()) is False
+
+
+async def test_reauthenticate_opens_the_sign_in_for_a_saved_oauth_integration(app, context, monkeypatch):
+    from screens.oauth_signin import OAuthSignInScreen
+
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    context.storage.integrations.add("gmail", "Gmail", {"client_id": "1234-abc.apps.googleusercontent.com"}, {"client_secret": "cs"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        # Not settle(): the sign-in's own worker waits for the browser until escape.
+        for _ in range(50):
+            if isinstance(app.screen, OAuthSignInScreen):
+                break
+            await pilot.pause(0.02)
+        assert isinstance(app.screen, OAuthSignInScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, IntegrationFormScreen)
