@@ -182,6 +182,13 @@ def test_redirect_is_followed(feed_server: FeedServer) -> None:
     assert check(feed_server, feed_server.url("/moved.ics")).summary == "Team: 4 events"
 
 
+def test_redirect_from_https_to_http_is_warned_about(feed_server: FeedServer, plain_feed_server: FeedServer) -> None:
+    feed_server.redirects["/downgrade.ics"] = plain_feed_server.url("/team.ics")
+    result = check(feed_server, feed_server.url("/downgrade.ics"))
+    assert result.summary == "Team: 4 events"
+    assert result.warnings == ("The feed redirected from https:// to unencrypted http://.",)
+
+
 def test_private_token_never_appears_in_errors(feed_server: FeedServer) -> None:
     paths = ["/missing.ics", "/forbidden.ics", "/busy.ics", "/down.ics", "/malformed.ics", "/login", "/loop-a", "/basic.ics"]
     for path in paths:

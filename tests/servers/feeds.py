@@ -106,6 +106,7 @@ class FeedServer:
     scheme: str
     ca_file: Path | None
     feeds: dict[str, bytes] = field(default_factory=dict)  # extra feeds a test publishes
+    redirects: dict[str, str] = field(default_factory=dict)  # path -> where a test sends it
     hits: Counter[str] = field(default_factory=Counter)
     body_bytes: Counter[str] = field(default_factory=Counter)
     statuses: list[tuple[str, int]] = field(default_factory=list)
@@ -176,6 +177,8 @@ class _Handler(BaseHTTPRequestHandler):
         route = _ROUTES.get(path)
         if route is not None:
             route(self)
+        elif path in server.redirects:
+            self._send(302, b"", None, {"Location": server.redirects[path]})
         elif path in server.feeds:
             if path == "/basic.ics" and not self._authorised():
                 self._send(401, b"Sign in required", "text/plain", {"WWW-Authenticate": 'Basic realm="feeds"'})
