@@ -68,7 +68,15 @@ def log_in(client, auth: ImapAuth, where: str) -> str:  # type: ignore[no-untype
         if b"AUTH=PLAIN" in capabilities:
             client.plain_login(auth.username, auth.password)
             return "AUTHENTICATE PLAIN"
-        client.login(auth.username, auth.password)
+        try:
+            client.login(auth.username, auth.password)
+        except UnicodeEncodeError:  # the LOGIN command carries ASCII only
+            raise ConnectorError(
+                ErrorKind.CONFIG,
+                f"{where} only offers the LOGIN command, which cannot carry non-ASCII characters in a username or password.",
+                hint="Use a password with ASCII characters only (or an app password).",
+                field="password",
+            ) from None
         return "LOGIN"
     except LoginError as exc:
         raise login_refused(server_words(exc, auth.secrets), auth.username) from None

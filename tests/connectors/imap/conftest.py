@@ -19,6 +19,7 @@ USERS = {
     "changer": "changer-secret-3",  # password changed during a test
     "busy": "busy-secret-4",  # hits the connection limit
     "cli": "cli-secret-5",
+    "juergen": "pässwörd-ß-7",  # a non-ASCII password, sent with AUTHENTICATE PLAIN
 }
 MAX_CONNECTIONS = 3
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)

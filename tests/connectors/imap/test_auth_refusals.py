@@ -75,3 +75,11 @@ def test_login_is_used_when_the_server_offers_no_authenticate_plain() -> None:
     with fake_imap(script) as port, ImapSession(local(port), PasswordAuth("me", LOGIN_PASSWORD)) as session:
         assert session.login_method == "LOGIN"
     assert script.received == ["LOGIN me"]
+
+
+def test_login_only_server_explains_non_ascii_passwords() -> None:
+    script = Script(greeting="* OK [CAPABILITY IMAP4rev1] old server")
+    with fake_imap(script) as port, pytest.raises(ConnectorError) as caught:
+        ImapSession(local(port), PasswordAuth("me", "pässwörd")).open()
+    assert caught.value.kind is ErrorKind.CONFIG and caught.value.field == "password"
+    assert "non-ASCII" in caught.value.message and "pässwörd" not in str(caught.value)

@@ -54,6 +54,11 @@ def test_starttls_check_signs_in_after_upgrading(imap_settings, dovecot, seeded:
     assert "(starttls)" in result.details[0]
 
 
+def test_non_ascii_password_signs_in(imap_settings) -> None:
+    result = run_check(imap_settings("juergen"), USERS["juergen"])
+    assert result.details[0].startswith("Signed in as juergen with AUTHENTICATE PLAIN")
+
+
 def test_wrong_password_is_reported_quickly_and_not_retried(imap_settings) -> None:
     started = time.monotonic()
     error = check_error(imap_settings(), "not-the-password")
