@@ -104,7 +104,7 @@ def action_for(kind: ErrorKind, label: str, *, retry_after: float | None = None)
                 f"`tether edit {q} --secret-stdin password`; then run {check}."
             )
         case ErrorKind.NEEDS_REAUTH:
-            return f"Sign in again: open tether, select {label!r} and re-authenticate it; then run {check}."
+            return f"Sign in again with `tether reauth {q}` (or Re-authenticate on it in tether); its workflows stay linked."
         case ErrorKind.RATE_LIMITED:
             wait = f"{retry_after:.0f} s" if retry_after else "a while"
             return f"Wait {wait} before trying again."

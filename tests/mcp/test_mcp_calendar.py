@@ -185,6 +185,18 @@ def test_reads_a_caldav_calendar_across_a_recurring_series(client: McpClient, da
     assert_no_secret(data, str(result), str(middle))
 
 
+def test_a_disabled_calendar_is_refused_and_the_others_keep_working(client: McpClient, data: DataDir) -> None:
+    work = data.storage.integrations.find("Work calendar")
+    window = {"start_date": date.today().isoformat(), "end_date": date.today().isoformat()}
+    set_disabled(data.storage, work.id, True)
+    try:
+        assert client.error("calendar_events", {"label": "Work calendar", **window})["reason"] == "disabled"
+        assert client.ok("calendar_events", {"label": "Team", **window})["label"] == "Team"
+    finally:
+        set_disabled(data.storage, work.id, False)
+    assert client.ok("calendar_events", {"label": "Work calendar", **window})["label"] == "Work calendar"
+
+
 def test_wrong_label_is_a_clear_error(client: McpClient) -> None:
     error = client.error("calendar_events", {"label": "Nope", "start_date": "2026-01-01", "end_date": "2026-01-02"})
     assert error["reason"] == "unknown_integration"

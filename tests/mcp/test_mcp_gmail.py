@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from app.toggle import set_disabled
 from connectors.gmail.oauth import Provider
 from connectors.gmail.signin import SignIn
 from tests.connectors.gmail.conftest import INBOX, USER, Google, _dovecot, google, oauth_server  # noqa: F401 - fixtures
@@ -30,20 +31,26 @@ def _refresh_token(google: Google) -> str:
 
 
 def test_gmail_reads_and_saves_a_draft_over_xoauth2(google: Google, data: DataDir) -> None:
-    data.add("gmail", "Gmail", {**google.settings, "address": USER}, {**google.secrets, "refresh_token": _refresh_token(google)})
+    gmail = data.add("gmail", "Gmail", {**google.settings, "address": USER}, {**google.secrets, "refresh_token": _refresh_token(google)})
+    data.add("ical", "Feed", {}, {"url": "https://127.0.0.1:9/cal.ics"})
     client = start_client(data, "--allow-write", name="gmail")
     try:
-        listed = client.ok("list_integrations")["integrations"][0]
+        listed = next(item for item in client.ok("list_integrations")["integrations"] if item["label"] == "Gmail")
         inbox = client.ok("mail_search", {"label": "Gmail"})
         saved = client.ok("mail_append", {"label": "Gmail", "subject": "Draft from the assistant", "body": "Hello."})
         drafts = client.ok("mail_search", {"label": "Gmail", "folder": saved["folder"], "text": "assistant"})
         texts = [result_text(client.call("mail_list_folders", {"label": "Gmail"})), client.stderr]
+        set_disabled(data.storage, gmail, True)
+        disabled = client.error("mail_search", {"label": "Gmail"})
+        other = client.error("calendar_events", {"label": "Feed", "start_date": "2026-01-01", "end_date": "2026-01-01"})
     finally:
         client.close()
     assert listed["type"] == "gmail" and listed["capabilities"] == ["read", "write"]
     assert inbox["total"] == INBOX
     assert saved["folder"] == "Drafts" and saved["message_id"].endswith("@example.com>")
     assert [item["subject"] for item in drafts["messages"]] == ["Draft from the assistant"]
+    assert disabled["reason"] == "disabled"
+    assert other["reason"] == "unreachable"  # still tried: disabling Gmail touches nothing else
     data.secrets.extend(google.all_tokens())
     assert_no_secret(data, str(inbox), str(saved), *texts)
 
@@ -58,7 +65,7 @@ def test_a_refused_refresh_token_needs_reauthentication(google: Google, data: Da
     finally:
         client.close()
     assert first["reason"] == "needs_reauth"
-    assert "Sign in again" in first["action"]
+    assert "tether reauth Gmail" in first["action"]
     # Recorded like a check would, so tether shows it; the next call is refused without asking Google.
     assert status == "needs_reauth"
     assert second["reason"] == "needs_reauth"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from app.toggle import set_disabled
 from storage.records import Access, LinkSpec, Role
 from tests.mcp.harness import DataDir, McpClient, assert_no_secret, result_text, start_client
 from tests.servers.dovecot import DOVECOT, DovecotOptions, DovecotServer, append_messages, start_dovecot
@@ -212,6 +213,17 @@ def test_a_read_only_workflow_cannot_write(data: DataDir) -> None:
     finally:
         reader.close()
     assert error["reason"] == "read_only" and "Digest" in error["message"]
+
+
+def test_a_disabled_mailbox_is_refused_and_the_others_keep_working(client: McpClient, data: DataDir) -> None:
+    closed = data.storage.integrations.find("Closed port")
+    set_disabled(data.storage, closed.id, True)
+    try:
+        error = client.error("mail_list_folders", {"label": "Closed port"})
+        assert error["reason"] == "disabled" and "tether enable 'Closed port'" in error["action"]
+        assert client.ok("mail_list_folders", {"label": "Work mail"})["folders"]
+    finally:
+        set_disabled(data.storage, closed.id, False)
 
 
 def test_no_secret_in_any_output_or_log(client: McpClient, data: DataDir) -> None:
