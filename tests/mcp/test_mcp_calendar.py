@@ -65,6 +65,12 @@ def data(feeds: FeedServer, radicale: tuple[RadicaleServer, str], test_ca: TestC
         {"url": dav_server.url, "username": USER, "calendars": [work_url], **settings},
         {"password": PASSWORD},
     )
+    bad_dav = data.add(
+        "caldav",
+        "Wrong calendar password",
+        {"url": dav_server.url, "username": USER, "calendars": [work_url], **settings},
+        {"password": "not-the-Calendar-pass"},
+    )
     private = feeds.url(f"/private/{SECRET_TOKEN}/team.ics")
     team = data.add("ical", "Team", settings, {"url": private})
     hung = data.add("ical", "Hung feed", settings, {"url": feeds.url("/hang.ics")})
@@ -74,7 +80,7 @@ def data(feeds: FeedServer, radicale: tuple[RadicaleServer, str], test_ca: TestC
     set_disabled(data.storage, off, True)
     data.storage.workflows.add(
         "Morning digest",
-        links=[LinkSpec(item, Role.SOURCE, Access.READ) for item in (team, hung, off, dav, missing)],
+        links=[LinkSpec(item, Role.SOURCE, Access.READ) for item in (team, hung, off, dav, missing, bad_dav)],
     )
     yield data
     data.close()
@@ -112,7 +118,9 @@ def test_list_integrations_shows_only_the_workflow(client: McpClient, data: Data
     result = client.ok("list_integrations")
     assert result["workflow"] == "Morning digest"
     by_label = {item["label"]: item for item in result["integrations"]}
-    assert set(by_label) == {"Team", "Hung feed", "Old feed", "Work calendar", "Gone feed"}  # not "Elsewhere"
+    assert set(by_label) == {
+        "Team", "Hung feed", "Old feed", "Work calendar", "Gone feed", "Wrong calendar password",
+    }  # not "Elsewhere"
     assert by_label["Work calendar"]["type"] == "caldav"
     assert by_label["Team"]["type"] == "ical"
     assert by_label["Team"]["capabilities"] == ["read"]
@@ -183,6 +191,13 @@ def test_reads_a_caldav_calendar_across_a_recurring_series(client: McpClient, da
         str(today + timedelta(days=15)),
     ]
     assert_no_secret(data, str(result), str(middle))
+
+
+def test_wrong_caldav_password_is_an_auth_error_without_it(client: McpClient, data: DataDir) -> None:
+    error = client.error("calendar_events", {"label": "Wrong calendar password", "start_date": "2026-01-01", "end_date": "2026-01-02"})
+    assert error["reason"] == "auth"
+    assert "tether edit 'Wrong calendar password' --secret-stdin password" in error["action"]
+    assert_no_secret(data, error["text"])
 
 
 def test_a_disabled_calendar_is_refused_and_the_others_keep_working(client: McpClient, data: DataDir) -> None:
