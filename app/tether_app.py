@@ -204,6 +204,10 @@ class TetherApp(App[None]):
         def signed_in(updated: Integration | None) -> None:
             if updated is not None:
                 self.main_screen.reload(select_label=updated.label)
+                from screens.integration_form import IntegrationFormScreen
+
+                if isinstance(self.screen, IntegrationFormScreen):
+                    self.screen.signed_in(updated)
 
         self.push_screen(OAuthSignInScreen(message.integration, message.secrets), signed_in)
 

@@ -307,6 +307,11 @@ class IntegrationFormScreen(ReportsWorkerFailures, Screen["Integration | None"])
             )
             self.dismiss(saved)
             return
+        if self.spec.oauth and not saved.has_secret("refresh_token"):
+            # Not signed in yet: the browser sign-in comes next, and it runs the check itself.
+            self._set_busy(False, "Saved. Sign in with the browser to finish (ctrl+r if you closed it).")
+            self.app.reauthenticate(saved, self.spec.name)
+            return
         self._set_busy(True, "Saved. Testing the connection…")
         self._check_saved(saved)
 
@@ -470,6 +475,17 @@ class IntegrationFormScreen(ReportsWorkerFailures, Screen["Integration | None"])
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(self.integration)
+
+    def signed_in(self, integration: Integration) -> None:
+        """The OAuth sign-in saved a new sign-in for this integration: show it, and what the check found."""
+        self.integration = integration
+        if self.spec.has_field("address"):
+            self.editor("address").set_value(str(integration.settings.get("address", "")))
+        self._done = True
+        self._say(Content.assemble(("● Signed in: ", "$success bold"), integration.check_summary or "connected"))
+        save = self.query_one("#save", Button)
+        save.label = "Done"
+        save.focus()
 
     @on(Button.Pressed, "#reauthenticate")
     def action_reauthenticate(self) -> None:

@@ -39,10 +39,11 @@ class IntegrationChecked(Message):
 
 
 class IntegrationRemoved(Message):
-    def __init__(self, integration: Integration | None, error: str = "") -> None:
+    def __init__(self, integration: Integration | None, error: str = "", revoke_problem: str | None = None) -> None:
         super().__init__()
         self.integration = integration
         self.error = error
+        self.revoke_problem = revoke_problem  # an OAuth grant that could not be given back
 
 
 class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
@@ -57,6 +58,9 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
         Binding("enter", "edit", "Edit", show=False, tooltip="Open the selected integration", id="integrations.open"),
         Binding("d", "delete", "Delete", tooltip="Delete the selected integration", id="integrations.delete"),
         Binding("r", "check", "Check", tooltip="Test the selected integration's connection now", id="integrations.check"),
+        Binding(
+            "ctrl+r", "reauthenticate", "Re-authenticate", tooltip="Sign in again in the browser (OAuth types)", id="integrations.reauthenticate"
+        ),
         Binding("w", "workflows", "Workflows", tooltip="Workflows and the integrations they use", id="integrations.workflows"),
         Binding("slash", "filter", "Filter", tooltip="Filter by label, type or status as you type", id="integrations.filter"),
         Binding("escape", "clear_filter", "Clear filter", tooltip="Show every integration again", id="integrations.clear_filter"),
@@ -160,6 +164,9 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
             return bool(self.table.query) or self.query_one("#filter", Input).has_focus
         if action in NEEDS_SELECTION:
             return None if self.table.selected is None else True
+        if action == "reauthenticate":
+            selected = self.table.selected
+            return selected is not None and self._spec(selected).oauth
         if action == "new" or action == "workflows":
             return None if self.app.context is None else True
         return True
@@ -196,6 +203,11 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
 
         self.app.push_screen(IntegrationFormScreen(spec, self._all_labels(), integration), closed)
 
+    def action_reauthenticate(self) -> None:
+        selected = self.table.selected
+        if selected is not None and self._spec(selected).oauth:
+            self.app.reauthenticate(selected, self._spec(selected).name)
+
     def action_delete(self) -> None:
         from screens.confirm_delete import ConfirmDeleteScreen
 
@@ -218,13 +230,17 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
         from storage.errors import StorageError
         from storage.secrets.base import SecretStoreError
 
+        from app.oauth_flow import revoke_before_remove
+
         assert self.app.context is not None
+        repo = self.app.context.storage.integrations
         try:
-            removed = self.app.context.storage.integrations.remove(integration_id)
+            problem = revoke_before_remove(repo, repo.get(integration_id))  # best effort, before the secrets go
+            removed = repo.remove(integration_id)
         except (StorageError, SecretStoreError) as exc:
             self.post_message(IntegrationRemoved(None, str(exc)))
             return
-        self.post_message(IntegrationRemoved(removed))
+        self.post_message(IntegrationRemoved(removed, revoke_problem=problem))
 
     def on_integration_removed(self, message: IntegrationRemoved) -> None:
         if message.integration is None:
@@ -232,7 +248,10 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
         else:
             item = message.integration
             lost = f"; {len(item.used_by)} workflow(s) note that they lost it" if item.used_by else ""
-            self.notify(f"Deleted {item.label!r} and its secrets{lost}.", title="Deleted")
+            revoked = "; its sign-in was revoked" if item.has_secret("refresh_token") and not message.revoke_problem else ""
+            self.notify(f"Deleted {item.label!r} and its secrets{revoked}{lost}.", title="Deleted")
+            if message.revoke_problem:
+                self.notify(message.revoke_problem, title="Sign-in not revoked", severity="warning", timeout=12)
         self.reload()
 
     def action_check(self) -> None:

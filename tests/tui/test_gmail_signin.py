@@ -107,7 +107,9 @@ async def test_loopback_redirect_finishes_it_without_pasting(google: Google, tmp
         assert "ssh -N -L" not in _screen_text(app)
         await asyncio.to_thread(google.consent, app.clipboard)
         await _until(pilot, lambda: not app.screen.query_one("#signin-save", Button).disabled, "signed in")
-        await pilot.click("#signin-save")
+        await pilot.pause()
+        assert app.screen.focused is app.screen.query_one("#signin-save", Button)
+        await pilot.press("enter")
         await _until(pilot, lambda: bool(app.results), "saved")
     assert app.results[0].status is Status.CONNECTED
 
