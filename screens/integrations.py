@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -105,7 +106,8 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
         state = ""
         if choice.vault is not None:
             state = " (unlocked)" if choice.vault.unlocked else " (locked until a secret is needed)"
-        self.query_one("#secrets-line", Static).update(f"Secrets{state}: {choice.store.description}")
+        description = choice.store.description.replace(str(Path.home()), "~")
+        self.query_one("#secrets-line", Static).update(f"Secrets{state}: {description}")
 
     def reload(self, select_label: str | None = None) -> None:
         if self.app.context is not None:

@@ -132,6 +132,9 @@ class IntegrationTable(ScrollView, can_focus=True):
     def shown_labels(self) -> list[str]:
         return [self._rows[index].integration.label for index in self._shown]
 
+    def integrations(self) -> list[Integration]:
+        return [row.integration for row in self._rows]
+
     def all_labels(self) -> set[str]:
         return {row.integration.label for row in self._rows}
 

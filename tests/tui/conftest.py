@@ -21,8 +21,8 @@ def minutes_ago(minutes: float) -> datetime:
     return NOW - timedelta(minutes=minutes)
 
 
-def make_app(data_dir: Path, tmp_path: Path) -> TetherApp:
-    app = TetherApp(data_dir=data_dir, clock=lambda: NOW, keymap_path=tmp_path / "no-keymap.toml")
+def make_app(data_dir: Path, tmp_path: Path, keymap_path: Path | None = None) -> TetherApp:
+    app = TetherApp(data_dir=data_dir, clock=lambda: NOW, keymap_path=keymap_path or tmp_path / "no-keymap.toml")
     app.animation_level = "none"
     # Keep what was said to the person, for assertions.
     app.notes = []  # type: ignore[attr-defined]
@@ -38,9 +38,11 @@ def make_app(data_dir: Path, tmp_path: Path) -> TetherApp:
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
     """Let workers finish and the messages they post be handled (workers may start workers)."""
-    for _ in range(4):
+    for round_ in range(10):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+        if round_ >= 1 and not any(worker.is_running for worker in pilot.app.workers):
+            return
 
 
 @pytest.fixture
