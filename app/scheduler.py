@@ -11,7 +11,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -153,6 +153,22 @@ class HealthScheduler:
     def running(self) -> set[int]:
         with self._lock:
             return {integration_id for integration_id, entry in self._entries.items() if entry.running}
+
+
+def slowest_first(integration_ids: Iterable[int], last_latency_ms: Mapping[int, float | None]) -> list[int]:
+    """Order a batch so the checks expected to take longest start first (never-measured ones first).
+
+    With bounded concurrency, a slow or hung server started last would add its whole timeout
+    after everything else; started first, it overlaps with the rest.
+    """
+    ids = list(integration_ids)
+    position = {integration_id: index for index, integration_id in enumerate(ids)}
+
+    def key(integration_id: int) -> tuple[int, float, int]:
+        latency = last_latency_ms.get(integration_id)
+        return (0 if latency is None else 1, -(latency or 0.0), position[integration_id])
+
+    return sorted(ids, key=key)
 
 
 class BackgroundChecker:

@@ -164,3 +164,9 @@ def test_background_checks_record_status_and_metrics(storage) -> None:  # type: 
     health = storage.metrics.health(integration_id)
     assert (health.requests, health.errors, health.breaker.failures) == (1, 1, 1)
     assert scheduler.failures(integration_id) == 1 and 4.9 < scheduler.next_due_in() <= 5
+
+
+def test_a_batch_starts_with_the_unmeasured_then_the_slowest() -> None:
+    from app.scheduler import slowest_first
+
+    assert slowest_first([1, 2, 3, 4, 5], {1: 20.0, 2: 5000.0, 4: 20.0, 5: 80.0}) == [3, 2, 5, 1, 4]
