@@ -75,6 +75,7 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
         Binding("a", "attach", "Attach", tooltip="Use an integration in this workflow", id="workflows.attach"),
         Binding("x", "detach", "Detach", tooltip="Stop using one of its integrations", id="workflows.detach"),
         Binding("d", "delete", "Delete", tooltip="Delete the workflow (its integrations stay)", id="workflows.delete"),
+        Binding("m", "mcp", "MCP", tooltip="How an assistant's MCP client connects to this workflow", id="workflows.mcp"),
         Binding("escape", "back", "Back", tooltip="Back to the integrations", id="workflows.back"),
     ]
 
@@ -152,7 +153,7 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
         self.action_edit()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("edit", "delete", "attach"):
+        if action in ("edit", "delete", "attach", "mcp"):
             return None if self.selected is None else True
         if action == "detach":
             return None if self.selected is None or not self.selected.links else True
@@ -287,6 +288,16 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
                 )
 
         self.app.push_screen(PickScreen(f"Detach from {workflow.name}", entries), chosen)
+
+    def action_mcp(self) -> None:
+        from app.mcp_config import launch_for
+        from screens.mcp_setup import McpSetupScreen
+
+        workflow, context = self.selected, self.app.context
+        if workflow is None or context is None:
+            return
+        launch = launch_for(workflow.name, context.data_dir, uses_vault=context.secrets.vault is not None)
+        self.app.push_screen(McpSetupScreen(launch))
 
     def action_back(self) -> None:
         self.dismiss(None)
