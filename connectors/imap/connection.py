@@ -79,7 +79,16 @@ def open_client(server: ImapServer, deadline: float):  # type: ignore[no-untyped
         raise
     if server.tls_mode == TLS_STARTTLS:
         assert context is not None
-        _upgrade(server, client, context, deadline)
+        try:
+            _upgrade(server, client, context, deadline)
+        except ConnectorError:
+            raise
+        except OSError as exc:
+            _quietly_close(client)
+            raise network_error(exc, server.where) from None
+        except BaseException:
+            _quietly_close(client)
+            raise
     return client
 
 
@@ -169,7 +178,7 @@ def _upgrade(server: ImapServer, client, context: ssl.SSLContext, deadline: floa
     import imaplib
 
     if b"STARTTLS" not in client.capabilities():
-        client.shutdown()
+        _quietly_close(client)
         raise ConnectorError(
             ErrorKind.TLS,
             f"{server.where} does not offer STARTTLS, so your password would travel unencrypted; tether will not send it.",

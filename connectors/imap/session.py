@@ -70,11 +70,20 @@ class ImapSession:
         return self
 
     def _connect_and_log_in(self, deadline: float) -> Any:
+        import imaplib
+
         client = open_client(self.server, deadline)
         try:
             self.greeting = _greeting_text(client.welcome or b"")
             self.login_method = log_in(client, self.auth, self.server.where)
             self._capabilities = frozenset(cap.decode("ascii", "replace").upper() for cap in client.capabilities())
+        except imaplib.IMAP4.error as exc:  # an odd reply around sign-in (abort included)
+            _shutdown(client)
+            words = server_words(exc, self.auth.secrets)
+            raise ConnectorError(ErrorKind.BAD_DATA, f"{self.server.where} answered unexpectedly while signing in: “{words}”") from None
+        except OSError as exc:
+            _shutdown(client)
+            raise network_error(exc, self.server.where) from None
         except BaseException:
             _shutdown(client)
             raise

@@ -23,6 +23,7 @@ class Script:
     plain_reply: str = APP_PASSWORD_REPLY
     received: list[str] = field(default_factory=list)  # decoded SASL responses
     connections: int = 0
+    silent_after_greeting: bool = False  # greet, then never answer again
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -35,6 +36,9 @@ class _Handler(socketserver.StreamRequestHandler):
         self.script.connections += 1
         self.send(self.script.greeting)
         if self.script.greeting.startswith("* BYE"):
+            return
+        if self.script.silent_after_greeting:
+            self.rfile.read()  # until the client gives up
             return
         while line := self.rfile.readline():
             tag, _, rest = line.decode().strip().partition(" ")

@@ -83,3 +83,14 @@ def test_login_only_server_explains_non_ascii_passwords() -> None:
         ImapSession(local(port), PasswordAuth("me", "pässwörd")).open()
     assert caught.value.kind is ErrorKind.CONFIG and caught.value.field == "password"
     assert "non-ASCII" in caught.value.message and "pässwörd" not in str(caught.value)
+
+
+def test_a_server_that_greets_then_falls_silent_costs_at_most_the_timeout() -> None:
+    import time
+
+    script = Script(greeting="* OK no capabilities in this greeting", silent_after_greeting=True)
+    started = time.monotonic()
+    with fake_imap(script) as port, pytest.raises(ConnectorError) as caught:
+        ImapSession(ImapServer("127.0.0.1", port, "none", timeout=1.0), PasswordAuth("me", "pw")).open()
+    assert time.monotonic() - started < 1.5
+    assert caught.value.kind is ErrorKind.TIMEOUT and "stopped answering" in caught.value.message
