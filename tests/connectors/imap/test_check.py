@@ -127,7 +127,7 @@ def test_unknown_host_names_the_host(imap_settings) -> None:
 
 @pytest.mark.parametrize("tls_mode", ["implicit", "starttls"])
 def test_a_server_that_never_speaks_costs_at_most_the_timeout(imap_settings, silent_port, tls_mode) -> None:
-    timeout = 1.5
+    timeout = 1.0
     started = time.monotonic()
     error = check_error(imap_settings(port=silent_port, tls_mode=tls_mode), USERS["alice"], timeout=timeout)
     elapsed = time.monotonic() - started
