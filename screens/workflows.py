@@ -75,7 +75,8 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
         Binding("a", "attach", "Attach", tooltip="Use an integration in this workflow", id="workflows.attach"),
         Binding("x", "detach", "Detach", tooltip="Stop using one of its integrations", id="workflows.detach"),
         Binding("d", "delete", "Delete", tooltip="Delete the workflow (its integrations stay)", id="workflows.delete"),
-        Binding("m", "mcp", "MCP", tooltip="How an assistant's MCP client connects to this workflow", id="workflows.mcp"),
+        # Not in the footer (it is full); listed in help (F1) and the command palette.
+        Binding("m", "mcp", "MCP setup", show=False, tooltip="How an assistant's MCP client connects to this workflow", id="workflows.mcp"),
         Binding("escape", "back", "Back", tooltip="Back to the integrations", id="workflows.back"),
     ]
 
