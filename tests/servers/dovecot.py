@@ -294,7 +294,14 @@ def main() -> None:
         f"  printf '%s\\n' {server.passwords['alice']} | tether add imap --label 'Test mail' --set username=alice "
         f"--set host={server.host} --set port={server.imaps_port} --set ca_file={ca.ca_file} --secret-stdin password"
     )
-    print("Ctrl-C stops it.")
+    print("Ctrl-C (or SIGTERM) stops it.", flush=True)
+
+    def stop(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    # Also when started in the background, where SIGINT may arrive ignored.
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     try:
         signal.pause()
     except KeyboardInterrupt:
