@@ -107,7 +107,7 @@ def action_for(kind: ErrorKind, label: str, *, retry_after: float | None = None)
             return f"Sign in again with `tether reauth {q}` (or Re-authenticate on it in tether); its workflows stay linked."
         case ErrorKind.RATE_LIMITED:
             wait = f"{retry_after:.0f} s" if retry_after else "a while"
-            return f"Wait {wait} before trying again."
+            return f"Wait {wait} before trying again; {check} shows when it answers."
         case ErrorKind.NOT_FOUND:
             return f"Check the folder, calendar or URL named; {check} lists what the server has."
         case ErrorKind.BAD_DATA | ErrorKind.SERVER:
