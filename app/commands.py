@@ -225,7 +225,7 @@ def edit(args: argparse.Namespace) -> int:
         updated = repo.update(
             current.id,
             label=args.new_label,
-            settings=spec.settings_from(values) if assignments else None,
+            settings=spec.settings_for_edit(current.settings, values) if (assignments or secrets) else None,
             secrets=secrets or None,
         )
     print(f"Updated {updated.label!r}.")

@@ -67,6 +67,8 @@ class IntegrationType:
     # "module:function" of the checker, imported only when a check runs so
     # that heavy client libraries stay off the start-up path.
     checker_path: str | None = None
+    # Non-secret settings computed from typed values (e.g. a redacted URL to show in the list).
+    derive_settings: Callable[[Mapping[str, str]], dict[str, Any]] | None = None
     # Cross-field validation: values by field name -> messages by field name.
     cross_validator: Callable[[Mapping[str, str]], dict[str, str]] | None = None
 
@@ -139,7 +141,16 @@ class IntegrationType:
             if text.strip() == "" and spec.kind is not FieldKind.CALENDARS:
                 continue
             settings[spec.name] = spec.parse(text)
+        if self.derive_settings is not None:
+            settings.update(self.derive_settings(values))
         return settings
+
+    def settings_for_edit(self, current: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
+        """Declared fields as typed now; what checks learned or was derived before (undeclared keys) is kept
+        unless the new values derive it afresh."""
+        declared = {f.name for f in self.fields}
+        kept = {key: value for key, value in current.items() if key not in declared}
+        return {**kept, **self.settings_from(values)}
 
     def secrets_from(self, values: Mapping[str, str]) -> dict[str, str]:
         """Typed secret values; empty ones are left out (when editing they keep the stored secret)."""

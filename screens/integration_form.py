@@ -211,7 +211,10 @@ class IntegrationFormScreen(ReportsWorkerFailures, Screen["Integration | None"])
 
     def _settings_and_secrets(self) -> tuple[dict[str, Any], dict[str, str]]:
         values = self.values()
-        settings = self.spec.settings_from(values)
+        if self.integration is None:
+            settings = self.spec.settings_from(values)
+        else:
+            settings = self.spec.settings_for_edit(self.integration.settings, values)
         for field in self.spec.setting_fields:
             if is_chooser(field):
                 settings[field.name] = list(self.editor(field.name).chosen)

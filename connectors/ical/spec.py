@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from connectors.fields import Field, FieldKind
 from connectors.types import Category, IntegrationType
 
@@ -16,6 +19,17 @@ def validate_megabytes(text: str) -> str | None:
     return None
 
 
+def _display_url(values: Mapping[str, str]) -> dict[str, Any]:
+    """The feed's server without path or query, which may carry a private token."""
+    url = values.get("url", "").strip()
+    if not url:
+        return {}  # editing without retyping the URL keeps the stored display form
+    from connectors.http import redact_url
+    from connectors.ical.feed import normalise_url
+
+    return {"url_display": redact_url(normalise_url(url))}
+
+
 ICAL = IntegrationType(
     key="ical",
     name="iCal feed",
@@ -23,6 +37,7 @@ ICAL = IntegrationType(
     category=Category.CALENDAR,
     aliases=("ics", "webcal", "ical", "calendar", "feed", "subscription", "url"),
     default_label="Calendar feed",
+    derive_settings=_display_url,
     checker_path="connectors.ical.check:check_feed",
     fields=(
         Field(

@@ -88,3 +88,19 @@ def test_editing_keeps_a_stored_secret_when_left_empty() -> None:
 )
 def test_label_validation(label: str, message: str) -> None:
     assert message in (validate_label(label, {"Work"}) or "")
+
+
+def test_a_feed_url_is_shown_only_as_its_server() -> None:
+    ical = get_type("ical")
+    settings = ical.settings_from({"url": "webcal://calendar.example.com/private/s3cr3t-token/basic.ics"})
+    assert settings == {"url_display": "https://calendar.example.com/…"}
+    assert "s3cr3t" not in str(settings)
+
+
+def test_editing_keeps_what_checks_learned_unless_derived_afresh() -> None:
+    ical = get_type("ical")
+    current = {"url_display": "https://old.example.com/…", "calendar_name": "Team"}
+    kept = ical.settings_for_edit(current, {"url": "", "username": "me"})
+    assert kept == {"url_display": "https://old.example.com/…", "calendar_name": "Team", "username": "me"}
+    replaced = ical.settings_for_edit(current, {"url": "https://new.example.com/x.ics"})
+    assert replaced["url_display"] == "https://new.example.com/…"
