@@ -90,6 +90,7 @@ class IntegrationFormScreen(ReportsWorkerFailures, Screen["Integration | None"])
         self._touched: set[str] = set()
         self._busy = False
         self._done = False
+        self._asked_to_fix = False
         if integration is None:
             self._values = form_values_for_add(spec, {})
             self._label = unique_label(spec.default_label or spec.name, self._other_labels)
@@ -117,7 +118,7 @@ class IntegrationFormScreen(ReportsWorkerFailures, Screen["Integration | None"])
                         yield self._editor(field)
             with Horizontal(id="outcome-row"):
                 yield LoadingIndicator(id="testing")
-                yield Static("", id="outcome")
+                yield Static("", id="outcome", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Save", id="save", variant="primary", tooltip="ctrl+s: save, then test the connection")
                 yield Button("Test connection", id="test", tooltip="ctrl+t: test without saving")
@@ -183,7 +184,11 @@ class IntegrationFormScreen(ReportsWorkerFailures, Screen["Integration | None"])
             self._touched.add(name)
             self._done = False
             self.query_one("#save", Button).label = "Save"
-        self._show_errors(self._errors())
+        errors = self._errors()
+        self._show_errors(errors)
+        if self._asked_to_fix and not errors:
+            self._asked_to_fix = False
+            self._say("")
 
     def _follow_derived_defaults(self) -> None:
         """A derived default (IMAP port from the TLS mode) follows until the user types their own value."""
@@ -206,6 +211,7 @@ class IntegrationFormScreen(ReportsWorkerFailures, Screen["Integration | None"])
             first = next(name for name in ("label", *(f.name for f in self.spec.fields)) if name in errors)
             self.editor(first).focus_input()
             self._say(Content.styled("Fix the fields marked in red first.", "$error"))
+            self._asked_to_fix = True
             return False
         return True
 

@@ -75,7 +75,7 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
         yield Input(placeholder="Filter by label, type or status…", id="filter", classes="hidden")
         yield IntegrationTable(self.app.clock, id="integrations")
         yield IntegrationDetail(id="detail")
-        yield Static("", id="secrets-line")
+        yield Static("", id="secrets-line", markup=False)
         yield Footer()
 
     @property
@@ -84,6 +84,12 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
 
     def on_mount(self) -> None:
         self.table.focus()
+        # "3 min ago" ages: redraw the visible rows and the detail now and then (cheap: no data is read).
+        self.set_interval(30, self._age_times)
+
+    def _age_times(self) -> None:
+        self.table.refresh()
+        self.query_one(IntegrationDetail).show(self.table.selected, self.app.clock())
 
     # --- data from the App and workers -------------------------------------------------
 
@@ -169,7 +175,7 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
         if action == "reauthenticate":
             selected = self.table.selected
             return selected is not None and self._spec(selected).oauth
-        if action == "new" or action == "workflows":
+        if action == "workflows":
             return None if self.app.context is None else True
         return True
 

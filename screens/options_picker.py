@@ -37,7 +37,7 @@ class OptionsPickerScreen(ModalScreen["list[str] | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog wide"):
-            yield Static(f"Choose {self.title_text.lower()}", classes="dialog-title")
+            yield Static(f"Choose {self.title_text.lower()}", classes="dialog-title", markup=False)
             if not self.options:
                 yield Static("The server offered nothing to choose from.", classes="muted")
             yield SelectionList[str](

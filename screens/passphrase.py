@@ -35,14 +35,14 @@ class PassphraseScreen(ReportsWorkerFailures, ModalScreen[bool]):
         with Vertical(id="dialog", classes="dialog"):
             title = "Create the secret vault" if self.creating else "Unlock the secret vault"
             yield Static(title, classes="dialog-title")
-            yield Static(self.reason, classes="muted")
+            yield Static(self.reason, classes="muted", markup=False)
             if self.creating:
                 yield Static("Choose a passphrase (at least 8 characters). tether asks for it once per run; "
                              "it cannot be recovered if lost.")
             yield Input(password=True, placeholder="Passphrase", id="passphrase")
             if self.creating:
                 yield Input(password=True, placeholder="The same passphrase again", id="again")
-            yield Static("", id="passphrase-error", classes="error")
+            yield Static("", id="passphrase-error", classes="error", markup=False)
             yield LoadingIndicator(id="unlocking")
             with Horizontal(classes="buttons"):
                 yield Button("Create vault" if self.creating else "Unlock", id="unlock", variant="primary")

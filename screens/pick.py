@@ -27,10 +27,10 @@ class PickScreen(ModalScreen["str | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
+            yield Static(self.title_text, classes="dialog-title", markup=False)
             if self.note:
                 yield Static(self.note, classes="muted")
-            yield OptionList(*(Option(prompt, id=key) for key, prompt in self.entries), id="pick")
+            yield OptionList(*(Option(Content(p) if isinstance(p, str) else p, id=key) for key, p in self.entries), id="pick")
 
     def on_mount(self) -> None:
         self.query_one("#pick", OptionList).focus()
@@ -54,8 +54,8 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
-            yield Static(self.body)
+            yield Static(self.title_text, classes="dialog-title", markup=False)
+            yield Static(self.body, markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel", variant="primary")
                 yield Button(self.action_label, id="confirm", variant="error")

@@ -38,7 +38,7 @@ class TypePickerScreen(ReportsWorkerFailures, ModalScreen["IntegrationType | Non
             yield Static("Connect a new integration", classes="dialog-title")
             yield Input(placeholder="Search: name, provider or category (mail, calendar)…", id="type-search")
             yield OptionList(id="types")
-            yield Static("", id="types-empty", classes="muted")
+            yield Static("", id="types-empty", classes="muted", markup=False)
 
     def on_mount(self) -> None:
         self._fill("")

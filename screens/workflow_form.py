@@ -49,10 +49,10 @@ class WorkflowFormScreen(ModalScreen["WorkflowDraft | None"]):
     def compose(self) -> ComposeResult:
         workflow = self.workflow
         with Vertical(id="dialog", classes="dialog"):
-            yield Static(f"Edit {workflow.name}" if workflow else "New workflow", classes="dialog-title")
+            yield Static(f"Edit {workflow.name}" if workflow else "New workflow", classes="dialog-title", markup=False)
             yield Label("Name")
             yield Input(workflow.name if workflow else "", placeholder="Morning briefing", id="wf-name")
-            yield Static("", id="wf-name-error", classes="error")
+            yield Static("", id="wf-name-error", classes="error", markup=False)
             yield Label("Description  (optional)")
             yield Input(workflow.description if workflow else "", placeholder="What the assistant does", id="wf-description")
             yield Label("Schedule  (optional)")

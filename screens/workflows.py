@@ -123,7 +123,7 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
             lost = workflow.missing_labels
             problems = Content.styled(f"✖ lost {', '.join(lost)}", "$error") if lost else Content("")
             table.add_row(
-                workflow.name, workflow.schedule or "-", "yes" if workflow.enabled else "off",
+                Content(workflow.name), Content(workflow.schedule or "-"), "yes" if workflow.enabled else "off",
                 str(len(workflow.links)), problems, key=str(workflow.id),
             )
         for row, workflow in enumerate(self.workflows):

@@ -42,20 +42,19 @@ class FieldEditor(Vertical):
 
     def compose(self) -> ComposeResult:
         field = self.field
-        optional = "" if field.required else " (optional)"
         with Horizontal(classes="field-line"):
-            yield Label(f"{field.label}{optional}", classes="field-label")
+            yield Label(field.label, classes="field-label", markup=False)
             yield from self._input()
         if field.help:
-            yield Static(field.help, classes="field-help")
-        yield Static("", classes="field-error", id=f"error-{field.name}")
+            yield Static(field.help, classes="field-help", markup=False)
+        yield Static("", classes="field-error", id=f"error-{field.name}", markup=False)
 
     def _input(self) -> ComposeResult:
         field = self.field
         value = self._initial if isinstance(self._initial, str) else ""
         if is_chooser(field):
             yield Button("Choose…", id=f"field-{field.name}", compact=True, tooltip="Ask the server what to choose from")
-            yield Static(self._chosen_text(), classes="chosen", id=f"chosen-{field.name}")
+            yield Static(self._chosen_text(), classes="chosen", id=f"chosen-{field.name}", markup=False)
             return
         if field.kind is FieldKind.CHOICE:
             options = [(label, choice) for choice, label in field.choices]
@@ -69,6 +68,8 @@ class FieldEditor(Vertical):
             )
             return
         placeholder = STORED_PLACEHOLDER if self.stored_secret else field.placeholder
+        if not field.required:
+            placeholder = f"{placeholder}  (optional)" if placeholder else "optional"
         yield Input(
             value=value,
             placeholder=placeholder,
