@@ -14,6 +14,13 @@ from storage.records import Integration
 
 
 def consequences(integration: Integration) -> Content:
+    content = _workflow_consequences(integration)
+    if integration.has_secret("refresh_token"):
+        content = Content.assemble(content, "\nIts browser sign-in is revoked first, so the token stops working too.")
+    return content
+
+
+def _workflow_consequences(integration: Integration) -> Content:
     if not integration.used_by:
         return Content("No workflow uses it. Its settings and stored secrets will be removed.")
     lines: list[str | tuple[str, str]] = [

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, LoadingIndicator, Static
+from textual.widgets import Button, Footer, Input, Static
 
 if TYPE_CHECKING:
     from app.oauth_flow import SignedIn
@@ -66,12 +66,12 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
         border: thick $primary 60%; background: $surface; padding: 0 1;
     }
     OAuthSignInScreen #signin-title { text-style: bold; color: $accent; padding-bottom: 1; }
+    OAuthSignInScreen #signin-steps { height: auto; }
     OAuthSignInScreen #signin-url { color: $text; background: $boost; padding: 0 1; margin-bottom: 1; }
     OAuthSignInScreen #signin-tunnel { color: $warning; padding-bottom: 1; }
     OAuthSignInScreen .muted { color: $text-muted; }
-    OAuthSignInScreen #signin-status-row { height: auto; min-height: 1; padding-top: 1; }
-    OAuthSignInScreen #signin-busy { width: 8; height: 1; }
-    OAuthSignInScreen #signin-status { width: 1fr; height: auto; }
+    OAuthSignInScreen #signin-status { height: auto; min-height: 1; padding-top: 1; }
+    OAuthSignInScreen #signin-status.-busy { color: $text-muted; }
     OAuthSignInScreen #signin-buttons { height: auto; align-horizontal: right; padding-top: 1; }
     OAuthSignInScreen #signin-buttons Button { margin-left: 1; }
     """
@@ -106,18 +106,17 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="signin"):
             yield Static(f"Sign in with Google for {self.integration.label}", id="signin-title")
-            yield Static("1. Open this address in a browser and allow access:", classes="muted")
-            yield Static("preparing the sign-in address…", id="signin-url")
-            yield Static("", id="signin-tunnel")
-            yield Static(
-                "2. If the browser is on another computer and ends on a page that fails to load, "
-                "copy that page's address here and press enter:",
-                classes="muted",
-            )
-            yield Input(placeholder="http://127.0.0.1:…/?state=…&code=…", id="signin-pasted")
-            with Horizontal(id="signin-status-row"):
-                yield LoadingIndicator(id="signin-busy")
-                yield Static("", id="signin-status")
+            with Vertical(id="signin-steps"):
+                yield Static("1. Open this address in a browser and allow access (ctrl+y copies it):", classes="muted")
+                yield Static("preparing the sign-in address…", id="signin-url")
+                yield Static("", id="signin-tunnel")
+                yield Static(
+                    "2. If the browser is on another computer and ends on a page that fails to load, "
+                    "copy that page's address here and press enter:",
+                    classes="muted",
+                )
+                yield Input(placeholder="http://127.0.0.1:…/?state=…&code=…", id="signin-pasted")
+            yield Static("", id="signin-status")
             with Horizontal(id="signin-buttons"):
                 yield Button("Save", id="signin-save", variant="primary", disabled=True, tooltip="Keep this sign-in")
                 yield Button("Cancel", id="signin-cancel", tooltip="escape: nothing is changed")
@@ -132,6 +131,7 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
 
     def _begin(self) -> None:
         self._signed_in = None
+        self.query_one("#signin-steps").display = True
         self.query_one("#signin-save", Button).disabled = True
         self._busy(True, "Preparing the sign-in…")
         self._start()
@@ -208,6 +208,8 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
         self._waiting = False
         if message.error is not None:
             error = message.error
+            if self._signin is None:  # it never started: there is no address to open
+                self.query_one("#signin-url", Static).update("(no sign-in address: see the problem below)")
             self._busy(
                 False,
                 Content.assemble(
@@ -221,6 +223,7 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
         signed_in = message.signed_in
         assert signed_in is not None
         self._signed_in = signed_in
+        self.query_one("#signin-steps").display = False  # done with them: make room for the preview
         parts: list[str | tuple[str, str]] = [("● Signed in as ", "$success bold"), (signed_in.address, "bold")]
         if signed_in.result is not None:
             parts += ["\n", signed_in.result.summary]
@@ -311,7 +314,8 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
         self._stop()
 
     def _busy(self, busy: bool, text: str | Content) -> None:
-        self.query_one("#signin-busy", LoadingIndicator).display = busy
+        # Words, not a spinner: the wait can last minutes, and the text says what it waits for.
+        self.query_one("#signin-status", Static).set_class(busy, "-busy")
         self.query_one("#signin-status", Static).update(text)
         self.refresh_bindings()
 
