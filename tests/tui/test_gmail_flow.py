@@ -128,3 +128,19 @@ async def test_gmail_from_the_form_through_reauth_to_delete(gmail_app: TetherApp
     shown = "\n".join(seen) + "\n".join(app.notes)  # type: ignore[attr-defined]
     for secret in google.all_tokens():
         assert secret not in shown
+
+
+async def test_delete_says_so_when_the_sign_in_could_not_be_revoked(app: TetherApp, context) -> None:  # type: ignore[no-untyped-def]
+    settings = {"client_id": "1234-abc.apps.googleusercontent.com", "revoke_url": "https://127.0.0.1:9/revoke"}
+    context.storage.integrations.add("gmail", "Gmail", settings, {"client_secret": "cs-1234", "refresh_token": "rt-5678"})
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("d")
+        await pilot.pause()
+        assert "revoked first" in _screen_text(app)
+        await pilot.click("#delete")
+        await settle(pilot)
+    notes = "\n".join(app.notes)  # type: ignore[attr-defined]
+    assert "Could not revoke the Google sign-in" in notes and "Deleted 'Gmail'" in notes
+    assert "rt-5678" not in notes and "cs-1234" not in notes
+    assert context.storage.integrations.list() == []

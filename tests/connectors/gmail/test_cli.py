@@ -185,3 +185,14 @@ def test_revoked_then_reauthenticated_keeps_label_and_workflows_and_remove_revok
         assert secret not in logs
         xoauth2 = base64.b64encode(f"user={USER}\1auth=Bearer {secret}\1\1".encode()).decode()
         assert xoauth2[:40] not in logs
+
+
+def test_remove_says_so_when_the_sign_in_could_not_be_revoked_and_removes_anyway(google: Google, cli) -> None:  # type: ignore[no-untyped-def]
+    _, run, _, _ = cli
+    assert _add_by_paste(google, cli)[0] == 0
+    code, output = run("edit", LABEL, "--set", "revoke_url=https://127.0.0.1:9/revoke")
+    assert code == 0, output
+    code, output = run("remove", LABEL, "--yes")
+    assert code == 0 and "Could not revoke the Google sign-in" in output and "myaccount.google.com/permissions" in output
+    assert f"Removed {LABEL!r}" in output
+    assert run("list")[1].startswith("No integrations")
