@@ -529,22 +529,36 @@ def main() -> None:
     print("Add it with:")
     print(f"  printf '%s\\n' {server.client_secret} | tether add gmail {sets}{imap} --set ca_file={ca.ca_file} --secret-stdin client_secret")
     print("Type 'revoke' + Enter to revoke every token of the user server-side, 'deny' to refuse consent, Ctrl-C to stop.")
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     try:
-        while True:
-            line = input().strip()
-            if line == "revoke":
-                server.state.revoke_user(server.state.user)
-                print("All tokens revoked.")
-            elif line == "deny":
-                server.state.deny_consent = not server.state.deny_consent
-                print(f"deny consent: {server.state.deny_consent}")
-    except (KeyboardInterrupt, EOFError):
-        signal.SIG_DFL
+        _commands(server)
+        signal.pause()  # standard input ended (started in the background): serve until stopped
+    except KeyboardInterrupt:
+        pass
     finally:
         server.stop()
         if dovecot is not None:
             dovecot.stop()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _commands(server: OAuthServer) -> None:
+    """Steer the server from the terminal, as a test would."""
+    while True:
+        try:
+            line = input().strip()
+        except EOFError:
+            return
+        if line == "revoke":
+            server.state.revoke_user(server.state.user)
+            print("Every token of the user is revoked.", flush=True)
+        elif line == "deny":
+            server.state.deny_consent = not server.state.deny_consent
+            print(f"Consent is {'refused' if server.state.deny_consent else 'given'} from now on.", flush=True)
 
 
 def _sample_mail(user: str) -> list[tuple[bytes, tuple[str, ...], object]]:
