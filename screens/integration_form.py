@@ -362,6 +362,8 @@ class IntegrationFormScreen(ReportsWorkerFailures, Screen["Integration | None"])
         missing = [
             f.name for f in self.spec.secret_fields if f.name not in secrets and self.integration and self.integration.has_secret(f.name)
         ]
+        # Secrets nobody types (an OAuth refresh token) always come from the store.
+        missing += [name for name in self.spec.extra_secrets if self.integration and self.integration.has_secret(name)]
 
         def go() -> None:
             self._set_busy(True, message)
@@ -385,8 +387,18 @@ class IntegrationFormScreen(ReportsWorkerFailures, Screen["Integration | None"])
         from connectors.errors import ConnectorError, ErrorKind
         from storage.secrets.base import SecretStoreError
 
+        save_secret = None
+        if self.integration is not None and self.app.context is not None:
+            from app.logging_setup import remember_secrets
+
+            repo, integration_id = self.app.context.storage.integrations, self.integration.id
+
+            def save_secret(name: str, value: str) -> None:  # a rotated refresh token: the old one is void
+                remember_secrets([value])
+                repo.update(integration_id, secrets={name: value})
+
         try:
-            result = check_values(self.spec, settings, self._secrets_for_request(secrets, use_stored))
+            result = check_values(self.spec, settings, self._secrets_for_request(secrets, use_stored), save_secret)
         except SecretStoreError as exc:
             self.post_message(Tested(None, ConnectorError(ErrorKind.SECRETS, str(exc)), None))
         except ConnectorError as exc:

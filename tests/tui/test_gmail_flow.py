@@ -144,3 +144,29 @@ async def test_delete_says_so_when_the_sign_in_could_not_be_revoked(app: TetherA
     assert "Could not revoke the Google sign-in" in notes and "Deleted 'Gmail'" in notes
     assert "rt-5678" not in notes and "cs-1234" not in notes
     assert context.storage.integrations.list() == []
+
+
+async def test_test_connection_in_edit_uses_the_stored_sign_in_and_keeps_a_rotated_token(
+    gmail_app: TetherApp, google: Google, tui_data: Path
+) -> None:
+    from app.context import open_context
+    from connectors.gmail.oauth import Provider
+    from connectors.gmail.signin import SignIn
+
+    google.oauth.state.access_token_lifetime = 30  # the next use must refresh, and the server rotates
+    signin = SignIn(Provider.from_settings(google.settings, google.secrets)).start()
+    signin.submit_url(google.consent(signin.authorization_url, follow=False))
+    result = signin.wait()
+    assert result is not None
+    repo = open_context(tui_data).storage.integrations
+    settings = {**google.settings, "address": USER}
+    stored = repo.add("gmail", "Gmail", settings, {**google.secrets, "refresh_token": result.refresh_token})
+    async with gmail_app.run_test(size=(120, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert "INBOX 3 messages" in _screen_text(gmail_app)
+    kept = repo.read_secrets(repo.get(stored.id))["refresh_token"]
+    assert kept != result.refresh_token and kept in google.oauth.state.live_refresh_tokens()
