@@ -49,7 +49,7 @@ async def _signed_in(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
 
 
-async def test_gmail_from_the_form_through_reauth_to_delete(gmail_app: TetherApp, google: Google) -> None:
+async def test_gmail_from_the_form_through_reauth_to_delete(gmail_app: TetherApp, google: Google, tui_data: Path) -> None:
     app = gmail_app
     seen: list[str] = []
     async with app.run_test(size=(120, 50)) as pilot:
@@ -126,8 +126,10 @@ async def test_gmail_from_the_form_through_reauth_to_delete(gmail_app: TetherApp
         assert "Work Gmail" not in table_text(pilot)
 
     shown = "\n".join(seen) + "\n".join(app.notes)  # type: ignore[attr-defined]
+    database = (tui_data / "tether.db").read_bytes()
     for secret in google.all_tokens():
         assert secret not in shown
+        assert secret.encode() not in database
 
 
 async def test_delete_says_so_when_the_sign_in_could_not_be_revoked(app: TetherApp, context) -> None:  # type: ignore[no-untyped-def]
