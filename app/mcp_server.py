@@ -14,12 +14,15 @@ import sys
 from dataclasses import dataclass, field
 from io import TextIOWrapper
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from app.mcp_calls import DEFAULT_TIMEOUT, ToolCall
 from app.mcp_errors import Reason, ToolRefusal, scrub
-from app.mcp_scope import load_scope
+from app.mcp_scope import Scope, load_scope
 from app.mcp_tools import ToolSpec, all_tools
+
+if TYPE_CHECKING:
+    from storage.service import Storage
 
 log = logging.getLogger("tether.mcp")
 
@@ -32,7 +35,7 @@ GRACE_SECONDS = 5.0
 class McpService:
     """Everything the server needs, built once at start-up from the data directory."""
 
-    storage: Any  # storage.service.Storage
+    storage: Storage
     workflow: str | None
     allow_write: bool = False
     timeout: float = DEFAULT_TIMEOUT
@@ -55,7 +58,7 @@ class McpService:
             raise ToolRefusal(Reason.SERVER, f"Unexpected problem in {name} ({type(exc).__name__}).") from None
         return scrub_values(result, call.secrets_read)
 
-    def _scope(self):  # type: ignore[no-untyped-def]
+    def _scope(self) -> Scope:
         return load_scope(self.storage.workflows, self.workflow, allow_write=self.allow_write)
 
 
