@@ -31,6 +31,11 @@ if TYPE_CHECKING:
 TIMEOUT = 2.0
 
 
+def utc_today() -> date:
+    """The day the feed server and the seeded events are built around (they use UTC)."""
+    return datetime.now(UTC).date()
+
+
 @pytest.fixture(scope="module")
 def feeds(test_ca: TestCA) -> Iterator[FeedServer]:
     server = start_feed_server(test_ca.issue("feeds"), ca_file=test_ca.ca_file)
@@ -47,7 +52,7 @@ def radicale(test_ca: TestCA) -> Iterator[tuple[RadicaleServer, str]]:
         pytest.skip("Radicale is not installed (pip install radicale).")
     server = start_radicale(test_ca.issue("radicale-mcp"), test_ca.ca_file)
     work = make_calendar(server, "work", "Work", "#3366FF")
-    tomorrow = datetime.combine(date.today() + timedelta(days=1), datetime.min.time(), UTC) + timedelta(hours=8)
+    tomorrow = datetime.combine(utc_today() + timedelta(days=1), datetime.min.time(), UTC) + timedelta(hours=8)
     save_event(server, work, event_ics("sync@tests", "Weekly sync", tomorrow, 30, extra="RRULE:FREQ=WEEKLY;COUNT=4\r\n"))
     save_event(server, work, event_ics("review@tests", "Design review", tomorrow + timedelta(days=2), extra="LOCATION:Room 2\r\n"))
     yield server, work
@@ -131,7 +136,7 @@ def test_list_integrations_shows_only_the_workflow(client: McpClient, data: Data
 
 
 def test_reads_events_with_the_weekly_series_expanded(client: McpClient, data: DataDir) -> None:
-    today = date.today()
+    today = utc_today()
     result = client.ok(
         "calendar_events",
         {
@@ -164,7 +169,7 @@ def test_reads_events_with_the_weekly_series_expanded(client: McpClient, data: D
 
 
 def test_reads_a_caldav_calendar_across_a_recurring_series(client: McpClient, data: DataDir) -> None:
-    today = date.today()
+    today = utc_today()
     result = client.ok(
         "calendar_events",
         {"label": "Work calendar", "start_date": today.isoformat(), "end_date": (today + timedelta(days=30)).isoformat(), "timezone": "UTC"},
@@ -202,7 +207,7 @@ def test_wrong_caldav_password_is_an_auth_error_without_it(client: McpClient, da
 
 def test_a_disabled_calendar_is_refused_and_the_others_keep_working(client: McpClient, data: DataDir) -> None:
     work = data.storage.integrations.find("Work calendar")
-    window = {"start_date": date.today().isoformat(), "end_date": date.today().isoformat()}
+    window = {"start_date": utc_today().isoformat(), "end_date": utc_today().isoformat()}
     set_disabled(data.storage, work.id, True)
     try:
         assert client.error("calendar_events", {"label": "Work calendar", **window})["reason"] == "disabled"
