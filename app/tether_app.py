@@ -33,6 +33,12 @@ class ContextReady(Message):
         self.integrations = integrations
 
 
+class QuickLook(Message):
+    def __init__(self, integrations: list[Integration]) -> None:
+        super().__init__()
+        self.integrations = integrations
+
+
 class ContextFailed(Message):
     def __init__(self, message: str) -> None:
         super().__init__()
@@ -81,14 +87,18 @@ class TetherApp(App[None]):
         return IntegrationsScreen()
 
     def on_mount(self) -> None:
+        self._quick_look()
+        # After the first paint: the keyring probe and the database must never delay it.
+        self.call_after_refresh(self.open_data)
+        self.call_after_refresh(self._load_keymap)
+
+    def _load_keymap(self) -> None:
         keymap, problem = load_keymap(self._keymap_path)
         if keymap:
             self.keymap = keymap
             self.set_keymap(keymap)
         if problem:
             self.notify(problem, title="Keymap", severity="warning")
-        # After the first paint: the keyring probe and the database must never delay it.
-        self.call_after_refresh(self.open_data)
 
     @property
     def main_screen(self) -> IntegrationsScreen:
@@ -112,6 +122,20 @@ class TetherApp(App[None]):
             self.post_message(ContextFailed(str(exc)))
             return
         self.post_message(ContextReady(context, integrations))
+
+    @work(thread=True, exclusive=True, group="quick-look", exit_on_error=False, name="read the list")
+    def _quick_look(self) -> None:
+        """Rows from a plain read-only query (standard library only), shown while the rest of storage loads."""
+        from storage.paths import resolve_data_dir
+        from storage.quick_read import quick_integrations
+
+        integrations = quick_integrations(resolve_data_dir(self.data_dir))
+        if integrations:
+            self.post_message(QuickLook(integrations))
+
+    def on_quick_look(self, message: QuickLook) -> None:
+        if self.context is None:
+            self.main_screen.show_integrations(message.integrations)
 
     def on_context_ready(self, message: ContextReady) -> None:
         self.context = message.context

@@ -171,7 +171,8 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
         if action == "clear_filter":
             return bool(self.table.query) or self.query_one("#filter", Input).has_focus
         if action in NEEDS_SELECTION:
-            return None if self.table.selected is None else True
+            # Rows from the quick first look are shown before storage is open: act on them once it is.
+            return None if self.table.selected is None or self.app.context is None else True
         if action == "reauthenticate":
             selected = self.table.selected
             return selected is not None and self._spec(selected).oauth
