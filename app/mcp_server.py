@@ -253,6 +253,8 @@ def run(
     except (StorageError, SecretStoreError, DatabaseError, DataDirError) as exc:
         print(f"tether mcp: {exc}", file=sys.stderr)
         return 2
+    if workflow is not None and allow_write:
+        log.warning("--allow-write has no effect with --workflow: the workflow's sinks with write access decide.")
     problem = unlock_quietly(context.secrets)
     if problem is not None:
         log.warning("secrets unavailable: %s Tools that need credentials will say so.", problem)

@@ -136,10 +136,12 @@ def test_source_link_is_read_only_in_its_workflow(data: DataDir) -> None:
     client = start_client(data, "--workflow", "Reader", "--allow-write", name="reader")
     try:
         error = client.error("mail_set_flags", {"label": "Work mail", "uids": [1], "seen": True})
+        stderr = client.stderr
     finally:
         client.close()
     assert error["reason"] == "read_only"
     assert "Reader" in error["message"] and "sink with write access" in error["action"]
+    assert "--allow-write has no effect with --workflow" in stderr
 
 
 def test_locked_vault_gives_a_clear_error_for_tools_needing_secrets(data: DataDir) -> None:
