@@ -23,9 +23,11 @@ MIN_INTERVAL = 2.0
 DEFAULT_CONCURRENCY = 4
 
 
-def interval_from_env(default: float = DEFAULT_INTERVAL) -> float:
-    """TETHER_CHECK_INTERVAL in seconds (e.g. 120), else the default; nonsense falls back too."""
-    raw = os.environ.get(ENV_INTERVAL, "").strip()
+def interval_from_env(default: float = DEFAULT_INTERVAL) -> float | None:
+    """TETHER_CHECK_INTERVAL in seconds (e.g. 120), "off" for no background checks, else the default."""
+    raw = os.environ.get(ENV_INTERVAL, "").strip().lower()
+    if raw in ("off", "0", "never", "no"):
+        return None
     try:
         value = float(raw) if raw else default
     except ValueError:

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from app.keymap import load_keymap
+from app.tui_health import HealthMixin
 from screens.integrations import IntegrationsScreen
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class SignInReady(Message):
         self.secrets = secrets
 
 
-class TetherApp(App[None]):
+class TetherApp(HealthMixin, App[None]):
     TITLE = "tether"
     SUB_TITLE = "opening…"
     CSS_PATH = str(ASSETS / "tether.tcss")
@@ -67,6 +68,8 @@ class TetherApp(App[None]):
         Binding("f1", "help", "Help", tooltip="Every key on this screen, and what to do next", id="app.help"),
         Binding("question_mark", "help", "Help", show=False, tooltip="Every key on this screen", id="app.help_alt"),
         Binding("ctrl+q", "quit", "Quit", show=False, tooltip="Leave tether", id="app.quit"),
+        Binding("R", "check_all", "Check all", tooltip="Test every enabled integration now", id="app.check_all"),
+        Binding("x", "toggle_disabled", "Disable/enable", tooltip="Switch the selected integration off or on", id="app.toggle_disabled"),
     ]
 
     def __init__(
@@ -142,6 +145,7 @@ class TetherApp(App[None]):
         choice = message.context.secrets
         self.sub_title = "secrets in the OS keyring" if choice.vault is None else "secrets in the encrypted vault"
         self.main_screen.show_integrations(message.integrations)
+        self.start_health(message.context, message.integrations)
 
     def on_context_failed(self, message: ContextFailed) -> None:
         self.sub_title = "data directory not open"
@@ -236,6 +240,11 @@ class TetherApp(App[None]):
         self.push_screen(OAuthSignInScreen(message.integration, message.secrets), signed_in)
 
     # --- help, palette, failures ------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("check_all", "toggle_disabled"):
+            return self.health_action_applies(action)
+        return True
 
     def action_help(self) -> None:
         from screens.help import HelpScreen

@@ -55,6 +55,9 @@ class ConfirmDeleteScreen(ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel", variant="primary")
                 yield Button("Delete", id="delete", variant="error")
+                if self.integration.status != "disabled":
+                    # Keeps settings, secrets and workflow links; nothing runs until it is enabled again.
+                    yield Button("Disable instead", id="disable")
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()
@@ -62,6 +65,11 @@ class ConfirmDeleteScreen(ModalScreen[bool]):
     @on(Button.Pressed, "#delete")
     def _delete(self) -> None:
         self.dismiss(True)
+
+    @on(Button.Pressed, "#disable")
+    def _disable(self) -> None:
+        self.app.disable_instead(self.integration)  # type: ignore[attr-defined]
+        self.dismiss(False)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

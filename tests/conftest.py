@@ -53,6 +53,8 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("TETHER_DATA_DIR", str(home / "tether-data"))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    # No background checks unless a test asks: they would change what a screen shows mid-test.
+    monkeypatch.setenv("TETHER_CHECK_INTERVAL", "off")
     for var in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "TETHER_PASSPHRASE_COMMAND", "TETHER_SECRET_STORE", "SSH_CONNECTION"):
         monkeypatch.delenv(var, raising=False)
     import keyring.backends.fail

@@ -107,7 +107,7 @@ def test_disabled_and_removed_integrations_are_not_checked() -> None:
     assert scheduler.take_due() == [1]
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("", 300.0), ("45", 45.0), ("0.1", 2.0), ("soon", 300.0)])
+@pytest.mark.parametrize(("raw", "expected"), [("", 300.0), ("45", 45.0), ("0.1", 2.0), ("soon", 300.0), ("off", None), ("0", None)])
 def test_interval_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch, raw: str, expected: float) -> None:
     monkeypatch.setenv("TETHER_CHECK_INTERVAL", raw)
     assert interval_from_env() == expected

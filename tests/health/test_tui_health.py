@@ -1,0 +1,141 @@
+"""Health in the TUI: background re-checks, R (check all), x (disable/enable), "Disable instead", metrics in the detail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.scheduler import HealthScheduler
+from storage.records import Access, LinkSpec, Role, Status
+from tests.connectors.calendar_fixtures import plain_feed_server  # noqa: F401 - fixture
+from tests.servers.feeds import FeedServer, sample_feed
+from tests.tui.conftest import keyring_store, make_app, migrated_database, settle, tui_data  # noqa: F401 - fixtures
+from widgets.integration_detail import IntegrationDetail
+from widgets.integration_table import IntegrationTable
+
+pytestmark = pytest.mark.realserver
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def context(tui_data: Path, keyring_store):  # type: ignore[no-untyped-def] # noqa: F811
+    from app.context import open_context
+
+    return open_context(tui_data)
+
+
+def detail_text(app) -> str:  # type: ignore[no-untyped-def]
+    return str(app.main_screen.query_one(IntegrationDetail).query_one("#detail-text").render())
+
+
+def row_status(app, label: str) -> Status:  # type: ignore[no-untyped-def]
+    table = app.main_screen.query_one(IntegrationTable)
+    return next(item for item in table.integrations() if item.label == label).status
+
+
+async def test_background_checks_turn_a_row_to_error_and_back_without_a_key(
+    tui_data: Path, tmp_path: Path, context, plain_feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def] # noqa: F811
+) -> None:
+    monkeypatch.setenv("TETHER_CHECK_INTERVAL", "60")
+    url = plain_feed_server.publish("/live.ics", sample_feed(name="Live"))
+    context.storage.integrations.add("ical", "Live", {}, {"url": url})
+    app = make_app(tui_data, tmp_path)
+    clock = Clock()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.health_scheduler is not None and app.health_scheduler.interval == 60
+        app.health_scheduler = HealthScheduler(interval=60, backoff_base=10, clock=clock, rng=lambda: 0.0)
+        app.health_tick()
+        assert row_status(app, "Live") is Status.CHECKING  # the row says so while the check runs
+        await settle(pilot)
+        assert row_status(app, "Live") is Status.CONNECTED
+        assert "1 requests, 0 errors (0%)" in detail_text(app)
+
+        del plain_feed_server.feeds["/live.ics"]  # the server stops serving it
+        clock.now += 59
+        app.health_tick()
+        await settle(pilot)
+        assert row_status(app, "Live") is Status.CONNECTED  # not due yet
+        clock.now += 1
+        app.health_tick()
+        await settle(pilot)
+        assert row_status(app, "Live") is Status.ERROR
+        assert "Last error (just now): The feed URL is wrong or was revoked" in detail_text(app)
+
+        plain_feed_server.publish("/live.ics", sample_feed(name="Live"))
+        clock.now += 4.9  # failing: re-checked after the backoff (10 s, half of it with no jitter)
+        app.health_tick()
+        await settle(pilot)
+        assert row_status(app, "Live") is Status.ERROR
+        clock.now += 0.2
+        app.health_tick()
+        await settle(pilot)
+        assert row_status(app, "Live") is Status.CONNECTED
+    assert plain_feed_server.hits["/live.ics"] == 3
+
+
+async def test_check_all_updates_every_row_and_opens_the_breaker_of_a_failing_one(
+    tui_data: Path, tmp_path: Path, context, plain_feed_server: FeedServer  # type: ignore[no-untyped-def] # noqa: F811
+) -> None:
+    repo = context.storage.integrations
+    for name in ("One", "Two"):
+        repo.add("ical", name, {}, {"url": plain_feed_server.publish(f"/{name}.ics", sample_feed(name=name))})
+    repo.add("ical", "Gone", {}, {"url": plain_feed_server.url("/missing.ics")})
+    app = make_app(tui_data, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for _ in range(3):
+            await pilot.press("R")
+            await settle(pilot)
+        assert [row_status(app, name) for name in ("One", "Two", "Gone")] == [Status.CONNECTED, Status.CONNECTED, Status.ERROR]
+        app.main_screen.query_one(IntegrationTable).select_label("Gone")
+        await settle(pilot)
+        text = detail_text(app)
+        assert "3 requests, 3 errors (100%)" in text
+        assert "Circuit open (calls fail fast) since just now, after 3 failures" in text
+
+
+async def test_x_disables_and_enables_and_disabled_ones_are_skipped(
+    tui_data: Path, tmp_path: Path, context, plain_feed_server: FeedServer  # type: ignore[no-untyped-def] # noqa: F811
+) -> None:
+    repo = context.storage.integrations
+    item = repo.add("ical", "Team", {}, {"url": plain_feed_server.url("/team.ics")})
+    context.storage.workflows.add("Digest", links=[LinkSpec(item.id, Role.SOURCE, Access.READ)])
+    app = make_app(tui_data, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert repo.get(item.id).status is Status.DISABLED and row_status(app, "Team") is Status.DISABLED
+        assert any("Disabled 'Team'" in note and "1 workflow(s) cannot run" in note for note in app.notes)
+        assert "Press x to enable it" in detail_text(app)
+        await pilot.press("R")
+        await settle(pilot)
+        assert plain_feed_server.hits["/team.ics"] == 0
+        await pilot.press("x")
+        await settle(pilot)
+        assert repo.get(item.id).status is Status.NOT_CHECKED
+        assert repo.get(item.id).settings == {} and repo.read_secrets(repo.get(item.id))["url"].endswith("/team.ics")
+
+
+async def test_delete_dialog_offers_disable_instead(tui_data: Path, tmp_path: Path, context) -> None:  # type: ignore[no-untyped-def]
+    repo = context.storage.integrations
+    item = repo.add("ical", "Team", {}, {"url": "https://example.invalid/team.ics"})
+    app = make_app(tui_data, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.click("#disable")
+        await settle(pilot)
+        assert repo.get(item.id).status is Status.DISABLED  # still there, with its secret
+        assert repo.read_secrets(repo.get(item.id)) == {"url": "https://example.invalid/team.ics"}
+        assert app.check_action("toggle_disabled", ()) is True
