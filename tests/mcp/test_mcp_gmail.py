@@ -31,7 +31,8 @@ def _refresh_token(google: Google) -> str:
 
 
 def test_gmail_reads_and_saves_a_draft_over_xoauth2(google: Google, data: DataDir) -> None:
-    gmail = data.add("gmail", "Gmail", {**google.settings, "address": USER}, {**google.secrets, "refresh_token": _refresh_token(google)})
+    signed_in = _refresh_token(google)
+    gmail = data.add("gmail", "Gmail", {**google.settings, "address": USER}, {**google.secrets, "refresh_token": signed_in})
     data.add("ical", "Feed", {}, {"url": "https://127.0.0.1:9/cal.ics"})
     client = start_client(data, "--allow-write", name="gmail")
     try:
@@ -49,6 +50,10 @@ def test_gmail_reads_and_saves_a_draft_over_xoauth2(google: Google, data: DataDi
     assert inbox["total"] == INBOX
     assert saved["folder"] == "Drafts" and saved["message_id"].endswith("@example.com>")
     assert [item["subject"] for item in drafts["messages"]] == ["Draft from the assistant"]
+    # The server refreshed the access token, Google rotated the refresh token, and the new one was stored.
+    stored = data.storage.integrations.read_secrets(data.storage.integrations.get(gmail))["refresh_token"]
+    live = google.oauth.state.live_refresh_tokens()
+    assert stored != signed_in and stored in live and signed_in not in live
     assert disabled["reason"] == "disabled"
     assert other["reason"] == "unreachable"  # still tried: disabling Gmail touches nothing else
     data.secrets.extend(google.all_tokens())
