@@ -118,7 +118,8 @@ def test_form_after_a_successful_check(snap_compare, app, checkable_imap):
         await type_into(pilot, "#field-host", "imap.example.com")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        pilot.app.screen.query_one("#save", Button).scroll_visible(animate=False)
+        await pilot.pause()
+        pilot.app.screen.query_one("#form").scroll_end(animate=False, immediate=True)
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
