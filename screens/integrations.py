@@ -101,6 +101,7 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
         self.refresh_bindings()
 
     def show_failure(self, message: str) -> None:
+        self.table.show_failure(message)
         self.query_one("#secrets-line", Static).update(message)
         self.query_one(IntegrationDetail).show(None, self.app.clock(), message)
 

@@ -49,6 +49,12 @@ def _fit(text: str, width: int) -> str:
     return text[: max(0, width - 1)] + "…"
 
 
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width) or [""]
+
+
 class IntegrationTable(ScrollView, can_focus=True):
     """Integrations with status, last check and use count; a cursor row and a live filter."""
 
@@ -108,6 +114,7 @@ class IntegrationTable(ScrollView, can_focus=True):
         self._query = ""
         self._cursor = 0
         self.loaded = False
+        self.failure = ""  # why the list could not be read, shown instead of rows
 
     # --- data ------------------------------------------------------------------------
 
@@ -144,6 +151,11 @@ class IntegrationTable(ScrollView, can_focus=True):
         self._rows = [_row(item) for item in integrations]
         self.loaded = True
         self._apply_filter(keep_id=previous.id if previous else None)
+
+    def show_failure(self, message: str) -> None:
+        self.failure = message
+        self.loaded = True
+        self.refresh()
 
     def update_integration(self, integration: Integration) -> None:
         """Replace one row in place (e.g. after a check) without touching the others."""
@@ -253,7 +265,10 @@ class IntegrationTable(ScrollView, can_focus=True):
 
     def _empty_line(self, y: int, width: int) -> Strip:
         message = ""
-        if y == 2:
+        if self.failure and y >= 2:
+            lines = [f"  {line}" for line in _wrap(self.failure, max(20, width - 4))]
+            message = lines[y - 2] if y - 2 < len(lines) else ""
+        elif y == 2:
             if not self.loaded:
                 message = "  Loading integrations…"
             elif not self._rows:

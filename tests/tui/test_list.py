@@ -163,3 +163,13 @@ async def test_delete_without_workflows_still_confirms(app, context):
         await pilot.press("tab", "enter")
         await settle(pilot)
         assert context.storage.integrations.labels() == {"Home mail", "Work mail"}
+
+
+async def test_a_database_tether_cannot_use_is_explained_not_crashed(app, tui_data):
+    (tui_data / "tether.db").write_bytes(b"this is not a database at all, just text" * 4)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = " ".join(table_text(pilot).split())
+        assert "is not a tether database" in text and "Move it away" in text
+        assert app.context is None
+        assert app.screen.check_action("delete", ()) is None
