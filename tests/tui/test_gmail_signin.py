@@ -6,6 +6,7 @@ import asyncio
 import html
 import re
 import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -46,12 +47,16 @@ def _storage(tmp_path: Path) -> Storage:
     return open_storage(tmp_path / "data", KeyringStore(MemoryKeyring()))
 
 
-async def _until(pilot: Any, condition: Callable[[], bool], what: str) -> None:
-    for _ in range(400):
+async def _until(pilot: Any, condition: Callable[[], bool], what: str, seconds: float = 30.0) -> None:
+    """Wait for something the servers and workers do (generous: a loaded machine is slow, not wrong)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         if condition():
             return
-        await pilot.pause(0.01)
-    raise AssertionError(f"never happened: {what}")
+        await pilot.pause(0.02)
+    status = pilot.app.screen.query("#signin-status")
+    shown = str(status.first().render()) if status else type(pilot.app.screen).__name__
+    raise AssertionError(f"never happened: {what} (screen says: {shown})")
 
 
 def _status_text(app: App) -> str:
