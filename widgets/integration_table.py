@@ -27,6 +27,8 @@ TYPE_WIDTH = 15
 CHECKED_WIDTH = 11
 USED_WIDTH = 9
 MIN_LABEL_WIDTH = 12
+WIDE_LABEL_WIDTH = 28
+MIN_DETAIL_WIDTH = 20
 
 
 @dataclass(frozen=True)
@@ -240,9 +242,14 @@ class IntegrationTable(ScrollView, can_focus=True):
 
     # --- rendering -------------------------------------------------------------------
 
-    def _widths(self, width: int) -> tuple[int, int, int, int, int]:
+    def _widths(self, width: int) -> tuple[int, int, int, int, int, int]:
+        """Column widths; on a wide terminal the rest goes to the status detail (an error's reason)."""
         label = max(MIN_LABEL_WIDTH, width - STATUS_WIDTH - TYPE_WIDTH - CHECKED_WIDTH - USED_WIDTH - 5)
-        return STATUS_WIDTH, label, TYPE_WIDTH, CHECKED_WIDTH, USED_WIDTH
+        detail = 0
+        if label > WIDE_LABEL_WIDTH + MIN_DETAIL_WIDTH:
+            detail = label - WIDE_LABEL_WIDTH - 1
+            label = WIDE_LABEL_WIDTH
+        return STATUS_WIDTH, label, TYPE_WIDTH, CHECKED_WIDTH, USED_WIDTH, detail
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -256,10 +263,11 @@ class IntegrationTable(ScrollView, can_focus=True):
         return self._row_line(self._rows[self._shown[position]], position == self._cursor, width)
 
     def _header_line(self, width: int) -> Strip:
-        status, label, kind, checked, used = self._widths(width)
-        text = " ".join(
-            (_fit(" Status", status), _fit("Label", label), _fit("Type", kind), _fit("Checked", checked), _fit("Workflows", used))
-        )
+        status, label, kind, checked, used, detail = self._widths(width)
+        titles = [_fit(" Status", status), _fit("Label", label), _fit("Type", kind), _fit("Checked", checked), _fit("Workflows", used)]
+        if detail:
+            titles.append(_fit("Detail", detail))
+        text = " ".join(titles)
         style = self.rich_style + self.get_component_rich_style("integration-table--header")
         return Strip([Segment(text, style)]).adjust_cell_length(width, self.rich_style)
 
@@ -280,7 +288,7 @@ class IntegrationTable(ScrollView, can_focus=True):
 
     def _row_line(self, row: _Row, is_cursor: bool, width: int) -> Strip:
         item = row.integration
-        status_w, label_w, type_w, checked_w, used_w = self._widths(width)
+        status_w, label_w, type_w, checked_w, used_w, detail_w = self._widths(width)
         base = self.rich_style
         if is_cursor:
             base = base + self.get_component_rich_style("integration-table--cursor")
@@ -297,6 +305,10 @@ class IntegrationTable(ScrollView, can_focus=True):
             Segment(" ", base),
             Segment(_fit(str(uses) if uses else "-", used_w), base),
         ]
+        if detail_w:
+            detail = item.status_detail or item.check_summary
+            style = status_style if item.status_detail and item.status is not Status.CONNECTED else base
+            cells += [Segment(" ", base), Segment(_fit(detail, detail_w), style)]
         return Strip(cells).adjust_cell_length(width, base)
 
     def _status_style(self, status: Status) -> Style:

@@ -41,9 +41,13 @@ def seed_many(context) -> None:  # type: ignore[no-untyped-def]
         item = repo.add(key, f"{word} {number:02d}", IMAP_SETTINGS if key == "imap" else {}, {})
         first = first or item
         status = statuses[number % len(statuses)]
-        detail = "Sign-in failed: wrong password." if status is Status.ERROR else ""
+        detail = {
+            Status.ERROR: "Sign-in failed: wrong password.",
+            Status.NEEDS_REAUTH: "The sign-in was revoked; press ctrl+r to sign in again.",
+        }.get(status, "")
         checked = minutes_ago(number * 7) if status not in (Status.NOT_CHECKED, Status.CHECKING) else None
-        repo.set_status(item.id, status, detail, checked_at=checked)
+        summary = f"{number} events in the next 30 days" if status is Status.CONNECTED else None
+        repo.set_status(item.id, status, detail, checked_at=checked, summary=summary)
     context.storage.workflows.add("Digest", links=[LinkSpec(first.id, Role.SOURCE, Access.READ)])
 
 
