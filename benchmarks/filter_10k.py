@@ -95,6 +95,8 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=10_000)
     args = parser.parse_args()
     os.environ.setdefault("TETHER_SECRET_STORE", "vault")
+    # Background re-checks would hit the network for 10 000 made-up integrations: measure the filter alone.
+    os.environ.setdefault("TETHER_CHECK_INTERVAL", "off")
     with tempfile.TemporaryDirectory(prefix="tether-filter-") as tmp:
         data_dir = Path(tmp) / "data"
         fill_database(data_dir, args.count)

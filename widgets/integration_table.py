@@ -170,16 +170,24 @@ class IntegrationTable(ScrollView, can_focus=True):
                 return
 
     def set_filter(self, query: str) -> None:
+        # Typing more can only narrow the matches: search only the rows shown now.
+        narrowing = bool(self._query) and query.casefold().startswith(self._query.casefold())
         self._query = query
         previous = self.selected
-        self._apply_filter(keep_id=previous.id if previous else None)
+        self._apply_filter(keep_id=previous.id if previous else None, narrowing=narrowing)
 
-    def _apply_filter(self, keep_id: int | None) -> None:
+    def _apply_filter(self, keep_id: int | None, narrowing: bool = False) -> None:
         words = self._query.casefold().split()
+        rows = self._rows
         if words:
-            self._shown = [i for i, row in enumerate(self._rows) if all(w in row.haystack for w in words)]
+            candidates = self._shown if narrowing else range(len(rows))
+            if len(words) == 1:
+                word = words[0]
+                self._shown = [i for i in candidates if word in rows[i].haystack]
+            else:
+                self._shown = [i for i in candidates if all(w in rows[i].haystack for w in words)]
         else:
-            self._shown = list(range(len(self._rows)))
+            self._shown = list(range(len(rows)))
         self._cursor = 0
         if keep_id is not None:
             for position, index in enumerate(self._shown):
