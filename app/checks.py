@@ -102,7 +102,7 @@ def check_integration(
 
         def save_secret(name: str, value: str) -> None:
             remember_secrets([value])
-            repo.update(integration.id, secrets={name: value})
+            repo.rotate_secret(integration.id, name, value)
 
         request = CheckRequest(integration.settings, secrets, integration.connector_state, save_secret=save_secret)
         if timeout is not None:

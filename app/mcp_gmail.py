@@ -26,7 +26,7 @@ def gmail_mailbox(storage: Storage, integration: Integration, secrets: Mapping[s
     token = access_token(provider, refresh_token)
     if token.rotated_refresh_token:
         # The old refresh token is void now: keep the new one before anything else can fail.
-        storage.integrations.update(integration.id, secrets={"refresh_token": token.rotated_refresh_token})
+        storage.integrations.rotate_secret(integration.id, "refresh_token", token.rotated_refresh_token)
     address = str(settings.get("address") or "").strip() or fetch_email(provider, token.value)
     imap_settings = {
         "host": settings.get("imap_host") or "imap.gmail.com",

@@ -395,7 +395,7 @@ class IntegrationFormScreen(ReportsWorkerFailures, Screen["Integration | None"])
 
             def save_secret(name: str, value: str) -> None:  # a rotated refresh token: the old one is void
                 remember_secrets([value])
-                repo.update(integration_id, secrets={name: value})
+                repo.rotate_secret(integration_id, name, value)
 
         try:
             result = check_values(self.spec, settings, self._secrets_for_request(secrets, use_stored), save_secret)

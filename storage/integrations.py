@@ -175,6 +175,17 @@ class IntegrationRepository:
             self.secrets.delete(secret_key(current.secret_ref, name))
         return self.get(integration_id)
 
+    def rotate_secret(self, integration_id: int, name: str, value: str) -> None:
+        """Store a credential the service itself replaced (a rotated OAuth refresh token).
+
+        Unlike ``update``, the status stays as it is: the configuration did not change,
+        and the old value is already void, so this must not wait for anything else.
+        """
+        current = self.get(integration_id)
+        if name not in current.secret_names:
+            raise NotFound(f"{current.label!r} has no stored secret {name!r} to replace.")
+        self.secrets.set(secret_key(current.secret_ref, name), value)
+
     def set_status(
         self,
         integration_id: int,

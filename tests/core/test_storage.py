@@ -143,3 +143,14 @@ def test_secret_keys_name_the_integration_not_its_label(storage: Storage, keyrin
     integration_id = add_imap(storage, "Work")
     ref = storage.integrations.get(integration_id).secret_ref
     assert ("tether", secret_key(ref, "password")) in keyring_backend.store
+
+
+def test_a_rotated_secret_is_stored_without_resetting_the_status(storage: Storage) -> None:
+    integration_id = add_imap(storage)
+    storage.integrations.set_status(integration_id, Status.CONNECTED, summary="INBOX 3 messages")
+    storage.integrations.rotate_secret(integration_id, "password", "rotated")
+    after = storage.integrations.get(integration_id)
+    assert after.status is Status.CONNECTED and after.check_summary == "INBOX 3 messages"
+    assert storage.integrations.read_secrets(after) == {"password": "rotated"}
+    with pytest.raises(NotFound):
+        storage.integrations.rotate_secret(integration_id, "refresh_token", "x")
