@@ -13,7 +13,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Collapsible, Footer, Header, Input, LoadingIndicator, Select, Static
 
@@ -21,53 +20,21 @@ from app.values import form_values_for_add, form_values_for_edit, unique_label
 from connectors.fields import Field
 from connectors.types import validate_label
 from screens.base import ReportsWorkerFailures
+from screens.form_options import ServerOptionsMixin
+from screens.form_outcome import Saved, Tested, outcome_content
 from widgets.field_editor import FieldEditor, is_chooser
 
 if TYPE_CHECKING:
     from app.checks import CheckOutcome
     from app.tether_app import TetherApp
     from connectors.errors import ConnectorError
-    from connectors.fields import Option
     from connectors.types import CheckResult, IntegrationType
     from storage.records import Integration
 
 LABEL_FIELD = Field("label", "Name", help="Your own name for it, shown in the list and to your workflows.")
 
 
-class Saved(Message):
-    def __init__(self, integration: Integration | None, error: str = "", field: str | None = None) -> None:
-        super().__init__()
-        self.integration, self.error, self.field = integration, error, field
-
-
-class Tested(Message):
-    def __init__(self, result: CheckResult | None, error: ConnectorError | None, stored: Integration | None) -> None:
-        super().__init__()
-        self.result, self.error, self.stored = result, error, stored
-
-
-class OptionsFound(Message):
-    def __init__(self, field: str, options: list[Option], error: ConnectorError | None) -> None:
-        super().__init__()
-        self.field, self.options, self.error = field, options, error
-
-
-def outcome_content(result: CheckResult | None, error: ConnectorError | None) -> Content:
-    if error is not None:
-        parts: list[str | tuple[str, str]] = [(f"✖ {error.kind.title}: ", "$error bold"), error.message]
-        if error.hint:
-            parts += ["\n", (error.hint, "$text-muted")]
-        return Content.assemble(*parts)
-    assert result is not None
-    parts = [("● Connected: ", "$success bold"), result.summary]
-    for line in result.details:
-        parts += ["\n  ", line]
-    for warning in result.warnings:
-        parts += ["\n", ("⚠ ", "$warning bold"), warning]
-    return Content.assemble(*parts)
-
-
-class IntegrationFormScreen(ReportsWorkerFailures, Screen["Integration | None"]):
+class IntegrationFormScreen(ServerOptionsMixin, ReportsWorkerFailures, Screen["Integration | None"]):
     HELP_TITLE = "Integration form"
     HELP_NEXT = (
         "Fill in the fields (tab moves on); messages under a field say what to fix. "
@@ -430,66 +397,9 @@ class IntegrationFormScreen(ReportsWorkerFailures, Screen["Integration | None"])
             if isinstance(collapsible, Collapsible):
                 collapsible.collapsed = False
 
-    # --- options from the server ------------------------------------------------------------
-
     @on(Button.Pressed)
-    def _choose_pressed(self, event: Button.Pressed) -> None:
-        name = self._field_of(event.button.id)
-        if name is None or self._busy:
-            return
-        event.stop()
-        field = self.spec.field(name)
-        if field.options_path is None:
-            self._say(f"{self.spec.name} cannot list {field.label.lower()} yet; tether will use what the server offers.")
-            return
-        errors = {k: v for k, v in self._errors().items() if k != name}
-        if errors:
-            self._show_errors(errors, everywhere=True)
-            self._say(Content.styled(f"Fill in the fields marked in red before choosing {field.label.lower()}.", "$error"))
-            return
-        options_path = field.options_path
-        self._with_request(
-            lambda settings, secrets, use_stored: self._load_options(name, options_path, settings, secrets, use_stored),
-            f"Asking the server for {field.label.lower()}…",
-        )
-
-    @work(thread=True, exclusive=True, group="form", exit_on_error=False, name="list the choices")
-    def _load_options(
-        self, name: str, options_path: str, settings: dict[str, Any], secrets: dict[str, str], use_stored: bool
-    ) -> None:
-        from app.tui_calls import load_options
-        from connectors.errors import ConnectorError, ErrorKind
-        from storage.secrets.base import SecretStoreError
-
-        try:
-            options = load_options(options_path, settings, self._secrets_for_request(secrets, use_stored))
-        except SecretStoreError as exc:
-            self.post_message(OptionsFound(name, [], ConnectorError(ErrorKind.SECRETS, str(exc))))
-        except ConnectorError as exc:
-            self.post_message(OptionsFound(name, [], exc))
-        else:
-            self.post_message(OptionsFound(name, options, None))
-
-    def on_options_found(self, message: OptionsFound) -> None:
-        from screens.options_picker import OptionsPickerScreen
-
-        self._set_busy(False)
-        if message.error is not None:
-            self._say(outcome_content(None, message.error))
-            if message.error.field and self.spec.has_field(message.error.field):
-                self.editor(message.error.field).focus_input()
-            return
-        self._say("")
-        editor = self.editor(message.field)
-
-        def picked(values: list[str] | None) -> None:
-            if values is not None:
-                editor.set_chosen(values)
-                self._done = False
-                self.query_one("#save", Button).label = "Save"
-            editor.focus_input()
-
-        self.app.push_screen(OptionsPickerScreen(editor.field.label, message.options, editor.chosen), picked)
+    def _button_pressed(self, event: Button.Pressed) -> None:
+        self.choose_pressed(event)  # only the fields' "Choose…" buttons: see screens.form_options
 
     # --- leaving, and OAuth -----------------------------------------------------------------
 
