@@ -6,6 +6,7 @@ import argparse
 import getpass
 import json
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -181,7 +182,9 @@ def add(args: argparse.Namespace) -> int:
 
         print(f"Testing the connection to {label!r}...", file=sys.stderr)
         try:
+            started = time.perf_counter()
             result = check_values(spec, settings, secrets)
+            checked_ms = (time.perf_counter() - started) * 1000
         except ConnectorError as exc:
             raise CliError(f"Not saved: {exc} (fix it and run the command again, or add --no-check to save anyway)") from None
     _unlock(context)
@@ -189,8 +192,10 @@ def add(args: argparse.Namespace) -> int:
         integration = repo.add(spec.key, label, settings, secrets)
         if result is not None:
             from app.checks import record_success
+            from app.health import record_outcome
 
             record_success(repo, integration.id, result)
+            record_outcome(context.storage.metrics, integration.id, latency_ms=checked_ms, error=None, source="check")
     print(f"Added {integration.label!r} ({spec.name}).")
     if result is not None:
         print(f"● {result.summary}")

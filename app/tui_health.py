@@ -6,6 +6,7 @@ module only drives it with a Textual timer and thread workers, and shows what th
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from storage.metrics import Health
 
 TICK_SECONDS = 1.0
+ENV_PASSPHRASE_COMMAND = "TETHER_PASSPHRASE_COMMAND"  # storage.secrets.select's name, without importing it
 # Check all (R) runs more at once than the background: someone is waiting for it.
 MANUAL_CONCURRENCY = 16
 
@@ -74,6 +76,10 @@ class HealthMixin:
         current = {item.id: item for item in table.integrations()}
         scheduler.sync(current.values())
         locked = self.secrets_locked()  # type: ignore[attr-defined]
+        if locked and not getattr(self, "_health_unlock_tried", False) and os.environ.get(ENV_PASSPHRASE_COMMAND):
+            # A passphrase command needs no person: unlock once so background checks can read secrets.
+            self._health_unlock_tried = True
+            self.with_secrets(lambda: None)  # type: ignore[attr-defined]
         for integration_id in scheduler.take_due():
             item = current.get(integration_id)
             if item is None or (locked and item.secret_names) or not self._checkable(item):

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.scheduler import HealthScheduler
+from screens.passphrase import PassphraseScreen
 from storage.records import Access, LinkSpec, Role, Status
 from tests.connectors.calendar_fixtures import plain_feed_server  # noqa: F401 - fixture
 from tests.servers.feeds import FeedServer, sample_feed
@@ -139,3 +140,31 @@ async def test_delete_dialog_offers_disable_instead(tui_data: Path, tmp_path: Pa
         assert repo.get(item.id).status is Status.DISABLED  # still there, with its secret
         assert repo.read_secrets(repo.get(item.id)) == {"url": "https://example.invalid/team.ics"}
         assert app.check_action("toggle_disabled", ()) is True
+
+
+async def test_background_checks_unlock_the_vault_only_with_a_passphrase_command(
+    tui_data: Path, tmp_path: Path, plain_feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def] # noqa: F811
+) -> None:
+    from storage.secrets.vault import VaultStore
+    from storage.service import open_storage
+    from tests.conftest import TEST_PASSPHRASE
+
+    vault = VaultStore(tui_data / "secrets.vault")
+    vault.create(TEST_PASSPHRASE)
+    open_storage(tui_data, vault).integrations.add("ical", "Locked", {}, {"url": plain_feed_server.url("/team.ics")})
+    monkeypatch.setenv("TETHER_CHECK_INTERVAL", "60")
+    for command, expected in ((None, Status.NOT_CHECKED), (f"printf '%s' '{TEST_PASSPHRASE}'", Status.CONNECTED)):
+        if command:
+            monkeypatch.setenv("TETHER_PASSPHRASE_COMMAND", command)
+        app = make_app(tui_data, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert app.secrets_locked()
+            app.health_scheduler = HealthScheduler(interval=60, clock=Clock())
+            app.health_tick()  # never a prompt: without a command, it waits for the person to unlock
+            await settle(pilot)
+            app.health_scheduler.request([1])
+            app.health_tick()
+            await settle(pilot)
+            assert row_status(app, "Locked") is expected
+            assert not isinstance(app.screen, PassphraseScreen)
