@@ -133,6 +133,14 @@ class HealthScheduler:
             entry.due_at = self._clock() + delay
             return delay
 
+    def postpone(self, integration_id: int, seconds: float) -> None:
+        """Not checked this time for a reason that is not the server's (e.g. a locked vault): try again soon."""
+        with self._lock:
+            entry = self._entries.get(integration_id)
+            if entry is not None:
+                entry.running = False
+                entry.due_at = self._clock() + seconds
+
     def backoff_delay(self, failures: int) -> float:
         """Exponential with "equal jitter": between half and all of base * 2^(failures-1), capped."""
         ceiling = min(self.backoff_cap, self.backoff_base * 2 ** max(0, failures - 1))

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from storage.metrics import Health
 
 TICK_SECONDS = 1.0
+LOCKED_RETRY_SECONDS = 5.0
 ENV_PASSPHRASE_COMMAND = "TETHER_PASSPHRASE_COMMAND"  # storage.secrets.select's name, without importing it
 # Check all (R) runs more at once than the background: someone is waiting for it.
 MANUAL_CONCURRENCY = 16
@@ -82,8 +83,11 @@ class HealthMixin:
             self.with_secrets(lambda: None)  # type: ignore[attr-defined]
         for integration_id in scheduler.take_due():
             item = current.get(integration_id)
-            if item is None or (locked and item.secret_names) or not self._checkable(item):
+            if item is None or not self._checkable(item):
                 scheduler.finished(integration_id, True)  # try again after an interval
+                continue
+            if locked and item.secret_names:
+                scheduler.postpone(integration_id, LOCKED_RETRY_SECONDS)
                 continue
             table.update_integration(replace(item, status=Status.CHECKING))
             self._background_check(item)

@@ -170,3 +170,15 @@ def test_a_batch_starts_with_the_unmeasured_then_the_slowest() -> None:
     from app.scheduler import slowest_first
 
     assert slowest_first([1, 2, 3, 4, 5], {1: 20.0, 2: 5000.0, 4: 20.0, 5: 80.0}) == [3, 2, 5, 1, 4]
+
+
+def test_a_postponed_check_comes_back_soon_without_counting_as_a_failure() -> None:
+    clock = Clock()
+    scheduler = HealthScheduler(interval=300, clock=clock)
+    scheduler.sync(fake([1]))
+    assert scheduler.take_due() == [1]
+    scheduler.postpone(1, 5)
+    clock.now += 4.9
+    assert scheduler.take_due() == []
+    clock.now += 0.1
+    assert scheduler.take_due() == [1] and scheduler.failures(1) == 0
