@@ -57,6 +57,8 @@ def links_content(workflow: Workflow) -> Content:
             continue
         status = link.integration_status
         marker = f"{STATUS_MARKER[status]} {STATUS_TEXT[status]}" if status else ""
+        if status == "disabled":
+            marker += " — this workflow cannot run until it is enabled (x on the list)"
         parts += [f"  {link.role:<6} {link.access:<5} ", (link.integration_label, "bold"), (f"  {marker}\n", "$text-muted")]
     return Content.assemble(*parts)
 
@@ -244,9 +246,13 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
         if not self.integrations:
             self.notify("There are no integrations yet: add one on the main screen with n.")
             return
+        offered = [item for item in self.integrations if item.status != "disabled"]  # disabled ones cannot be used
+        if not offered:
+            self.notify("Every integration is disabled: enable one on the main screen with x.")
+            return
         entries = [
             (str(item.id), Content.assemble((item.label, "bold"), (f"  {STATUS_MARKER[item.status]} {STATUS_TEXT[item.status]}", "$text-muted")))
-            for item in self.integrations
+            for item in offered
         ]
 
         def integration_chosen(choice: str | None) -> None:

@@ -168,3 +168,28 @@ async def test_background_checks_unlock_the_vault_only_with_a_passphrase_command
             await settle(pilot)
             assert row_status(app, "Locked") is expected
             assert not isinstance(app.screen, PassphraseScreen)
+
+
+async def test_workflows_do_not_offer_a_disabled_integration_and_say_why_they_cannot_run(
+    tui_data: Path, tmp_path: Path, context  # type: ignore[no-untyped-def]
+) -> None:
+    from screens.pick import PickScreen
+    from screens.workflows import WorkflowsScreen, links_content
+
+    repo = context.storage.integrations
+    used = repo.add("ical", "Used", {}, {"url": "https://example.invalid/a.ics"})
+    repo.add("ical", "Spare", {}, {"url": "https://example.invalid/b.ics"})
+    workflow = context.storage.workflows.add("Digest", links=[LinkSpec(used.id, Role.SOURCE, Access.READ)])
+    repo.set_status(used.id, Status.DISABLED)
+    repo.set_status(repo.find("Spare").id, Status.DISABLED)
+    assert "cannot run until it is enabled" in str(links_content(context.storage.workflows.get(workflow.id)))
+    app = make_app(tui_data, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        assert isinstance(app.screen, WorkflowsScreen)
+        await pilot.press("a")
+        await settle(pilot)
+        assert not isinstance(app.screen, PickScreen)
+        assert any("Every integration is disabled" in note for note in app.notes)
