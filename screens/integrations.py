@@ -89,7 +89,7 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
 
     def _age_times(self) -> None:
         self.table.refresh()
-        self.query_one(IntegrationDetail).show(self.table.selected, self.app.clock())
+        self.query_one(IntegrationDetail).show(self.table.selected, self.app.clock(), self._store_note(self.table.selected))
 
     # --- data from the App and workers -------------------------------------------------
 
@@ -130,8 +130,16 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
 
     @on(IntegrationTable.Highlighted)
     def _highlighted(self, message: IntegrationTable.Highlighted) -> None:
-        self.query_one(IntegrationDetail).show(message.integration, self.app.clock())
+        self.query_one(IntegrationDetail).show(message.integration, self.app.clock(), self._store_note(message.integration))
         self._refresh_bindings_if_changed()
+
+    def _store_note(self, integration: Integration | None) -> str:
+        """With nothing selected, the detail pane says where secrets are kept and why."""
+        context = self.app.context
+        if integration is not None or context is None:
+            return ""
+        description = context.secrets.store.description.replace(str(Path.home()), "~")
+        return f"Secrets are kept in the {description}. {context.secrets.reason}"
 
     def _refresh_bindings_if_changed(self) -> None:
         """The footer is rebuilt on refresh_bindings: only do it when what applies changed."""

@@ -24,6 +24,8 @@ async def test_empty_list_says_what_to_do_first(app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert "Press n to connect your first account" in table_text(pilot)
+        detail = str(app.screen.query_one("#detail-text").render())
+        assert "Secrets are kept in the OS keyring" in detail and app.context.secrets.reason in detail
         screen = app.screen
         assert screen.check_action("delete", ()) is None  # shown dimmed: nothing to delete
         assert screen.check_action("edit", ()) is None
