@@ -52,6 +52,7 @@ async def _until(pilot: Any, condition: Callable[[], bool], what: str, seconds: 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
+            await pilot.pause()  # let the screen repaint what the handler changed before anyone looks
             return
         await pilot.pause(0.02)
     status = pilot.app.screen.query("#signin-status")
