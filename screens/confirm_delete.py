@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Footer, Static
 
 from storage.records import Integration
 
@@ -58,6 +58,7 @@ class ConfirmDeleteScreen(ModalScreen[bool]):
                 if self.integration.status != "disabled":
                     # Keeps settings, secrets and workflow links; nothing runs until it is enabled again.
                     yield Button("Disable instead", id="disable")
+        yield Footer()  # the dialog's own keys, not the screen underneath
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()

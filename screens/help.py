@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 
 def screen_classes() -> list[type[Screen]]:
@@ -79,6 +79,7 @@ class HelpScreen(ModalScreen[None]):
                     )
                 )
             yield Static("escape closes this help", classes="muted")
+        yield Footer()  # the dialog's own keys, not the screen underneath
 
     def action_close(self) -> None:
         self.dismiss(None)

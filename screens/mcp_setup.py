@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from app.mcp_config import McpLaunch
 from storage.secrets.select import ENV_PASSPHRASE_COMMAND
@@ -55,6 +55,7 @@ class McpSetupScreen(ModalScreen[None]):
                             "$warning",
                         )
                     )
+        yield Footer()  # the dialog's own keys, not the screen underneath
 
     def action_copy_command(self) -> None:
         self.app.copy_to_clipboard(self.launch.command_line)

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, SelectionList, Static
+from textual.widgets import Button, Footer, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from connectors.fields import Option
@@ -48,6 +48,7 @@ class OptionsPickerScreen(ModalScreen["list[str] | None"]):
             with Horizontal(classes="buttons"):
                 yield Button("Use these", id="accept", variant="primary")
                 yield Button("Cancel", id="cancel")
+        yield Footer()  # the dialog's own keys, not the screen underneath
 
     def on_mount(self) -> None:
         self.query_one("#options", SelectionList).focus()

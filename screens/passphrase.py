@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, LoadingIndicator, Static
+from textual.widgets import Button, Footer, Input, LoadingIndicator, Static
 
 from screens.base import ReportsWorkerFailures
 from storage.secrets.vault import VaultStore
@@ -47,6 +47,7 @@ class PassphraseScreen(ReportsWorkerFailures, ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button("Create vault" if self.creating else "Unlock", id="unlock", variant="primary")
                 yield Button("Cancel", id="cancel")
+        yield Footer()  # the dialog's own keys, not the screen underneath
 
     def on_mount(self) -> None:
         self.query_one("#unlocking", LoadingIndicator).display = False

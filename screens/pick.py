@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, OptionList, Static
+from textual.widgets import Button, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 
@@ -31,6 +31,7 @@ class PickScreen(ModalScreen["str | None"]):
             if self.note:
                 yield Static(self.note, classes="muted")
             yield OptionList(*(Option(Content(p) if isinstance(p, str) else p, id=key) for key, p in self.entries), id="pick")
+        yield Footer()  # the dialog's own keys, not the screen underneath
 
     def on_mount(self) -> None:
         self.query_one("#pick", OptionList).focus()

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from connectors.registry import get_type, search_types
@@ -39,6 +39,7 @@ class TypePickerScreen(ReportsWorkerFailures, ModalScreen["IntegrationType | Non
             yield Input(placeholder="Search: name, provider or category (mail, calendar)…", id="type-search")
             yield OptionList(id="types")
             yield Static("", id="types-empty", classes="muted", markup=False)
+        yield Footer()  # the dialog's own keys, not the screen underneath
 
     def on_mount(self) -> None:
         self._fill("")

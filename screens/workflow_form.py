@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static, Switch
+from textual.widgets import Button, Footer, Input, Label, Static, Switch
 
 from storage.records import Workflow
 
@@ -63,6 +63,7 @@ class WorkflowFormScreen(ModalScreen["WorkflowDraft | None"]):
             with Horizontal(classes="buttons"):
                 yield Button("Save", id="save", variant="primary")
                 yield Button("Cancel", id="cancel")
+        yield Footer()  # the dialog's own keys, not the screen underneath
 
     def on_mount(self) -> None:
         self.query_one("#wf-name", Input).focus()

@@ -80,6 +80,20 @@ async def test_help_lists_keys_and_what_next(app):
         assert type(app.screen).__name__ == "HelpScreen"
 
 
+async def test_a_dialog_footer_shows_the_dialogs_keys_not_the_lists(app):
+    from textual.widgets import Footer
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        footer = app.screen.query_one(Footer)
+        keys = {binding.id for (_, binding, _, _) in app.screen.active_bindings.values()}
+        assert footer.screen is app.screen
+        assert "help.close" in keys
+        assert "integrations.new" not in keys
+
+
 async def test_palette_offers_the_screens_actions(app, context):
     context.storage.integrations.add("ical", "Team", {}, {"url": "https://cal.example.com/a.ics"})
     async with app.run_test(size=(80, 24)) as pilot:
