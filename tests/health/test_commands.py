@@ -84,3 +84,14 @@ def test_diagnostics_names_everything_but_secrets(tether_cli, feed_server: FeedS
     assert json.loads(printed.stdout)["integrations"][0]["label"] == "Gone"
     for text in (out.read_text(), printed.output):
         assert SECRET_TOKEN not in text and "correct horse battery" not in text
+
+
+def test_building_the_command_line_does_not_load_the_database_layer() -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    code = "import sys, app.cli; app.cli.build_parser(); print('sqlalchemy' in sys.modules, 'textual' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True)
+    assert out.stdout.split() == ["False", "False"]
