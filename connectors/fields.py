@@ -158,6 +158,17 @@ _KIND_VALIDATORS: dict[FieldKind, Validator] = {
 }
 
 
+# Every type that speaks TLS offers this, for self-hosted servers with their own CA.
+CA_FILE_FIELD = Field(
+    "ca_file",
+    "Trust this CA file",
+    FieldKind.PATH,
+    required=False,
+    advanced=True,
+    help="Only for a self-hosted server with its own certificate authority (PEM file).",
+)
+
+
 @dataclass(frozen=True)
 class Option:
     """One value a person may pick for a field whose options come from the server."""

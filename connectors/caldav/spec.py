@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from connectors.fields import Field, FieldKind, validate_host, validate_port, validate_url
+from connectors.fields import CA_FILE_FIELD, Field, FieldKind, validate_host, validate_port, validate_url
 from connectors.types import Category, IntegrationType
 
 _HOST_AND_PORT = re.compile(r"^(?P<host>\[[^\]]+\]|[^:\[\]]+):(?P<port>[^:]*)$")
@@ -47,13 +47,6 @@ CALDAV = IntegrationType(
             help="Which calendars to use; found on the server after signing in.",
             options_path="connectors.caldav.discovery:calendar_options",
         ),
-        Field(
-            "ca_file",
-            "Trust this CA file",
-            FieldKind.PATH,
-            required=False,
-            advanced=True,
-            help="Only for a self-hosted server with its own certificate authority (PEM file).",
-        ),
+        CA_FILE_FIELD,
     ),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connectors.fields import Field, FieldKind
+from connectors.fields import CA_FILE_FIELD, Field, FieldKind
 from connectors.types import Capability, Category, IntegrationType
 
 GOOGLE_AUTHORIZE_URL = "https://accounts.google.com/o/oauth2/v2/auth"
@@ -52,6 +52,6 @@ GMAIL = IntegrationType(
         Field("userinfo_url", "Userinfo endpoint", FieldKind.URL, default=GOOGLE_USERINFO_URL, advanced=True),
         Field("imap_host", "IMAP server", FieldKind.HOST, default="imap.gmail.com", advanced=True),
         Field("imap_port", "IMAP port", FieldKind.PORT, default="993", advanced=True),
-        Field("ca_file", "Trust this CA file", FieldKind.PATH, required=False, advanced=True),
+        CA_FILE_FIELD,
     ),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from connectors.fields import Field, FieldKind
+from connectors.fields import CA_FILE_FIELD, Field, FieldKind
 from connectors.types import Category, IntegrationType
 
 
@@ -60,13 +60,6 @@ ICAL = IntegrationType(
             help="Feeds larger than this are refused rather than downloaded.",
             validator=validate_megabytes,
         ),
-        Field(
-            "ca_file",
-            "Trust this CA file",
-            FieldKind.PATH,
-            required=False,
-            advanced=True,
-            help="Only for a self-hosted server with its own certificate authority (PEM file).",
-        ),
+        CA_FILE_FIELD,
     ),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from connectors.fields import Field, FieldKind
+from connectors.fields import CA_FILE_FIELD, Field, FieldKind
 from connectors.types import Capability, Category, IntegrationType
 
 TLS_IMPLICIT = "implicit"
@@ -55,13 +55,6 @@ IMAP = IntegrationType(
             ),
         ),
         Field("port", "Port", FieldKind.PORT, derived_default=_port_for_mode),
-        Field(
-            "ca_file",
-            "Trust this CA file",
-            FieldKind.PATH,
-            required=False,
-            advanced=True,
-            help="Only for a self-hosted server with its own certificate authority (PEM file).",
-        ),
+        CA_FILE_FIELD,
     ),
 )
