@@ -75,6 +75,21 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 
 
 @pytest.fixture
+def keyring_backend() -> MemoryKeyring:
+    """A keyring of this test's own, handed to storage directly (not installed globally)."""
+    return MemoryKeyring()
+
+
+@pytest.fixture
+def storage(tmp_path: Path, keyring_backend: MemoryKeyring):  # type: ignore[no-untyped-def]
+    """Storage on a fresh data directory with secrets in ``keyring_backend``."""
+    from storage.secrets.keyring_store import KeyringStore
+    from storage.service import open_storage
+
+    return open_storage(tmp_path / "data", KeyringStore(keyring_backend))
+
+
+@pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 

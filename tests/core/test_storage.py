@@ -14,16 +14,6 @@ from storage.service import Storage, open_storage
 from tests.conftest import MemoryKeyring
 
 
-@pytest.fixture
-def keyring_backend() -> MemoryKeyring:
-    return MemoryKeyring()
-
-
-@pytest.fixture
-def storage(tmp_path: Path, keyring_backend: MemoryKeyring) -> Storage:
-    return open_storage(tmp_path / "data", KeyringStore(keyring_backend))
-
-
 def add_imap(storage: Storage, label: str = "Work", password: str = "pw-1") -> int:
     return storage.integrations.add("imap", label, {"host": "imap.example.com", "port": 993}, {"password": password}).id
 

@@ -39,3 +39,17 @@ def static_text(pilot: Pilot, selector: str) -> str:
 
 async def open_app(pilot: Pilot) -> None:
     await settle(pilot)
+
+
+async def open_new(pilot: Pilot, type_query: str):  # type: ignore[no-untyped-def]
+    """Press n, search for a type and open its empty form."""
+    from screens.integration_form import IntegrationFormScreen
+
+    await settle(pilot)
+    await pilot.press("n")
+    await pilot.pause()
+    await type_into(pilot, "#type-search", type_query)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, IntegrationFormScreen)
+    return pilot.app.screen

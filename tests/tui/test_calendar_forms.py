@@ -11,7 +11,7 @@ from tests.connectors.calendar_fixtures import feed_server, seeded_radicale  # n
 from tests.servers.feeds import SECRET_TOKEN, FeedServer
 from tests.servers.radicale import PASSWORD, USER, RadicaleServer
 from tests.tui.conftest import make_app, settle
-from tests.tui.helpers import static_text, type_into
+from tests.tui.helpers import open_new, static_text, type_into
 
 pytestmark = pytest.mark.realserver
 
@@ -30,17 +30,6 @@ def context(tui_data, keyring_store):  # type: ignore[no-untyped-def]
     return open_context(tui_data)
 
 
-async def open_form(pilot, query: str) -> IntegrationFormScreen:  # type: ignore[no-untyped-def]
-    await settle(pilot)
-    await pilot.press("n")
-    await pilot.pause()
-    await type_into(pilot, "#type-search", query)
-    await pilot.press("enter")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, IntegrationFormScreen)
-    return pilot.app.screen
-
-
 async def trust_ca(pilot, form: IntegrationFormScreen, ca_file: str) -> None:  # type: ignore[no-untyped-def]
     form.query_one(Collapsible).collapsed = False  # "Advanced settings"
     await pilot.pause()
@@ -50,7 +39,7 @@ async def trust_ca(pilot, form: IntegrationFormScreen, ca_file: str) -> None:  #
 async def test_add_a_feed_through_the_form_shows_the_preview(app, context, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
     url = feed_server.url(f"/private/{SECRET_TOKEN}/team.ics")
     async with app.run_test(size=(100, 40)) as pilot:
-        form = await open_form(pilot, "webcal")
+        form = await open_new(pilot, "webcal")
         await type_into(pilot, "#field-label", "Team")
         await type_into(pilot, "#field-url", url)
         await trust_ca(pilot, form, str(feed_server.ca_file))
@@ -73,7 +62,7 @@ async def test_add_caldav_through_the_form_choosing_calendars(  # type: ignore[n
 ) -> None:
     server, urls = seeded_radicale
     async with app.run_test(size=(100, 40)) as pilot:
-        form = await open_form(pilot, "radicale")
+        form = await open_new(pilot, "radicale")
         await type_into(pilot, "#field-url", server.url.removeprefix("https://"))
         await type_into(pilot, "#field-username", USER)
         await type_into(pilot, "#field-password", PASSWORD)

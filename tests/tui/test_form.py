@@ -7,19 +7,8 @@ from textual.widgets import Button, Select
 from screens.integration_form import IntegrationFormScreen
 from storage.records import Status
 from tests.tui.conftest import settle
-from tests.tui.helpers import static_text, type_into
+from tests.tui.helpers import open_new, static_text, type_into
 from tests.tui.plugins import GOOD_PASSWORD
-
-
-async def open_new(pilot, type_query: str) -> IntegrationFormScreen:  # type: ignore[no-untyped-def]
-    await settle(pilot)
-    await pilot.press("n")
-    await pilot.pause()
-    await type_into(pilot, "#type-search", type_query)
-    await pilot.press("enter")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, IntegrationFormScreen)
-    return pilot.app.screen
 
 
 async def fill_imap(pilot, password: str = "app-password-1", host: str = "imap.example.com") -> None:  # type: ignore[no-untyped-def]
