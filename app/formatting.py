@@ -63,6 +63,9 @@ def visible_settings(integration: Integration) -> list[tuple[str, str]]:
     for field in spec.fields:
         if field.secret:
             shown = "stored" if integration.has_secret(field.name) else "not set"
+            # A secret URL may have a redacted form to recognise it by (scheme://host/…).
+            if display := integration.settings.get(f"{field.name}_display"):
+                shown = f"{display} (stored)"
             pairs.append((field.label, shown))
             continue
         value: Any = integration.settings.get(field.name)
