@@ -114,7 +114,7 @@ FAULTS: dict[str, Fault] = {
     "feed-500": Fault("ical", Status.ERROR, "500", lambda env: ({}, {"url": f"{env.port}/status/500.ics"}), context=lambda env: status_server()),
     "feed-malformed-ics": Fault("ical", Status.ERROR, "is malformed", feed("malformed.ics")),
     "feed-html-instead-of-ics": Fault("ical", Status.ERROR, "web page", feed("login")),
-    "feed-too-large": Fault("ical", Status.ERROR, "MB", feed("huge.ics", max_size_mb="5")),
+    "feed-50mb-over-the-default-cap": Fault("ical", Status.ERROR, "larger than the 20 MB limit", feed("huge.ics")),
     "feed-hangs": Fault("ical", Status.ERROR, "did not answer in time", feed("hang.ics")),
 }
 
