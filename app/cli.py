@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from app import commands
+from app import commands, workflow_commands
 from app.errors import CliError
 from app.oauth_cli import add_signin_arguments, reauth
 
@@ -90,21 +90,21 @@ def build_parser() -> argparse.ArgumentParser:
         child.set_defaults(handler=handler)
         return child
 
-    p = wcommand("add", commands.workflow_add, "add a workflow using integrations")
+    p = wcommand("add", workflow_commands.workflow_add, "add a workflow using integrations")
     p.add_argument("name", metavar="NAME")
     p.add_argument("--source", action="append", default=[], metavar="LABEL", help="read from this integration")
     p.add_argument("--sink", action="append", default=[], metavar="LABEL", help="write to this integration")
     p.add_argument("--description", default="")
     p.add_argument("--schedule", default="", help="free text, e.g. 'daily 07:00'")
-    p = wcommand("list", commands.workflow_list, "list workflows and the integrations they use")
+    p = wcommand("list", workflow_commands.workflow_list, "list workflows and the integrations they use")
     p.add_argument("--json", action="store_true")
-    p = wcommand("show", commands.workflow_show, "a workflow's integrations and how an MCP client starts its server")
+    p = wcommand("show", workflow_commands.workflow_show, "a workflow's integrations and how an MCP client starts its server")
     p.add_argument("name", metavar="NAME")
     p.add_argument("--json", action="store_true")
-    p = wcommand("remove", commands.workflow_remove, "delete a workflow (its integrations stay)")
+    p = wcommand("remove", workflow_commands.workflow_remove, "delete a workflow (its integrations stay)")
     p.add_argument("name", metavar="NAME")
 
-    p = command("mcp", commands.mcp, "serve integrations to an assistant over MCP (stdio)")
+    p = command("mcp", workflow_commands.mcp, "serve integrations to an assistant over MCP (stdio)")
     p.add_argument("--workflow", metavar="NAME", help="only the integrations this workflow uses; writes only to its sinks")
     p.add_argument("--allow-write", action="store_true", help="without --workflow: allow the write tools")
     p.add_argument(
@@ -117,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = ssub.add_parser("status", help="which secret store is in use and why")
     _add_data_dir(p)
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=commands.secrets_status)
+    p.set_defaults(handler=workflow_commands.secrets_status)
     return parser
 
 

@@ -18,7 +18,6 @@ from connectors.types import validate_label
 from storage.db import DatabaseError
 from storage.errors import StorageError
 from storage.paths import DataDirError
-from storage.records import Access, LinkSpec, Role, Status
 from storage.secrets.base import SecretStoreError
 
 EXIT_OK = 0
@@ -37,7 +36,7 @@ def expected_errors() -> Iterator[None]:
         raise CliError(str(exc)) from None
 
 
-def _context(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def cli_context(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from app.context import open_context
 
     with expected_errors():
@@ -52,7 +51,7 @@ def _unlock(context) -> None:  # type: ignore[no-untyped-def]
         context.secrets_ready()
 
 
-def _emit_json(data: object) -> None:
+def emit_json(data: object) -> None:
     print(json.dumps(data, indent=2, default=str))
 
 
@@ -70,14 +69,14 @@ def run_tui(args: argparse.Namespace) -> int:
 
 
 def list_integrations(args: argparse.Namespace) -> int:
-    context = _context(args)
+    context = cli_context(args)
     integrations = context.storage.integrations.list()
     if args.json:
         from app.diagnostics import health_as_dict
         from storage.metrics import Health
 
         healths = context.storage.metrics.health_all()
-        _emit_json(
+        emit_json(
             [
                 {**integration_as_dict(item), "health": health_as_dict(healths.get(item.id, Health(item.id)))}
                 for item in integrations
@@ -104,7 +103,7 @@ def list_integrations(args: argparse.Namespace) -> int:
 
 def list_types(args: argparse.Namespace) -> int:
     if args.json:
-        _emit_json(
+        emit_json(
             [
                 {
                     "key": t.key,
@@ -158,7 +157,7 @@ def add(args: argparse.Namespace) -> int:
         spec = get_type(args.type)
     assignments = parse_assignments(args.set, spec)
     secrets = _read_secrets(args.secret_stdin, {f.name for f in spec.secret_fields})
-    context = _context(args)
+    context = cli_context(args)
     repo = context.storage.integrations
     labels = repo.labels()
     label = args.label if args.label is not None else unique_label(spec.default_label or spec.name, labels)
@@ -207,7 +206,7 @@ def add(args: argparse.Namespace) -> int:
 
 
 def edit(args: argparse.Namespace) -> int:
-    context = _context(args)
+    context = cli_context(args)
     repo = context.storage.integrations
     with expected_errors():
         current = repo.find(args.label)
@@ -238,7 +237,7 @@ def edit(args: argparse.Namespace) -> int:
 
 
 def remove(args: argparse.Namespace) -> int:
-    context = _context(args)
+    context = cli_context(args)
     repo = context.storage.integrations
     with expected_errors():
         current = repo.find(args.label)
@@ -268,7 +267,7 @@ def remove(args: argparse.Namespace) -> int:
 
 
 def check(args: argparse.Namespace) -> int:
-    context = _context(args)
+    context = cli_context(args)
     repo = context.storage.integrations
     with expected_errors():
         targets = [repo.find(label) for label in args.labels] if args.labels else repo.list()
@@ -295,7 +294,7 @@ def _check_and_report(context, targets, *, as_json: bool) -> int:  # type: ignor
             _print_outcome(outcome, details=single)
     ordered = [outcomes[item.id] for item in targets]
     if as_json:
-        _emit_json(
+        emit_json(
             [
                 {
                     **integration_as_dict(outcome.integration),
@@ -378,119 +377,8 @@ def _fix_command(integration, field: str | None) -> str:  # type: ignore[no-unty
     return f"tether edit {label} --set {field}=..."
 
 
-# --- workflows ----------------------------------------------------------------------------
-
-
-def workflow_add(args: argparse.Namespace) -> int:
-    context = _context(args)
-    repo = context.storage.integrations
-    with expected_errors():
-        for label in [*args.source, *args.sink]:
-            if repo.find(label).status is Status.DISABLED:
-                raise CliError(f"{label!r} is disabled; enable it first with `tether enable {label!r}`.")
-        links = [LinkSpec(repo.find(label).id, Role.SOURCE, Access.READ) for label in args.source]
-        links += [LinkSpec(repo.find(label).id, Role.SINK, Access.WRITE) for label in args.sink]
-        workflow = context.storage.workflows.add(
-            args.name, description=args.description, schedule=args.schedule, links=links
-        )
-    print(f"Added workflow {workflow.name!r} using {len(workflow.links)} integration(s).")
-    return EXIT_OK
-
-
-def workflow_list(args: argparse.Namespace) -> int:
-    context = _context(args)
-    workflows = context.storage.workflows.list()
-    if args.json:
-        _emit_json(
-            [
-                {
-                    "name": w.name,
-                    "description": w.description,
-                    "schedule": w.schedule,
-                    "enabled": w.enabled,
-                    "integrations": [
-                        {
-                            "label": link.integration_label,
-                            "role": str(link.role),
-                            "access": str(link.access),
-                            "missing": link.missing,
-                        }
-                        for link in w.links
-                    ],
-                }
-                for w in workflows
-            ]
-        )
-        return EXIT_OK
-    if not workflows:
-        print("No workflows yet. Add one with `tether workflow add NAME --source LABEL`.")
-        return EXIT_OK
-    for w in workflows:
-        schedule = f" ({w.schedule})" if w.schedule else ""
-        print(f"{w.name}{schedule}")
-        for link in w.links:
-            lost = "  [deleted - fix this workflow]" if link.missing else ""
-            if link.integration_status is Status.DISABLED:
-                lost = "  [disabled - cannot run until enabled]"
-            print(f"  {link.role:6} {link.access:5} {link.integration_label}{lost}")
-    return EXIT_OK
-
-
-def workflow_remove(args: argparse.Namespace) -> int:
-    context = _context(args)
-    with expected_errors():
-        workflow = context.storage.workflows.find(args.name)
-        context.storage.workflows.remove(workflow.id)
-    print(f"Removed workflow {workflow.name!r}; its integrations were not changed.")
-    return EXIT_OK
-
-
-# --- secrets ------------------------------------------------------------------------------
-
-
-def secrets_status(args: argparse.Namespace) -> int:
-    context = _context(args)
-    choice = context.secrets
-    if args.json:
-        _emit_json({"kind": choice.kind, "description": choice.store.description, "reason": choice.reason})
-    else:
-        print(f"Secret store: {choice.store.description}")
-        print(choice.reason)
-    return EXIT_OK
-
-
 def _print_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
     widths[-1] = 0  # the last column runs free
     for row in [headers, *rows]:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
-
-
-# --- MCP ----------------------------------------------------------------------------------
-
-
-def mcp(args: argparse.Namespace) -> int:
-    from app.mcp_server import run
-
-    if args.timeout <= 0:
-        raise CliError("--timeout must be a positive number of seconds.")
-    return run(args.data_dir, args.workflow, allow_write=args.allow_write, timeout=args.timeout, verbose=args.verbose)
-
-
-def workflow_show(args: argparse.Namespace) -> int:
-    from app.mcp_config import describe, launch_for
-
-    context = _context(args)
-    with expected_errors():
-        workflow = context.storage.workflows.find(args.name)
-    launch = launch_for(workflow.name, context.data_dir, uses_vault=context.secrets.vault is not None)
-    if args.json:
-        links = [{"label": link.integration_label, "role": str(link.role), "access": str(link.access)} for link in workflow.links]
-        _emit_json({"name": workflow.name, "integrations": links, "mcp": launch.as_dict()})
-        return EXIT_OK
-    print(workflow.name + (f" ({workflow.schedule})" if workflow.schedule else ""))
-    for link in workflow.links:
-        print(f"  {link.role:6} {link.access:5} {link.integration_label}")
-    print()
-    print(describe(launch))
-    return EXIT_OK

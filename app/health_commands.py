@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from app.commands import EXIT_FAILED, EXIT_OK, _context, _emit_json, expected_errors
+from app.commands import EXIT_FAILED, EXIT_OK, cli_context, emit_json, expected_errors
 from app.errors import CliError
 from app.formatting import STATUS_TEXT, ago, integration_as_dict, type_name
 from storage.records import Status
@@ -18,12 +18,12 @@ def status(args: argparse.Namespace) -> int:
     from app.diagnostics import health_as_dict, health_lines
     from storage.metrics import Health
 
-    context = _context(args)
+    context = cli_context(args)
     integrations = context.storage.integrations.list()
     healths = context.storage.metrics.health_all()
     failing = [item for item in integrations if item.status in (Status.ERROR, Status.NEEDS_REAUTH)]
     if args.json:
-        _emit_json(
+        emit_json(
             {
                 "secret_store": context.secrets.kind,
                 "integrations": [
@@ -48,7 +48,7 @@ def status(args: argparse.Namespace) -> int:
 def diagnostics(args: argparse.Namespace) -> int:
     from app.diagnostics import build_report, render_report
 
-    context = _context(args)
+    context = cli_context(args)
     text = render_report(build_report(context))
     if args.output:
         path = Path(args.output).expanduser()
@@ -67,7 +67,7 @@ def diagnostics(args: argparse.Namespace) -> int:
 def disable(args: argparse.Namespace) -> int:
     from app.toggle import set_disabled
 
-    context = _context(args)
+    context = cli_context(args)
     with expected_errors():
         integration = context.storage.integrations.find(args.label)
         if integration.status is Status.DISABLED:
@@ -83,7 +83,7 @@ def disable(args: argparse.Namespace) -> int:
 def enable(args: argparse.Namespace) -> int:
     from app.toggle import set_disabled
 
-    context = _context(args)
+    context = cli_context(args)
     with expected_errors():
         integration = context.storage.integrations.find(args.label)
         if integration.status is not Status.DISABLED:

@@ -107,11 +107,11 @@ def add_with_signin(args: argparse.Namespace, context: Any, spec: IntegrationTyp
 
 def reauth(args: argparse.Namespace) -> int:
     """Sign in again for an existing integration, keeping its label and workflow links."""
-    from app.commands import _context, _unlock, expected_errors
+    from app.commands import _unlock, cli_context, expected_errors
     from app.oauth_flow import finish_signin, save_reauth
     from connectors.registry import get_type
 
-    context = _context(args)
+    context = cli_context(args)
     repo = context.storage.integrations
     with expected_errors():
         current = repo.find(args.label)
