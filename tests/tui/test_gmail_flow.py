@@ -16,7 +16,7 @@ from screens.oauth_signin import OAuthSignInScreen
 from storage.records import LinkSpec, Role, Status
 from tests.connectors.gmail.conftest import USER, Google, _dovecot, google, oauth_server  # noqa: F401
 from tests.tui.conftest import make_app, settle
-from tests.tui.helpers import table_text, type_into
+from tests.tui.helpers import open_new, table_text, type_into
 from tests.tui.test_gmail_signin import _screen_text, _until
 
 SSH_ENV = {"SSH_CONNECTION": "198.51.100.4 52144 192.0.2.10 22", "USER": "ann"}
@@ -53,12 +53,7 @@ async def test_gmail_from_the_form_through_reauth_to_delete(gmail_app: TetherApp
     app = gmail_app
     seen: list[str] = []
     async with app.run_test(size=(120, 50)) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await pilot.pause()
-        await type_into(pilot, "#type-search", "gmail")
-        await pilot.press("enter")
-        await pilot.pause()
+        await open_new(pilot, "gmail")
         form = app.screen
         assert isinstance(form, IntegrationFormScreen)
         await type_into(pilot, "#field-label", "Work Gmail")

@@ -10,7 +10,7 @@ from screens.integration_form import IntegrationFormScreen
 from screens.passphrase import PassphraseScreen
 from tests.conftest import TEST_PASSPHRASE
 from tests.tui.conftest import make_app, settle
-from tests.tui.helpers import static_text, type_into
+from tests.tui.helpers import open_new, static_text, type_into
 
 
 @pytest.fixture
@@ -19,12 +19,7 @@ def vault_env(monkeypatch: pytest.MonkeyPatch, offline_types: None) -> None:
 
 
 async def add_feed(pilot, url: str = "https://cal.example.com/team.ics?token=t0ken") -> None:  # type: ignore[no-untyped-def]
-    await settle(pilot)
-    await pilot.press("n")
-    await pilot.pause()
-    await type_into(pilot, "#type-search", "ical")
-    await pilot.press("enter")
-    await pilot.pause()
+    await open_new(pilot, "ical")
     await type_into(pilot, "#field-url", url)
     await pilot.press("ctrl+s")
     await settle(pilot)

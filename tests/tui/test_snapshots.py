@@ -9,7 +9,7 @@ from textual.widgets import Button
 
 from storage.records import Access, LinkSpec, Role, Status
 from tests.tui.conftest import minutes_ago, settle
-from tests.tui.helpers import type_into
+from tests.tui.helpers import open_new, type_into
 from tests.tui.plugins import GOOD_PASSWORD
 
 SMALL = (80, 24)
@@ -142,12 +142,7 @@ def test_delete_confirmation_with_workflows(snap_compare, app, context):
 
 def test_options_picker(snap_compare, app, caldav_with_options):
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
-        await settle(pilot)
-        await pilot.press("n")
-        await pilot.pause()
-        await type_into(pilot, "#type-search", "caldav")
-        await pilot.press("enter")
-        await pilot.pause()
+        await open_new(pilot, "caldav")
         await type_into(pilot, "#field-url", "dav.example.com")
         await type_into(pilot, "#field-username", "ann")
         await type_into(pilot, "#field-password", GOOD_PASSWORD)
@@ -214,12 +209,7 @@ def test_passphrase_create(snap_compare, tui_data, tmp_path, monkeypatch, offlin
     app = make_app(tui_data, tmp_path)
 
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
-        await settle(pilot)
-        await pilot.press("n")
-        await pilot.pause()
-        await type_into(pilot, "#type-search", "ical")
-        await pilot.press("enter")
-        await pilot.pause()
+        await open_new(pilot, "ical")
         await type_into(pilot, "#field-url", "https://cal.example.com/team.ics")
         await pilot.press("ctrl+s")
         await settle(pilot)
