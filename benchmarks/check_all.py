@@ -79,8 +79,8 @@ def serve_feeds(work: Path, count: int, connection) -> None:  # type: ignore[no-
 def bench_checks(count: int, timeout: float, concurrency: int) -> dict[str, float]:
     import multiprocessing
 
-    from app.checks import check_integration
-    from app.scheduler import slowest_first
+    from app.core.checks import check_integration
+    from app.core.scheduler import slowest_first
     from storage.service import open_storage
 
     work = Path(tempfile.mkdtemp(prefix="tether-bench-"))
@@ -145,7 +145,7 @@ def bench_memory(count: int) -> dict[str, float]:
     figures["storage"] = rss_mb()
     assert len(items) == count
     try:
-        from app.tether_app import TetherApp  # noqa: F401
+        from app.tui.tether_app import TetherApp  # noqa: F401
     except ImportError:
         return figures
     figures.update(asyncio.run(_tui_memory(work / "data")))
@@ -155,7 +155,7 @@ def bench_memory(count: int) -> dict[str, float]:
 async def _tui_memory(data_dir: Path) -> dict[str, float]:
     import inspect
 
-    from app.tether_app import TetherApp
+    from app.tui.tether_app import TetherApp
 
     parameters = inspect.signature(TetherApp).parameters
     app = TetherApp(data_dir=data_dir) if "data_dir" in parameters else TetherApp()

@@ -29,7 +29,7 @@ def fill_database(data_dir: Path, count: int) -> None:
     """Bulk-insert rows as storage would have written them (no secrets: listing needs none)."""
     from sqlalchemy.orm import Session
 
-    from app.context import open_context
+    from app.core.context import open_context
     from storage.models import IntegrationRow
 
     context = open_context(data_dir)
@@ -53,7 +53,7 @@ def fill_database(data_dir: Path, count: int) -> None:
 async def measure(data_dir: Path) -> tuple[float, list[float], int]:
     from textual import events
 
-    from app.tether_app import TetherApp
+    from app.tui.tether_app import TetherApp
     from widgets.integration_table import IntegrationTable
 
     marks: dict[str, float] = {}

@@ -42,7 +42,7 @@ def prepare_data_dir(root: Path, count: int = 20) -> Path:
     env = {**os.environ, "TETHER_SECRET_STORE": "vault"}
     code = (
         "import sys\n"
-        "from app.context import open_context\n"
+        "from app.core.context import open_context\n"
         "repo = open_context(sys.argv[1]).storage.integrations\n"
         f"for n in range({count}):\n"
         "    repo.add('ical', f'Bench feed {n:02d}', {}, {})\n"

@@ -54,7 +54,7 @@ class ServerOptionsMixin:
     def _load_options(
         self, name: str, options_path: str, settings: dict[str, Any], secrets: dict[str, str], use_stored: bool
     ) -> None:
-        from app.tui_calls import load_options
+        from app.core.options import load_options
         from connectors.errors import ConnectorError, ErrorKind
         from storage.secrets.base import SecretStoreError
 

@@ -52,7 +52,7 @@ class HelpScreen(ModalScreen[None]):
         self.beneath = beneath
 
     def compose(self) -> ComposeResult:
-        from app.keymap import keymap_path
+        from app.tui.keymap import keymap_path
         from widgets.integration_table import IntegrationTable
 
         keymap: dict[str, str] = getattr(self.app, "keymap", {})

@@ -16,7 +16,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Collapsible, Footer, Header, Input, LoadingIndicator, Select, Static
 
-from app.values import form_values_for_add, form_values_for_edit, unique_label
+from app.core.form_values import form_values_for_add, form_values_for_edit, unique_label
 from connectors.fields import Field
 from connectors.types import validate_label
 from screens.base import ReportsWorkerFailures
@@ -25,8 +25,8 @@ from screens.form_outcome import Saved, Tested, outcome_content
 from widgets.field_editor import FieldEditor, is_chooser
 
 if TYPE_CHECKING:
-    from app.checks import CheckOutcome
-    from app.tether_app import TetherApp
+    from app.core.checks import CheckOutcome
+    from app.tui.tether_app import TetherApp
     from connectors.errors import ConnectorError
     from connectors.types import CheckResult, IntegrationType
     from storage.records import Integration
@@ -229,7 +229,7 @@ class IntegrationFormScreen(ServerOptionsMixin, ReportsWorkerFailures, Screen["I
             return
         if not self._valid_or_show():
             return
-        if self.app.context is None:
+        if self.app.core.context is None:
             self._say("tether is still opening its data directory; try again in a moment.")
             return
         settings, secrets = self._settings_and_secrets()
@@ -250,8 +250,8 @@ class IntegrationFormScreen(ServerOptionsMixin, ReportsWorkerFailures, Screen["I
         from storage.errors import DuplicateName, StorageError
         from storage.secrets.base import SecretStoreError
 
-        assert self.app.context is not None
-        repo = self.app.context.storage.integrations
+        assert self.app.core.context is not None
+        repo = self.app.core.context.storage.integrations
         try:
             if self.integration is None:
                 saved = repo.add(self.spec.key, label, settings, secrets)
@@ -304,10 +304,10 @@ class IntegrationFormScreen(ServerOptionsMixin, ReportsWorkerFailures, Screen["I
 
     @work(thread=True, exclusive=True, group="form", exit_on_error=False, name="test the connection")
     def _check_saved(self, integration: Integration) -> None:
-        from app.checks import check_integration
+        from app.core.checks import check_integration
 
-        assert self.app.context is not None
-        outcome: CheckOutcome = check_integration(self.app.context.storage.integrations, integration)
+        assert self.app.core.context is not None
+        outcome: CheckOutcome = check_integration(self.app.core.context.storage.integrations, integration)
         self.post_message(Tested(outcome.result, outcome.error, outcome.integration))
 
     # --- test without saving ------------------------------------------------------------------
@@ -343,22 +343,22 @@ class IntegrationFormScreen(ServerOptionsMixin, ReportsWorkerFailures, Screen["I
 
     def _secrets_for_request(self, secrets: dict[str, str], use_stored: bool) -> dict[str, str]:
         """Worker side: stored secrets fill the secret fields left empty."""
-        if use_stored and self.integration is not None and self.app.context is not None:
-            stored = self.app.context.storage.integrations.read_secrets(self.integration)
+        if use_stored and self.integration is not None and self.app.core.context is not None:
+            stored = self.app.core.context.storage.integrations.read_secrets(self.integration)
             return {**stored, **secrets}
         return secrets
 
     @work(thread=True, exclusive=True, group="form", exit_on_error=False, name="test the connection")
     def _test(self, settings: dict[str, Any], secrets: dict[str, str], use_stored: bool) -> None:
-        from app.checks import check_values
+        from app.core.checks import check_values
         from connectors.errors import ConnectorError, ErrorKind
         from storage.secrets.base import SecretStoreError
 
         save_secret = None
-        if self.integration is not None and self.app.context is not None:
-            from app.logging_setup import remember_secrets
+        if self.integration is not None and self.app.core.context is not None:
+            from app.core.logging_setup import remember_secrets
 
-            repo, integration_id = self.app.context.storage.integrations, self.integration.id
+            repo, integration_id = self.app.core.context.storage.integrations, self.integration.id
 
             def save_secret(name: str, value: str) -> None:  # a rotated refresh token: the old one is void
                 remember_secrets([value])

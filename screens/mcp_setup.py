@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from app.mcp_config import McpLaunch
+from app.core.mcp_config import McpLaunch
 from storage.secrets.select import ENV_PASSPHRASE_COMMAND
 
 

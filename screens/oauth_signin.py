@@ -22,7 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Static
 
 if TYPE_CHECKING:
-    from app.oauth_flow import SignedIn
+    from app.core.oauth_flow import SignedIn
     from connectors.errors import ConnectorError
     from storage.records import Integration
 
@@ -138,13 +138,13 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
 
     @work(thread=True, exclusive=True, group="signin-start", exit_on_error=False, name="prepare the sign-in")
     def _start(self) -> None:
-        from app.oauth_flow import start_signin
+        from app.core.oauth_flow import start_signin
         from connectors.errors import ConnectorError, ErrorKind
         from storage.secrets.base import SecretStoreError
 
         try:
             if self._secrets is None:
-                self._secrets = self.app.context.storage.integrations.read_secrets(self.integration)  # type: ignore[attr-defined]
+                self._secrets = self.app.core.context.storage.integrations.read_secrets(self.integration)  # type: ignore[attr-defined]
             signin = start_signin(self.integration.settings, self._secrets, timeout=self._timeout)
         except SecretStoreError as exc:
             self.post_message(SignInFinished(None, ConnectorError(ErrorKind.SECRETS, str(exc))))
@@ -185,7 +185,7 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
 
     @work(thread=True, exclusive=True, group="signin-wait", exit_on_error=False, name="finish the sign-in")
     def _wait(self, signin: Any) -> None:
-        from app.oauth_flow import finish_signin
+        from app.core.oauth_flow import finish_signin
         from connectors.errors import ConnectorError
         from connectors.registry import get_type
 
@@ -262,11 +262,11 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
 
     @work(thread=True, exclusive=True, group="signin-save", exit_on_error=False, name="save the sign-in")
     def _save(self, signed_in: SignedIn) -> None:
-        from app.oauth_flow import save_reauth
+        from app.core.oauth_flow import save_reauth
         from storage.errors import StorageError
         from storage.secrets.base import SecretStoreError
 
-        repo = self.app.context.storage.integrations  # type: ignore[attr-defined]
+        repo = self.app.core.context.storage.integrations  # type: ignore[attr-defined]
         try:
             updated = save_reauth(repo, self.integration, signed_in)
         except (StorageError, SecretStoreError) as exc:

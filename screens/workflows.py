@@ -14,12 +14,12 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from app.formatting import STATUS_MARKER, STATUS_TEXT
+from app.core.formatting import STATUS_MARKER, STATUS_TEXT
 from screens.base import ReportsWorkerFailures
 from storage.records import Access, Integration, LinkSpec, Role, Workflow
 
 if TYPE_CHECKING:
-    from app.tether_app import TetherApp
+    from app.tui.tether_app import TetherApp
     from screens.workflow_form import WorkflowDraft
     from storage.service import Storage
 
@@ -108,7 +108,7 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
 
     @work(thread=True, exclusive=True, group="workflows", exit_on_error=False, name="load the workflows")
     def _load(self, select_id: int | None) -> None:
-        context = self.app.context
+        context = self.app.core.context
         if context is None:
             self.post_message(WorkflowsLoaded([], [], None))
             return
@@ -171,9 +171,9 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
     def _run_write(self, change: Callable[[Storage], Workflow | None], note: str) -> None:
         from storage.errors import StorageError
 
-        assert self.app.context is not None
+        assert self.app.core.context is not None
         try:
-            workflow = change(self.app.context.storage)
+            workflow = change(self.app.core.context.storage)
         except StorageError as exc:
             self.post_message(WorkflowsChanged(None, error=str(exc)))
             return
@@ -201,7 +201,7 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
                     f"Added workflow {draft.name!r}. Press a to attach an integration.",
                 )
 
-        if self.app.context is not None:
+        if self.app.core.context is not None:
             self.app.push_screen(WorkflowFormScreen(None, self._names()), saved)
 
     def action_edit(self) -> None:
@@ -297,10 +297,10 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
         self.app.push_screen(PickScreen(f"Detach from {workflow.name}", entries), chosen)
 
     def action_mcp(self) -> None:
-        from app.mcp_config import launch_for
+        from app.core.mcp_config import launch_for
         from screens.mcp_setup import McpSetupScreen
 
-        workflow, context = self.selected, self.app.context
+        workflow, context = self.selected, self.app.core.context
         if workflow is None or context is None:
             return
         launch = launch_for(workflow.name, context.data_dir, uses_vault=context.secrets.vault is not None)

@@ -8,7 +8,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from app.formatting import STATUS_MARKER, STATUS_TEXT, ago, type_name, visible_settings
+from app.core.formatting import STATUS_MARKER, STATUS_TEXT, ago, type_name, visible_settings
 from storage.records import Integration, Status
 
 STATUS_STYLE = {

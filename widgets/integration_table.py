@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from app.formatting import STATUS_MARKER, STATUS_TEXT, ago, type_name
+from app.core.formatting import STATUS_MARKER, STATUS_TEXT, ago, type_name
 from storage.records import Integration, Status
 
 STATUS_WIDTH = 16

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.formatting import visible_settings
+from app.core.formatting import visible_settings
 from storage.service import Storage
 
 

@@ -18,7 +18,7 @@ def modules_after(code: str) -> set[str]:
 
 def test_connectors_and_storage_do_not_import_textual() -> None:
     loaded = modules_after(
-        "import connectors.registry, connectors.retry, storage.service, storage.secrets.select, app.checks"
+        "import connectors.registry, connectors.retry, storage.service, storage.secrets.select, app.core.checks"
     )
     assert "textual" not in loaded
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.health import BreakerPolicy, guarded_call, record_outcome
+from app.core.health import BreakerPolicy, guarded_call, record_outcome
 from connectors.errors import ConnectorError, ErrorKind
 from connectors.types import CheckRequest
 from storage.metrics import BreakerState, MetricsRepository, percentile

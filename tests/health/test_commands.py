@@ -92,6 +92,6 @@ def test_building_the_command_line_does_not_load_the_database_layer() -> None:
 
     from tests.conftest import REPO_ROOT
 
-    code = "import sys, app.cli; app.cli.build_parser(); print('sqlalchemy' in sys.modules, 'textual' in sys.modules)"
+    code = "import sys, app.cli.main; app.cli.main.build_parser(); print('sqlalchemy' in sys.modules, 'textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True)
     assert out.stdout.split() == ["False", "False"]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from app.context import Context
+from app.core.context import Context
 from storage.integrations import secret_key
 from storage.paths import DATABASE_NAME
 from storage.secrets.select import SecretStoreChoice

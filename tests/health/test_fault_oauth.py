@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.checks import check_integration
+from app.core.checks import check_integration
 from storage.records import Status
 from storage.service import Storage
 from tests.connectors.gmail.conftest import USER, Google, _dovecot, google, oauth_server  # noqa: F401 - fixtures

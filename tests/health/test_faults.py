@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from app.checks import check_integration
+from app.core.checks import check_integration
 from storage.records import Access, LinkSpec, Role, Status
 from storage.service import Storage
 from tests.connectors.calendar_fixtures import feed_server  # noqa: F401 - fixture

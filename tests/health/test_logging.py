@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.logging_setup import MASK, MaskingFilter, SecretMasker, setup_logging
+from app.core.logging_setup import MASK, MaskingFilter, SecretMasker, setup_logging
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_registered_values_are_masked_anywhere_longest_first(masker: SecretMaske
 
 
 def test_log_file_is_private_rotating_masked_and_labelled(tmp_path: Path) -> None:
-    from app.logging_setup import remember_secrets
+    from app.core.logging_setup import remember_secrets
 
     path = setup_logging(verbose=False, directory=tmp_path / "logs")
     try:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from app.scheduler import BackgroundChecker, HealthScheduler, interval_from_env
+from app.core.scheduler import BackgroundChecker, HealthScheduler, interval_from_env
 from storage.records import Status
 from tests.health.conftest import add_feed
 
@@ -143,7 +143,7 @@ def test_one_hung_check_delays_only_itself() -> None:
 
 def test_background_checks_record_status_and_metrics(storage) -> None:  # type: ignore[no-untyped-def]
     """The checker the TUI drives, on real storage: a failing feed is recorded and backed off."""
-    from app.checks import check_integration
+    from app.core.checks import check_integration
 
     integration_id = add_feed(storage, url="http://127.0.0.1:9/nothing.ics")  # discard port: refused
     scheduler = HealthScheduler(interval=300, backoff_base=10, rng=lambda: 0.0)
@@ -167,7 +167,7 @@ def test_background_checks_record_status_and_metrics(storage) -> None:  # type: 
 
 
 def test_a_batch_starts_with_the_unmeasured_then_the_slowest() -> None:
-    from app.scheduler import slowest_first
+    from app.core.scheduler import slowest_first
 
     assert slowest_first([1, 2, 3, 4, 5], {1: 20.0, 2: 5000.0, 4: 20.0, 5: 80.0}) == [3, 2, 5, 1, 4]
 

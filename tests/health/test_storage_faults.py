@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from app.checks import check_integration
+from app.core.checks import check_integration
 from storage.db import HEAD_REVISION, inspect_revision
 from storage.paths import DATABASE_NAME
 from storage.records import Status

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.scheduler import HealthScheduler
+from app.core.scheduler import HealthScheduler
 from screens.passphrase import PassphraseScreen
 from storage.records import Access, LinkSpec, Role, Status
 from tests.connectors.calendar_fixtures import plain_feed_server  # noqa: F401 - fixture
@@ -28,7 +28,7 @@ class Clock:
 
 @pytest.fixture
 def context(tui_data: Path, keyring_store):  # type: ignore[no-untyped-def] # noqa: F811
-    from app.context import open_context
+    from app.core.context import open_context
 
     return open_context(tui_data)
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from app.toggle import set_disabled
+from app.core.toggle import set_disabled
 from storage.records import Access, LinkSpec, Role
 from tests.mcp.harness import DataDir, McpClient, assert_no_secret, result_text, start_client
 from tests.servers.feeds import SECRET_TOKEN, FeedServer, start_feed_server

@@ -6,7 +6,7 @@ import json
 import shlex
 from pathlib import Path
 
-from app.mcp_config import PASSPHRASE_PLACEHOLDER, McpLaunch, launch_for
+from app.core.mcp_config import PASSPHRASE_PLACEHOLDER, McpLaunch, launch_for
 from tests.conftest import TEST_PASSPHRASE
 from tests.mcp.harness import PASSPHRASE_COMMAND, McpClient
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.mcp_errors import Reason, ToolRefusal, action_for, refusal_from, scrub
-from app.mcp_server import scrub_values
+from app.mcp.errors import Reason, ToolRefusal, action_for, refusal_from, scrub
+from app.mcp.server import scrub_values
 from connectors.errors import ConnectorError, ErrorKind
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.toggle import set_disabled
+from app.core.toggle import set_disabled
 from connectors.gmail.oauth import Provider
 from connectors.gmail.signin import SignIn
 from tests.connectors.gmail.conftest import INBOX, USER, Google, _dovecot, google, oauth_server  # noqa: F401 - fixtures

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from app.toggle import set_disabled
+from app.core.toggle import set_disabled
 from storage.records import Access, LinkSpec, Role
 from tests.mcp.harness import DataDir, McpClient, assert_no_secret, result_text, start_client
 from tests.servers.dovecot import DOVECOT, DovecotOptions, DovecotServer, append_messages, start_dovecot

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.tether_app import TetherApp
+from app.tui.tether_app import TetherApp
 from connectors import registry
 from connectors.types import IntegrationType
 from tests.tui import plugins
@@ -77,7 +77,7 @@ def tui_data(isolated_environment: Path, migrated_database: Path) -> Path:
 
 @pytest.fixture
 def context(tui_data: Path, keyring_store, offline_types):  # type: ignore[no-untyped-def]
-    from app.context import open_context
+    from app.core.context import open_context
 
     return open_context(tui_data)
 

@@ -25,7 +25,7 @@ def app(tui_data, tmp_path, keyring_store):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def context(tui_data, keyring_store):  # type: ignore[no-untyped-def]
-    from app.context import open_context
+    from app.core.context import open_context
 
     return open_context(tui_data)
 

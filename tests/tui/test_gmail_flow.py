@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Button, Input, Static
 
-from app.tether_app import TetherApp
+from app.tui.tether_app import TetherApp
 from screens.integration_form import IntegrationFormScreen
 from screens.integrations import IntegrationsScreen
 from screens.oauth_signin import OAuthSignInScreen
@@ -88,9 +88,9 @@ async def test_gmail_from_the_form_through_reauth_to_delete(gmail_app: TetherApp
         assert "Work Gmail" in table_text(pilot) and "connected" in table_text(pilot)
 
         # A workflow uses it; then Google stops accepting the sign-in.
-        repo = app.context.storage.integrations
+        repo = app.core.context.storage.integrations
         stored = repo.find("Work Gmail")
-        app.context.storage.workflows.add("Morning brief", links=[LinkSpec(stored.id, Role.SOURCE)])
+        app.core.context.storage.workflows.add("Morning brief", links=[LinkSpec(stored.id, Role.SOURCE)])
         google.oauth.state.revoke_user(USER)
         await pilot.press("r")
         await settle(pilot)
@@ -146,7 +146,7 @@ async def test_delete_says_so_when_the_sign_in_could_not_be_revoked(app: TetherA
 async def test_test_connection_in_edit_uses_the_stored_sign_in_and_keeps_a_rotated_token(
     gmail_app: TetherApp, google: Google, tui_data: Path
 ) -> None:
-    from app.context import open_context
+    from app.core.context import open_context
     from connectors.gmail.oauth import Provider
     from connectors.gmail.signin import SignIn
 

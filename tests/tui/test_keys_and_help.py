@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from textual.binding import Binding
 
-from app.keymap import load_keymap, parse_keymap
+from app.tui.keymap import load_keymap, parse_keymap
 from tests.conftest import REPO_ROOT
 from tests.tui.conftest import make_app, settle
 
 
 def all_bindings() -> list[tuple[str, Binding]]:
-    from app.tether_app import TetherApp
+    from app.tui.tether_app import TetherApp
     from screens.help import HelpScreen, screen_classes
     from widgets.integration_table import IntegrationTable
 
@@ -111,7 +111,7 @@ async def test_palette_leaves_out_what_does_not_apply(app):
 
 def test_start_up_imports_no_database_keyring_or_connector_library():
     code = (
-        "import sys, app.tui, app.tether_app, app.cli\n"
+        "import sys, app.tui.run, app.tui.tether_app, app.cli.main\n"
         "heavy = [m for m in ('sqlalchemy', 'alembic', 'keyring', 'imapclient', 'caldav', 'icalendar', 'authlib', 'httpx')"
         " if m in sys.modules]\n"
         "print(','.join(heavy))"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from app.checks import check_integration
+from app.core.checks import check_integration
 from storage.records import Status
 from storage.secrets.keyring_store import KeyringStore
 from storage.service import open_storage

@@ -7,15 +7,15 @@ import os
 import sys
 from pathlib import Path
 
-from app.commands import EXIT_FAILED, EXIT_OK, cli_context, emit_json, expected_errors
-from app.errors import CliError
-from app.formatting import STATUS_TEXT, ago, integration_as_dict, type_name
+from app.cli.commands import EXIT_FAILED, EXIT_OK, cli_context, emit_json, expected_errors
+from app.cli.errors import CliError
+from app.core.formatting import STATUS_TEXT, ago, integration_as_dict, type_name
 from storage.records import Status
 
 
 def status(args: argparse.Namespace) -> int:
     """Every integration's status, circuit breaker and metrics; exit 1 if any is failing."""
-    from app.diagnostics import health_as_dict, health_lines
+    from app.core.diagnostics import health_as_dict, health_lines
     from storage.metrics import Health
 
     context = cli_context(args)
@@ -46,7 +46,7 @@ def status(args: argparse.Namespace) -> int:
 
 
 def diagnostics(args: argparse.Namespace) -> int:
-    from app.diagnostics import build_report, render_report
+    from app.core.diagnostics import build_report, render_report
 
     context = cli_context(args)
     text = render_report(build_report(context))
@@ -65,7 +65,7 @@ def diagnostics(args: argparse.Namespace) -> int:
 
 
 def disable(args: argparse.Namespace) -> int:
-    from app.toggle import set_disabled
+    from app.core.toggle import set_disabled
 
     context = cli_context(args)
     with expected_errors():
@@ -81,7 +81,7 @@ def disable(args: argparse.Namespace) -> int:
 
 
 def enable(args: argparse.Namespace) -> int:
-    from app.toggle import set_disabled
+    from app.core.toggle import set_disabled
 
     context = cli_context(args)
     with expected_errors():
@@ -95,7 +95,7 @@ def enable(args: argparse.Namespace) -> int:
 
 
 def add_parsers(command) -> None:  # type: ignore[no-untyped-def]
-    """Register the subcommands with the `command(name, handler, help)` helper of app.cli."""
+    """Register the subcommands with the `command(name, handler, help)` helper of app.cli.main."""
     p = command("status", status, "status, circuit breaker and metrics of every integration")
     p.add_argument("--json", action="store_true", help="print JSON")
     p = command("diagnostics", diagnostics, "a report for bug reports: versions, platform, states; never secrets")

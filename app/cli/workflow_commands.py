@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from app.commands import EXIT_OK, cli_context, emit_json, expected_errors
-from app.errors import CliError
+from app.cli.commands import EXIT_OK, cli_context, emit_json, expected_errors
+from app.cli.errors import CliError
 from storage.records import Access, LinkSpec, Role, Status
 
 
@@ -94,7 +94,7 @@ def secrets_status(args: argparse.Namespace) -> int:
 
 
 def mcp(args: argparse.Namespace) -> int:
-    from app.mcp_server import run
+    from app.mcp.server import run
 
     if args.timeout <= 0:
         raise CliError("--timeout must be a positive number of seconds.")
@@ -102,7 +102,7 @@ def mcp(args: argparse.Namespace) -> int:
 
 
 def workflow_show(args: argparse.Namespace) -> int:
-    from app.mcp_config import describe, launch_for
+    from app.core.mcp_config import describe, launch_for
 
     context = cli_context(args)
     with expected_errors():

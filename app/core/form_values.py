@@ -1,28 +1,11 @@
-"""Turn command-line assignments into the same typed values a form would hold."""
+"""Form values shared by every front end: defaults for a new integration, values of one being edited."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from app.errors import CliError
 from connectors.types import IntegrationType
-
-
-def parse_assignments(items: list[str], spec: IntegrationType) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        name = name.strip()
-        if not sep:
-            raise CliError(f"--set needs FIELD=VALUE, got {item!r}.")
-        if not spec.has_field(name):
-            known = ", ".join(f.name for f in spec.setting_fields)
-            raise CliError(f"{spec.name} has no field {name!r}; its fields: {known}.")
-        if spec.field(name).secret:
-            raise CliError(f"{name!r} is a secret: pass it with --secret-stdin {name}, never as an argument.")
-        values[name] = value
-    return values
 
 
 def form_values_for_add(spec: IntegrationType, assignments: Mapping[str, str]) -> dict[str, str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.mcp_calls import ToolCall
-from app.mcp_tools import ToolSpec, object_schema, tools_for_type
+from app.mcp.calls import ToolCall
+from app.mcp.tools import ToolSpec, object_schema, tools_for_type
 from connectors.registry import get_type
 from connectors.types import Capability
 from storage.records import Integration

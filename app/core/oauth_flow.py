@@ -55,8 +55,8 @@ def finish_signin(
     check: bool = True,
 ) -> SignedIn:
     """Merge what the sign-in learned and run the type's check with it. Raises ConnectorError."""
-    from app.checks import check_values
-    from app.logging_setup import remember_secrets
+    from app.core.checks import check_values
+    from app.core.logging_setup import remember_secrets
 
     remember_secrets([signin_result.refresh_token, signin_result.access_token])  # masked in every log line
     new_settings = {**settings, "address": signin_result.email, "refresh_issued_at": signin_result.issued_at}
@@ -69,7 +69,7 @@ def finish_signin(
 
 
 def save_new(repo: IntegrationRepository, spec: IntegrationType, label: str, signed_in: SignedIn) -> Integration:
-    from app.checks import record_success
+    from app.core.checks import record_success
 
     integration = repo.add(spec.key, label, signed_in.settings, signed_in.secrets)
     if signed_in.result is not None:
@@ -79,7 +79,7 @@ def save_new(repo: IntegrationRepository, spec: IntegrationType, label: str, sig
 
 def save_reauth(repo: IntegrationRepository, integration: Integration, signed_in: SignedIn) -> Integration:
     """Store the new sign-in into the same integration: label, id and workflow links stay."""
-    from app.checks import record_success
+    from app.core.checks import record_success
 
     updated = repo.update(
         integration.id,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.mcp_calls import ToolCall
+from app.mcp.calls import ToolCall
 
 LABEL_PROPERTY: dict[str, Any] = {
     "type": "string",
@@ -39,9 +39,9 @@ def object_schema(properties: dict[str, Any], required: tuple[str, ...] = ()) ->
 
 def all_tools() -> list[ToolSpec]:
     """Every tool, in the order tools/list shows them."""
-    from app.mcp_calendar import CALENDAR_TOOLS
-    from app.mcp_inventory import INVENTORY_TOOLS
-    from app.mcp_mail import MAIL_TOOLS
+    from app.mcp.calendar import CALENDAR_TOOLS
+    from app.mcp.inventory import INVENTORY_TOOLS
+    from app.mcp.mail import MAIL_TOOLS
 
     return [*INVENTORY_TOOLS, *MAIL_TOOLS, *CALENDAR_TOOLS]
 

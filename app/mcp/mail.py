@@ -1,7 +1,7 @@
 """The mail tools: folders, search, fetch, append (drafts), flags and move, for IMAP and Gmail.
 
 Each call opens one signed-in session (connectors.imap.mailbox), does its work and logs out.
-Gmail is the same IMAP session signed in with XOAUTH2 (see app.mcp_gmail).
+Gmail is the same IMAP session signed in with XOAUTH2 (see app.mcp.gmail).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any, TypeVar
 
-from app import mcp_mail_schemas as schemas
-from app.mcp_calls import ToolCall
-from app.mcp_errors import Reason, ToolRefusal
-from app.mcp_tools import ToolSpec
+from app.mcp import mail_schemas as schemas
+from app.mcp.calls import ToolCall
+from app.mcp.errors import Reason, ToolRefusal
+from app.mcp.tools import ToolSpec
 from storage.records import Integration
 
 MAIL_TYPES = frozenset({"imap", "gmail"})
@@ -26,7 +26,7 @@ def _mailbox(call: ToolCall, integration: Integration, secrets: Mapping[str, str
     from connectors.imap.mailbox import open_mailbox
 
     if integration.type_key == "gmail":
-        from app.mcp_gmail import gmail_mailbox
+        from app.mcp.gmail import gmail_mailbox
 
         with gmail_mailbox(call.storage, integration, secrets, timeout) as mailbox:
             yield mailbox

@@ -10,9 +10,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from app.errors import CliError
-from app.formatting import STATUS_TEXT, ago, integration_as_dict, type_name
-from app.values import form_values_for_add, form_values_for_edit, parse_assignments, unique_label
+from app.cli.errors import CliError
+from app.core.formatting import STATUS_TEXT, ago, integration_as_dict, type_name
+from app.cli.values import parse_assignments
+from app.core.form_values import form_values_for_add, form_values_for_edit, unique_label
 from connectors.registry import TYPES, UnknownType, get_type
 from connectors.types import validate_label
 from storage.db import DatabaseError
@@ -37,14 +38,14 @@ def expected_errors() -> Iterator[None]:
 
 
 def cli_context(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from app.context import open_context
+    from app.core.context import open_context
 
     with expected_errors():
         return open_context(args.data_dir)
 
 
 def _unlock(context) -> None:  # type: ignore[no-untyped-def]
-    from app.secrets_prompt import ensure_unlocked
+    from app.cli.secrets_prompt import ensure_unlocked
 
     with expected_errors():
         ensure_unlocked(context.secrets)
@@ -59,7 +60,7 @@ def emit_json(data: object) -> None:
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    from app.tui import run
+    from app.tui.run import run
 
     with expected_errors():
         return run(data_dir=args.data_dir)
@@ -72,7 +73,7 @@ def list_integrations(args: argparse.Namespace) -> int:
     context = cli_context(args)
     integrations = context.storage.integrations.list()
     if args.json:
-        from app.diagnostics import health_as_dict
+        from app.core.diagnostics import health_as_dict
         from storage.metrics import Health
 
         healths = context.storage.metrics.health_all()
@@ -137,7 +138,7 @@ def _read_secrets(names: list[str], valid: set[str]) -> dict[str, str]:
         if not line:
             raise CliError(f"Standard input ended before the secret {name!r} was read.")
         values[name] = line.rstrip("\r\n")
-    from app.logging_setup import remember_secrets
+    from app.core.logging_setup import remember_secrets
 
     remember_secrets(values.values())
     return values
@@ -169,14 +170,14 @@ def add(args: argparse.Namespace) -> int:
     if errors := spec.validate(values):
         raise CliError(errors.first())
     if spec.oauth:
-        from app.oauth_cli import add_with_signin
+        from app.cli.oauth_cli import add_with_signin
 
         return add_with_signin(args, context, spec, label, values)
     settings, secrets = spec.settings_from(values), spec.secrets_from(values)
     result = None
     if spec.can_check and not args.no_check:
         # Test before saving: a typo should cost a retyped command, not a broken integration.
-        from app.checks import check_values
+        from app.core.checks import check_values
         from connectors.errors import ConnectorError
 
         print(f"Testing the connection to {label!r}...", file=sys.stderr)
@@ -190,8 +191,8 @@ def add(args: argparse.Namespace) -> int:
     with expected_errors():
         integration = repo.add(spec.key, label, settings, secrets)
         if result is not None:
-            from app.checks import record_success
-            from app.health import record_outcome
+            from app.core.checks import record_success
+            from app.core.health import record_outcome
 
             record_success(repo, integration.id, result)
             record_outcome(context.storage.metrics, integration.id, latency_ms=checked_ms, error=None, source="check")
@@ -257,7 +258,7 @@ def remove(args: argparse.Namespace) -> int:
     if current.secret_names:
         _unlock(context)
     if get_type(current.type_key).oauth:
-        from app.oauth_cli import revoke_on_remove
+        from app.cli.oauth_cli import revoke_on_remove
 
         revoke_on_remove(context, current)
     with expected_errors():
@@ -319,7 +320,7 @@ def _checks_as_they_finish(repo, targets):  # type: ignore[no-untyped-def]
     import queue
     import threading
 
-    from app.checks import CheckOutcome, check_integration
+    from app.core.checks import CheckOutcome, check_integration
     from connectors.errors import ConnectorError, ErrorKind
 
     finished: queue.Queue[CheckOutcome] = queue.Queue()

@@ -15,12 +15,12 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from app.keymap import load_keymap
-from app.tui_health import HealthMixin
+from app.tui.keymap import load_keymap
+from app.tui.health import HealthMixin
 from screens.integrations import IntegrationsScreen
 
 if TYPE_CHECKING:
-    from app.context import Context
+    from app.core.context import Context
     from storage.records import Integration
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -111,7 +111,7 @@ class TetherApp(HealthMixin, App[None]):
 
     @work(thread=True, exclusive=True, group="context", exit_on_error=False, name="open the data directory")
     def open_data(self) -> None:
-        from app.context import open_context
+        from app.core.context import open_context
         from storage.db import DatabaseError
         from storage.errors import StorageError
         from storage.paths import DataDirError
@@ -254,7 +254,7 @@ class TetherApp(HealthMixin, App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        from app.tui_commands import screen_commands
+        from app.tui.commands import screen_commands
 
         yield from screen_commands(screen)
 

@@ -16,10 +16,10 @@ from io import TextIOWrapper
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from app.mcp_calls import DEFAULT_TIMEOUT, ToolCall
-from app.mcp_errors import Reason, ToolRefusal, scrub
-from app.mcp_scope import Scope, load_scope
-from app.mcp_tools import ToolSpec, all_tools
+from app.mcp.calls import DEFAULT_TIMEOUT, ToolCall
+from app.mcp.errors import Reason, ToolRefusal, scrub
+from app.mcp.scope import Scope, load_scope
+from app.mcp.tools import ToolSpec, all_tools
 
 if TYPE_CHECKING:
     from storage.service import Storage
@@ -197,7 +197,7 @@ def claim_stdout() -> BinaryIO:
 
 def configure_logging(verbose: bool) -> None:
     """Warnings (everything with --verbose) to stderr as well as to tether's log file, masked alike."""
-    from app.logging_setup import MaskingFilter
+    from app.core.logging_setup import MaskingFilter
 
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(MaskingFilter())
@@ -240,7 +240,7 @@ def run(
     configure_logging(verbose)
     import anyio
 
-    from app.context import open_context
+    from app.core.context import open_context
     from storage.db import DatabaseError
     from storage.errors import StorageError
     from storage.paths import DataDirError

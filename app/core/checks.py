@@ -87,8 +87,8 @@ def check_integration(
     timeout: float | None = None,
 ) -> CheckOutcome:
     """Check one stored integration, store the new status and its health sample. Never raises ConnectorError."""
-    from app.health import record_outcome
-    from app.logging_setup import remember_secrets
+    from app.core.health import record_outcome
+    from app.core.logging_setup import remember_secrets
 
     spec = get_type(integration.type_key)
     if integration.status is Status.DISABLED or not spec.can_check:

@@ -6,9 +6,9 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from app import commands, workflow_commands
-from app.errors import CliError
-from app.oauth_cli import add_signin_arguments, reauth
+from app.cli import commands, workflow_commands
+from app.cli.errors import CliError
+from app.cli.oauth_cli import add_signin_arguments, reauth
 
 
 def _add_data_dir(parser: argparse.ArgumentParser) -> None:
@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("labels", nargs="*", metavar="LABEL")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    from app import health_commands
+    from app.cli import health_commands
 
     health_commands.add_parsers(command)
 
@@ -127,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.data_dir = getattr(args, "data_dir", None)
     args.verbose = getattr(args, "verbose", False)
     handler = getattr(args, "handler", None)
-    from app.logging_setup import setup_logging
+    from app.core.logging_setup import setup_logging
 
     setup_logging(verbose=args.verbose)
     try:
@@ -143,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:
-        from app.failures import describe
+        from app.core.failures import describe
 
         message = describe(exc)
         if message is None:

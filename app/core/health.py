@@ -142,7 +142,7 @@ def guarded_call(
     error: ConnectorError | None = None
     try:
         secrets = repo.read_secrets(current)
-        from app.logging_setup import remember_secrets
+        from app.core.logging_setup import remember_secrets
 
         remember_secrets(secrets.values())
         return fn(CheckRequest(current.settings, secrets, current.connector_state))

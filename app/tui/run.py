@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 def run(data_dir: str | Path | None = None) -> int:
-    from app.tether_app import TetherApp
+    from app.tui.tether_app import TetherApp
 
     TetherApp(data_dir=data_dir).run()
     return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.health import reset_breaker
+from app.core.health import reset_breaker
 from storage.records import Integration, Status
 from storage.service import Storage
 

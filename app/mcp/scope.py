@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.mcp_errors import Reason, ToolRefusal, quoted
+from app.mcp.errors import Reason, ToolRefusal, quoted
 from storage.errors import NotFound
 from storage.records import Access, Integration, Role, Workflow
 from storage.workflows import WorkflowRepository

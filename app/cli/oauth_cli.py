@@ -14,7 +14,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from app.errors import CliError
+from app.cli.errors import CliError
 from connectors.errors import ConnectorError
 from connectors.types import IntegrationType
 
@@ -44,7 +44,7 @@ def _paste_reader(signin: Any, first: TextIO) -> None:
 
 def run_signin(settings: Mapping[str, Any], secrets: Mapping[str, str], *, timeout: float | None, open_browser: bool) -> Any:
     """Show the URL, wait for the redirect or a paste; returns the sign-in result. Raises CliError."""
-    from app.oauth_flow import start_signin
+    from app.core.oauth_flow import start_signin
     from connectors.gmail.signin import may_open_browser, ssh_tunnel_command
 
     try:
@@ -87,8 +87,8 @@ def _report(signed_in: Any) -> None:
 
 def add_with_signin(args: argparse.Namespace, context: Any, spec: IntegrationType, label: str, values: Mapping[str, str]) -> int:
     """Sign in, prove it with the check, then save — nothing is stored before the sign-in worked."""
-    from app.commands import _unlock, expected_errors
-    from app.oauth_flow import discard_signin, finish_signin, save_new
+    from app.cli.commands import _unlock, expected_errors
+    from app.core.oauth_flow import discard_signin, finish_signin, save_new
 
     settings, secrets = spec.settings_from(values), spec.secrets_from(values)
     result = run_signin(settings, secrets, timeout=args.signin_timeout, open_browser=not args.no_browser)
@@ -107,8 +107,8 @@ def add_with_signin(args: argparse.Namespace, context: Any, spec: IntegrationTyp
 
 def reauth(args: argparse.Namespace) -> int:
     """Sign in again for an existing integration, keeping its label and workflow links."""
-    from app.commands import _unlock, cli_context, expected_errors
-    from app.oauth_flow import finish_signin, save_reauth
+    from app.cli.commands import _unlock, cli_context, expected_errors
+    from app.core.oauth_flow import finish_signin, save_reauth
     from connectors.registry import get_type
 
     context = cli_context(args)
@@ -138,7 +138,7 @@ def reauth(args: argparse.Namespace) -> int:
 
 def revoke_on_remove(context: Any, integration: Any) -> None:
     """Before deleting an OAuth integration, give its grant back; say so when that failed."""
-    from app.oauth_flow import revoke_before_remove
+    from app.core.oauth_flow import revoke_before_remove
 
     message = revoke_before_remove(context.storage.integrations, integration)
     if message:

@@ -1,6 +1,6 @@
 """Health in the TUI: background re-checks on a timer, check all (R), disable/enable (x), metrics in the detail.
 
-Mixed into TetherApp. The schedule itself is app.scheduler.HealthScheduler (plain Python); this
+Mixed into TetherApp. The schedule itself is app.core.scheduler.HealthScheduler (plain Python); this
 module only drives it with a Textual timer and thread workers, and shows what they find.
 """
 
@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.message import Message
 
-from app.scheduler import DEFAULT_CONCURRENCY, HealthScheduler, interval_from_env, slowest_first
+from app.core.scheduler import DEFAULT_CONCURRENCY, HealthScheduler, interval_from_env, slowest_first
 from storage.records import Integration, Status
 
 if TYPE_CHECKING:
-    from app.checks import CheckOutcome
-    from app.context import Context
+    from app.core.checks import CheckOutcome
+    from app.core.context import Context
     from storage.metrics import Health
 
 TICK_SECONDS = 1.0
@@ -103,7 +103,7 @@ class HealthMixin:
 
     @work(thread=True, group="health", exit_on_error=False, name="check in the background")
     def _background_check(self, integration: Integration) -> None:
-        from app.checks import check_integration
+        from app.core.checks import check_integration
 
         context = self.context  # type: ignore[attr-defined]
         try:
@@ -153,7 +153,7 @@ class HealthMixin:
     def _check_batch(self, targets: list[Integration]) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
-        from app.checks import check_integration
+        from app.core.checks import check_integration
 
         storage = self.context.storage  # type: ignore[attr-defined]
 
@@ -193,7 +193,7 @@ class HealthMixin:
             self._show_health(message.integration)
 
     def _show_health(self, integration: Integration) -> None:
-        from app.diagnostics import health_lines
+        from app.core.diagnostics import health_lines
         from widgets.integration_detail import IntegrationDetail
 
         health = getattr(self, "healths", {}).get(integration.id)
@@ -217,7 +217,7 @@ class HealthMixin:
 
     @work(thread=True, group="write", exit_on_error=False, name="disable or enable the integration")
     def _set_disabled(self, integration: Integration, disabled: bool) -> None:
-        from app.toggle import set_disabled
+        from app.core.toggle import set_disabled
         from storage.errors import StorageError
 
         try:

@@ -14,15 +14,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from app.formatting import STATUS_TEXT, ago, type_name
-from app.health import DEFAULT_POLICY, BreakerPolicy
-from app.logging_setup import log_dir, mask
+from app.core.formatting import STATUS_TEXT, ago, type_name
+from app.core.health import DEFAULT_POLICY, BreakerPolicy
+from app.core.logging_setup import log_dir, mask
 from storage.convert import now
 from storage.metrics import BreakerState, Health
 from storage.records import Integration
 
 if TYPE_CHECKING:
-    from app.context import Context
+    from app.core.context import Context
 
 BREAKER_TEXT = {
     BreakerState.CLOSED: "closed",

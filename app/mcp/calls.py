@@ -13,8 +13,8 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from app.mcp_errors import Reason, ToolRefusal, action_for, quoted, refusal_from
-from app.mcp_scope import Scope, out_of_scope
+from app.mcp.errors import Reason, ToolRefusal, action_for, quoted, refusal_from
+from app.mcp.scope import Scope, out_of_scope
 from connectors.errors import ConnectorError, ErrorKind
 from connectors.registry import get_type
 from connectors.types import CheckRequest
@@ -73,7 +73,7 @@ class ToolCall:
         disabled, needs re-authentication or its circuit breaker is open; otherwise timed and
         counted in its metrics.
         """
-        from app.health import DEFAULT_POLICY, guarded_call, unavailable_reason
+        from app.core.health import DEFAULT_POLICY, guarded_call, unavailable_reason
 
         current = self.storage.integrations.get(integration.id)
         refusal = unavailable_reason(current, self.storage.metrics.health(current.id), DEFAULT_POLICY, now())

@@ -7,9 +7,9 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from app.mcp_calls import ToolCall
-from app.mcp_errors import Reason, ToolRefusal
-from app.mcp_tools import LABEL_PROPERTY, ToolSpec, object_schema
+from app.mcp.calls import ToolCall
+from app.mcp.errors import Reason, ToolRefusal
+from app.mcp.tools import LABEL_PROPERTY, ToolSpec, object_schema
 from connectors.calendar_events import CalendarEvent
 
 # Each calendar type's reader: read_events(settings, secrets, start, end, *, timeout) -> [CalendarEvent].
