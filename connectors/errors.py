@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from connectors.outside_text import clean
+
 
 class ErrorKind(StrEnum):
     UNREACHABLE = "unreachable"  # host not found, refused, network down
@@ -50,6 +52,8 @@ class ConnectorError(Exception):
 
     ``field`` names the form field most likely at fault, so a form can put
     the cursor there; ``retry_after`` carries a server's Retry-After hint.
+    Message and hint often quote a server (an IMAP NO text, a certificate's
+    names), so both are cleaned of control characters here, once for every connector.
     """
 
     def __init__(
@@ -61,6 +65,7 @@ class ConnectorError(Exception):
         field: str | None = None,
         retry_after: float | None = None,
     ) -> None:
+        message, hint = clean(message), clean(hint)
         super().__init__(message)
         self.kind = kind
         self.message = message

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from connectors.fields import Field, FieldKind, FormErrors
+from connectors.outside_text import clean
 
 
 class Category(StrEnum):
@@ -32,6 +33,12 @@ class CheckResult:
     learned_settings: Mapping[str, Any] = field(default_factory=dict)
     # Non-secret state to keep for the next check (e.g. a feed's ETag).
     state: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # The lines quote servers (a calendar's name, a folder, an event): clean them once, for every type.
+        object.__setattr__(self, "summary", clean(self.summary))
+        object.__setattr__(self, "details", tuple(clean(line) for line in self.details))
+        object.__setattr__(self, "warnings", tuple(clean(line) for line in self.warnings))
 
 
 @dataclass(frozen=True)
