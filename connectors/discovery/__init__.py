@@ -1,0 +1,1 @@
+"""Finding server settings from an email address: a shipped provider table, autoconfig files and DNS."""
