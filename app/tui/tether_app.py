@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from app.core.context import Context
     from storage.records import Integration
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
 ENV_PASSPHRASE_COMMAND = "TETHER_PASSPHRASE_COMMAND"  # same name as storage.secrets.select, read lazily
 
 
