@@ -20,11 +20,19 @@ class ErrorKind(StrEnum):
     CONFIG = "config"  # the settings themselves are wrong or incomplete
     DISABLED = "disabled"  # the user switched the integration off
     SECRETS = "secrets"  # the secret store is locked or unavailable
+    BAD_INPUT = "bad_input"  # the caller's own value cannot be sent (``field`` names the argument)
 
     @property
     def transient(self) -> bool:
         """Whether retrying the same call later may help."""
         return self in (ErrorKind.TIMEOUT, ErrorKind.RATE_LIMITED, ErrorKind.UNREACHABLE)
+
+    @property
+    def caller_fault(self) -> bool:
+        """The caller asked for something absent or impossible; the integration itself is fine.
+
+        Such failures never count towards an integration's health (its circuit breaker)."""
+        return self in (ErrorKind.NOT_FOUND, ErrorKind.BAD_INPUT)
 
     @property
     def title(self) -> str:
@@ -44,6 +52,7 @@ _TITLES = {
     ErrorKind.CONFIG: "Settings problem",
     ErrorKind.DISABLED: "Disabled",
     ErrorKind.SECRETS: "Secret store problem",
+    ErrorKind.BAD_INPUT: "Bad input",
 }
 
 

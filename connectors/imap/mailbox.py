@@ -20,7 +20,9 @@ from typing import Any
 from connectors.errors import ConnectorError, ErrorKind
 from connectors.imap.auth import ImapAuth
 from connectors.imap.connection import DEFAULT_TIMEOUT
+from connectors.imap.search import Criteria, build_criteria, find_page
 from connectors.imap.session import ImapSession
+from connectors.imap.tokens import check_day, imap_flag, imap_folder
 
 SEEN = "\\Seen"
 FLAGGED = "\\Flagged"
@@ -105,10 +107,12 @@ class Mailbox:
         return [Folder(str(name), tuple(_text(flag) for flag in flags), _text(delimiter or b"/")) for flags, delimiter, name in listed]
 
     def status(self, folder: str = "INBOX") -> FolderStatus:
-        """Message and unread counts and the newest arrival, without changing anything."""
+        """Message and unread counts (STATUS: no UID lists) and the newest arrival, without changing anything."""
+        imap_folder(folder)
+        counts = self.session.run(f"count messages in {folder}", lambda client: client.folder_status(folder, ["MESSAGES", "UNSEEN"]))
+        unseen = int(counts.get(b"UNSEEN", 0))
         info = self._select(folder, readonly=True)
         count = int(info.get(b"EXISTS", 0))
-        unseen = len(self.session.run(f"count unread messages in {folder}", lambda client: client.search(["UNSEEN"])))
         newest = None
         if count:
             fetched = self.session.run(f"read the newest message date in {folder}", lambda client: client.fetch("*", ["INTERNALDATE"]))
@@ -117,17 +121,16 @@ class Mailbox:
         return FolderStatus(folder, count, unseen, newest)
 
     def search(self, folder: str = "INBOX", query: MessageQuery = MessageQuery(), *, offset: int = 0, limit: int = 50) -> MessagePage:
-        """Summaries of matching messages, newest first, one page at a time."""
-        self._select(folder, readonly=True)
-        criteria, charset = _criteria(query)
-        uids = sorted(self.session.run(f"search {folder}", lambda client: client.search(criteria, charset)), reverse=True)
-        page = uids[offset : offset + limit] if limit > 0 else []
+        """Summaries of matching messages, newest first, one page at a time (see connectors.imap.search)."""
+        criteria = criteria_for(query)
+        info = self._select(folder, readonly=True)
+        total, page = find_page(self.session, folder, criteria, int(info.get(b"EXISTS", 0)), offset=offset, limit=limit)
         fetched = self.session.run(
             f"read message summaries in {folder}",
             lambda client: client.fetch(page, ["ENVELOPE", "FLAGS", "RFC822.SIZE", "INTERNALDATE"]) if page else {},
         )
         summaries = tuple(_summary(uid, fetched[uid]) for uid in page if uid in fetched)
-        return MessagePage(folder, len(uids), offset, summaries)
+        return MessagePage(folder, total, offset, summaries)
 
     def fetch(self, folder: str, uid: int) -> bytes:
         """One message's full RFC 822 bytes, without marking it read. See connectors.imap.message."""
@@ -142,6 +145,10 @@ class Mailbox:
 
     def append(self, folder: str, message: bytes, *, flags: Iterable[str] = (), when: datetime | None = None) -> int | None:
         """Store a message (e.g. a draft with flags=(DRAFT,)); returns its UID when the server tells it."""
+        imap_folder(folder)
+        flags = [imap_flag(flag).decode() for flag in flags]
+        if when is not None:
+            check_day(when, "date")
         reply = self.session.run(f"save a message to {folder}", lambda client: client.append(folder, message, flags=tuple(flags), msg_time=when))
         match = _APPENDUID.search(reply if isinstance(reply, bytes) else str(reply).encode())
         return int(match.group(1)) if match else None
@@ -158,6 +165,7 @@ class Mailbox:
 
     def move(self, folder: str, uids: Sequence[int], destination: str) -> None:
         """Move messages; with no MOVE support, copy then delete the originals."""
+        imap_folder(destination, "destination")
         self._select(folder, readonly=False)
         what = f"move messages from {folder} to {destination}"
         if self.moves_natively:
@@ -174,6 +182,7 @@ class Mailbox:
         return self.session.supports("MOVE")
 
     def _select(self, folder: str, *, readonly: bool) -> dict[bytes, Any]:
+        imap_folder(folder)  # refuses a hostile name before anything is sent
         return self.session.run(f"open the folder {folder}", lambda client: client.select_folder(folder, readonly=readonly))
 
 
@@ -186,18 +195,10 @@ def open_mailbox(
         yield Mailbox(session)
 
 
-def _criteria(query: MessageQuery) -> tuple[list[Any], str | None]:
-    criteria: list[Any] = []
-    if query.text:
-        criteria += ["TEXT", query.text]
-    if query.sender:
-        criteria += ["FROM", query.sender]
-    if query.since is not None:
-        criteria += ["SINCE", query.since]
-    if query.unseen:
-        criteria.append("UNSEEN")
-    needs_utf8 = any(isinstance(part, str) and not part.isascii() for part in criteria)
-    return criteria or ["ALL"], "UTF-8" if needs_utf8 else None
+def criteria_for(query: MessageQuery) -> Criteria:
+    """The query as SEARCH tokens; raises BAD_INPUT (naming text, from or since) for what cannot be sent."""
+    since = check_day(query.since, "since") if query.since is not None else None
+    return build_criteria(query.text, query.sender, since, query.unseen)
 
 
 def _summary(uid: int, data: dict[bytes, Any]) -> MessageSummary:

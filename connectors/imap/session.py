@@ -13,10 +13,12 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from connectors.deadline import Deadline, bounded
 from connectors.errors import ConnectorError, ErrorKind
 from connectors.imap.auth import ImapAuth, log_in, password_auth
 from connectors.imap.connection import DEFAULT_TIMEOUT, ImapServer, open_client
 from connectors.imap.replies import command_refused, server_words
+from connectors.imap.tokens import imap_folder
 from connectors.retry import RetryPolicy, with_retries
 from connectors.tcp_tls import network_error
 
@@ -72,21 +74,26 @@ class ImapSession:
     def _connect_and_log_in(self, deadline: float) -> Any:
         import imaplib
 
-        client = open_client(self.server, deadline)
-        try:
-            self.greeting = _greeting_text(client.welcome or b"")
-            self.login_method = log_in(client, self.auth, self.server.where)
-            self._capabilities = frozenset(cap.decode("ascii", "replace").upper() for cap in client.capabilities())
-        except imaplib.IMAP4.error as exc:  # an odd reply around sign-in (abort included)
-            _shutdown(client)
-            words = server_words(exc, self.auth.secrets)
-            raise ConnectorError(ErrorKind.BAD_DATA, f"{self.server.where} answered unexpectedly while signing in: “{words}”") from None
-        except OSError as exc:
-            _shutdown(client)
-            raise network_error(exc, self.server.where) from None
-        except BaseException:
-            _shutdown(client)
-            raise
+        # Connecting, TLS, the greeting and signing in share one wall-clock deadline.
+        with bounded(Deadline(self.server.timeout, at=deadline), self.server.timed_out) as limit:
+            client = open_client(self.server, limit)
+            limit.stage = "the sign-in"
+            try:
+                self.greeting = _greeting_text(client.welcome or b"")
+                self.login_method = log_in(client, self.auth, self.server.where)
+                self._capabilities = frozenset(cap.decode("ascii", "replace").upper() for cap in client.capabilities())
+            except imaplib.IMAP4.error as exc:  # an odd reply around sign-in (abort included)
+                _shutdown(client)
+                words = server_words(exc, self.auth.secrets)
+                raise ConnectorError(ErrorKind.BAD_DATA, f"{self.server.where} answered unexpectedly while signing in: “{words}”") from None
+            except OSError as exc:
+                _shutdown(client)
+                raise network_error(exc, self.server.where) from None
+            except BaseException:
+                _shutdown(client)
+                raise
+        # Every folder name imapclient sends (SELECT, STATUS, APPEND, MOVE, LIST...) goes through the one quoting function.
+        client._normalise_folder = _folder_on_the_wire
         version = getattr(client.socket(), "version", None)
         self.tls_version = version() if callable(version) else ""
         return client
@@ -97,7 +104,9 @@ class ImapSession:
         if client is None:
             return
         try:
-            client.logout()
+            with bounded(Deadline(self.server.timeout), self.server.timed_out) as limit:
+                limit.watch(client.socket())
+                client.logout()
         except Exception:  # the server may already have gone; closing is all that is left
             _shutdown(client)
 
@@ -130,10 +139,21 @@ class ImapSession:
     # --- commands ----------------------------------------------------------------------------
 
     def run(self, what: str, command: Callable[[Any], T]) -> T:
-        """Run ``command(client)``; failures become ConnectorErrors saying what we tried to do."""
+        """Run ``command(client)`` within the timeout; failures become ConnectorErrors saying what we tried to do."""
+        client = self.client
+        with bounded(Deadline(self.server.timeout), self.server.timed_out) as limit:
+            limit.stage = f"the request to {what}"
+            limit.watch(client.socket())
+            try:
+                return self._run(what, command, client)
+            except Exception:
+                if limit.fired:  # the watchdog shut the socket: the session is over
+                    self._drop()
+                raise
+
+    def _run(self, what: str, command: Callable[[Any], T], client: Any) -> T:
         import imaplib
 
-        client = self.client
         try:
             return command(client)
         except imaplib.IMAP4.abort as exc:
@@ -158,6 +178,12 @@ def _shutdown(client: Any) -> None:
         client.shutdown()
     except Exception:  # already closed
         pass
+
+
+def _folder_on_the_wire(name: str | bytes) -> bytes:
+    if isinstance(name, bytes):
+        name = name.decode("ascii")
+    return b'""' if name == "" else imap_folder(name)
 
 
 def _greeting_text(welcome: bytes) -> str:
