@@ -72,6 +72,15 @@ class CalendarEvent:
         }
 
 
+@dataclass(frozen=True)
+class CalendarRead:
+    """What a calendar read returns: the occurrences, sorted, and notes on what was left out
+    (a series cut after its cap, events whose data cannot be read)."""
+
+    events: list[CalendarEvent]
+    notes: list[str]
+
+
 def as_aware(moment: datetime | date, zone: tzinfo | None = None) -> datetime:
     """Dates become midnight and floating times are read in ``zone``, by default the
     local wall clock (with the local daylight-saving rules of that day)."""

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connectors.calendar_events import CalendarEvent, describe_event, sort_events, upcoming
-from connectors.ical import feed
-from connectors.ical.expand import calendar_name, count_events, expand, parse_calendar
+from connectors.calendar_events import CalendarEvent, CalendarRead, describe_event, sort_events, upcoming
+from connectors.ical import cache, feed
+from connectors.ical.budget import Budget
 from connectors.types import CheckRequest, CheckResult
 
 PREVIEW_COUNT = 3
@@ -26,6 +26,7 @@ def check_feed(request: CheckRequest) -> CheckResult:
     warnings = list(_source_warnings(source))
     # Validators only help when the last figures they stand for were kept too.
     previous = request.state if "count" in request.state else {}
+    budget = Budget.seconds(request.timeout, f"Reading the feed at {source.shown}")
     fetched = feed.fetch(source, timeout=request.timeout, state=previous)
     warnings += fetched.warnings
     now = datetime.now(UTC)
@@ -33,10 +34,11 @@ def check_feed(request: CheckRequest) -> CheckResult:
     learned = {"url_display": source.shown}
     if fetched.not_modified and previous:
         return _unchanged(previous, base_state, learned, warnings, now)
-    calendar = parse_calendar(fetched.body, source=f"The feed at {source.shown}", field="url")
-    name = calendar_name(calendar)
-    total = count_events(calendar)
-    events, skipped = expand(calendar, name, now - timedelta(days=1), now + LOOKAHEAD)
+    parsed = cache.remember(source, fetched.body, fetched.validators)
+    name = parsed.name
+    total = parsed.count_events()
+    events, skipped = parsed.events(name, now - timedelta(days=1), now + LOOKAHEAD, budget)
+    skipped += budget.notes
     warnings += skipped
     remembered = [event.to_dict() for event in upcoming(events, now, REMEMBERED_UPCOMING)]
     state = {**base_state, "name": name, "count": total, "upcoming": remembered, "skipped": skipped}
@@ -56,11 +58,19 @@ def read_events(
 
     Events the feed cannot describe (broken times) are left out.
     """
+    return read_window(settings, secrets, start, end, timeout=timeout).events
+
+
+def read_window(
+    settings: Mapping[str, Any], secrets: Mapping[str, str], start: datetime, end: datetime, *, timeout: float = 30.0
+) -> CalendarRead:
+    """``read_events`` with notes on what was left out. Fetching, parsing and expanding share
+    one deadline; a feed read before is reused when the server says it is unchanged."""
     source = feed.source_from(settings, secrets)
-    fetched = feed.fetch(source, timeout=timeout)
-    calendar = parse_calendar(fetched.body, source=f"The feed at {source.shown}", field="url")
-    events, _skipped = expand(calendar, calendar_name(calendar) or source.shown, start, end)
-    return sort_events(events)
+    budget = Budget.seconds(timeout, f"Reading the feed at {source.shown}")
+    parsed = cache.load(source, budget)
+    events, skipped = parsed.events(parsed.name or source.shown, start, end, budget)
+    return CalendarRead(sort_events(events), skipped + budget.notes)
 
 
 def _unchanged(
