@@ -138,15 +138,37 @@ def validate_url(text: str) -> str | None:
     host = rest.split("/", 1)[0].split("@")[-1]
     if not host or host.startswith(":"):
         return "The URL has no server name after the scheme."
+    return url_address_problem(text)
+
+
+def url_address_problem(text: str) -> str | None:
+    """What is wrong with a URL's server part (an unclosed [IPv6 bracket, a port past 65535), if anything."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return "The URL's server address is malformed (an IPv6 address must be closed with ], as in https://[::1]/)."
+    try:
+        port = parts.port
+    except ValueError:
+        return "The URL's port is not a number from 1 to 65535."
+    if port == 0:
+        return "The URL's port is not a number from 1 to 65535."
     return None
 
 
 def validate_path(text: str) -> str | None:
+    import os
     from pathlib import Path
 
     path = Path(text).expanduser()
-    if not path.is_file():
+    if not path.exists():
         return f"No file at {text}."
+    if not path.is_file():
+        return f"{text} is not a regular file."
+    if not os.access(path, os.R_OK):
+        return f"{text} cannot be read (permission denied)."
     return None
 
 

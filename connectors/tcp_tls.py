@@ -10,9 +10,13 @@ import errno
 import functools
 import socket
 import ssl
+import stat
 from pathlib import Path
 
+from connectors.deadline import Deadline
 from connectors.errors import ConnectorError, ErrorKind
+
+MAX_CA_FILE_BYTES = 4 * 1024 * 1024  # a bundle of every public CA is ~250 KB
 
 # OpenSSL verify codes (X509_V_ERR_*) a person can act on differently.
 _UNTRUSTED = {2, 18, 19, 20, 21, 27}
@@ -39,10 +43,24 @@ def tls_context(ca_file: str | None = None, *, verify: bool = True) -> ssl.SSLCo
         return _verifying_context(None, 0)
     path = Path(ca_file).expanduser()
     try:
-        stamp = path.stat().st_mtime_ns
+        facts = path.stat()
     except OSError:
-        stamp = 0  # reported below, when loading fails
-    return _verifying_context(str(path), stamp)
+        facts = None  # reported below, when loading fails
+    if facts is not None and not stat.S_ISREG(facts.st_mode):
+        raise ConnectorError(
+            ErrorKind.CONFIG,
+            f"The CA file {path} is not a regular file.",
+            hint="Choose the PEM file of your server's certificate authority.",
+            field="ca_file",
+        )
+    if facts is not None and facts.st_size > MAX_CA_FILE_BYTES:
+        raise ConnectorError(
+            ErrorKind.CONFIG,
+            f"The CA file {path} is too large to be a CA file ({facts.st_size // 1024} KB).",
+            hint="Choose the PEM file of your server's certificate authority.",
+            field="ca_file",
+        )
+    return _verifying_context(str(path), facts.st_mtime_ns if facts else 0)
 
 
 @functools.lru_cache(maxsize=32)
@@ -56,6 +74,10 @@ def _verifying_context(ca_file: str | None, _stamp: int) -> ssl.SSLContext:
         raise ConnectorError(
             ErrorKind.CONFIG, f"The CA file {ca_file} does not exist.", hint="Choose the PEM file of your server's certificate authority.", field="ca_file"
         ) from None
+    except PermissionError:
+        raise ConnectorError(
+            ErrorKind.CONFIG, f"The CA file {ca_file} cannot be read (permission denied).", hint="Make it readable by your user.", field="ca_file"
+        ) from None
     except (ssl.SSLError, OSError, ValueError):
         raise ConnectorError(
             ErrorKind.CONFIG,
@@ -66,11 +88,17 @@ def _verifying_context(ca_file: str | None, _stamp: int) -> ssl.SSLContext:
     return context
 
 
-def connect_tcp(host: str, port: int, timeout: float) -> socket.socket:
-    """Open a TCP connection; the returned socket keeps ``timeout`` for every later read and write."""
+def connect_tcp(host: str, port: int, timeout: float, limit: Deadline | None = None) -> socket.socket:
+    """Open a TCP connection; the returned socket keeps ``timeout`` for every later read and write.
+
+    With ``limit``, the socket is watched from before the connect, so the deadline (or quitting)
+    interrupts the connect itself and everything after it on this socket.
+    """
     where = f"{host}:{port}"
+    if not 0 < port < 65536:
+        raise ConnectorError(ErrorKind.CONFIG, f"Port {port} does not exist: ports go from 1 to 65535.", field="port")
     try:
-        sock = socket.create_connection((host.strip("[]"), port), timeout=timeout)
+        sock = _connect(host.strip("[]"), port, timeout, limit)
     except socket.gaierror as exc:
         if exc.errno in (socket.EAI_AGAIN,):
             raise ConnectorError(
@@ -102,6 +130,25 @@ def connect_tcp(host: str, port: int, timeout: float) -> socket.socket:
     except OSError as exc:
         raise network_error(exc, where) from None
     return sock
+
+
+def _connect(host: str, port: int, timeout: float, limit: Deadline | None) -> socket.socket:
+    if limit is None:
+        return socket.create_connection((host, port), timeout=timeout)
+    error: OSError = OSError(f"no address for {host}")
+    for family, kind, proto, _, address in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+        sock = socket.socket(family, kind, proto)
+        limit.watch(sock)
+        try:
+            sock.settimeout(max(0.01, min(timeout, limit.remaining())))
+            sock.connect(address)
+        except OSError as exc:
+            sock.close()
+            error = exc
+            continue
+        sock.settimeout(timeout)
+        return sock
+    raise error
 
 
 def network_error(exc: OSError, where: str) -> ConnectorError:

@@ -1,7 +1,9 @@
-"""Reach an IMAP server: TCP, TLS (implicit or STARTTLS), greeting — each step with a timeout.
+"""Reach an IMAP server: TCP, TLS (implicit or STARTTLS), greeting — all within one deadline.
 
 imapclient opens its own sockets and, for implicit TLS, without a timeout on the handshake or the
 greeting. So the socket is opened and secured here, step by step, and handed to an IMAPClient.
+The caller's ``Deadline`` watches the socket from before the connect: a server trickling its
+greeting one byte at a time is cut off when the deadline passes, not after each slow byte.
 """
 
 from __future__ import annotations
@@ -10,14 +12,15 @@ import functools
 import select
 import socket
 import ssl
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from connectors.addresses import is_loopback_host
+from connectors.deadline import Deadline
 from connectors.errors import ConnectorError, ErrorKind
 from connectors.imap.replies import is_rate_limited, server_words
-from connectors.imap.spec import DEFAULT_PORTS, LOCAL_HOSTS, TLS_IMPLICIT, TLS_NONE, TLS_STARTTLS
+from connectors.imap.spec import DEFAULT_PORTS, TLS_IMPLICIT, TLS_NONE, TLS_STARTTLS
 from connectors.tcp_tls import certificate_facts, connect_tcp, network_error, start_tls, tls_context, tls_error
 
 DEFAULT_TIMEOUT = 15.0
@@ -33,7 +36,7 @@ class ImapServer:
     port: int = 993
     tls_mode: str = TLS_IMPLICIT
     ca_file: str | None = None
-    timeout: float = DEFAULT_TIMEOUT  # for connecting, the handshake, and each command
+    timeout: float = DEFAULT_TIMEOUT  # for connecting and signing in together, then for each command
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], timeout: float = DEFAULT_TIMEOUT) -> ImapServer:
@@ -43,7 +46,12 @@ class ImapServer:
         mode = str(settings.get("tls_mode") or TLS_IMPLICIT)
         if mode not in DEFAULT_PORTS:
             raise ConnectorError(ErrorKind.CONFIG, f"Unknown TLS mode {mode!r}.", field="tls_mode")
-        port = int(settings.get("port") or DEFAULT_PORTS[mode])
+        try:
+            port = int(settings.get("port") or DEFAULT_PORTS[mode])
+        except (TypeError, ValueError):
+            raise ConnectorError(ErrorKind.CONFIG, f"The port {settings.get('port')!r} is not a number.", field="port") from None
+        if not 0 < port < 65536:
+            raise ConnectorError(ErrorKind.CONFIG, f"Port {port} does not exist: ports go from 1 to 65535.", field="port")
         return cls(host, port, mode, settings.get("ca_file") or None, timeout)
 
     @property
@@ -52,12 +60,23 @@ class ImapServer:
 
     @property
     def is_local(self) -> bool:
-        host = self.host.lower()
-        return host in LOCAL_HOSTS or host.startswith("127.")
+        return is_loopback_host(self.host)
+
+    def timed_out(self, stage: str) -> ConnectorError:
+        """The error for a deadline that passed during ``stage`` ("the greeting", "the request to list folders")."""
+        return ConnectorError(
+            ErrorKind.TIMEOUT,
+            f"{self.where} did not complete {stage} in time ({self.timeout:g} s): it stopped answering or answered too slowly.",
+            hint="The server is too slow or stuck; try again later, or give it more time with --timeout.",
+            field="host",
+        )
 
 
-def open_client(server: ImapServer, deadline: float):  # type: ignore[no-untyped-def]
-    """A greeted IMAPClient over TLS (or plain text on localhost only). Raises ConnectorError."""
+def open_client(server: ImapServer, limit: Deadline):  # type: ignore[no-untyped-def]
+    """A greeted IMAPClient over TLS (or plain text on localhost only). Raises ConnectorError.
+
+    ``limit`` must be entered (``with limit``); its ``stage`` names the step in progress.
+    """
     if server.tls_mode == TLS_NONE and not server.is_local:
         raise ConnectorError(
             ErrorKind.CONFIG,
@@ -66,21 +85,26 @@ def open_client(server: ImapServer, deadline: float):  # type: ignore[no-untyped
             field="tls_mode",
         )
     context = tls_context(server.ca_file) if server.tls_mode != TLS_NONE else None
-    sock = connect_tcp(server.host, server.port, _remaining(deadline, server.timeout))
+    limit.stage = "the connection"
+    sock = connect_tcp(server.host, server.port, _remaining(limit, server.timeout), limit)
     try:
         if server.tls_mode == TLS_IMPLICIT:
             assert context is not None
-            sock = _handshake(server, sock, context, deadline)
+            limit.stage = "a TLS handshake"
+            sock = _handshake(server, sock, context, limit)
         else:
-            _await_greeting(server, sock, deadline)
+            limit.stage = "its greeting"
+            _await_greeting(server, sock, limit)
+        limit.stage = "its greeting and capability list"
         client = _greet(server, sock)
     except BaseException:
         sock.close()
         raise
     if server.tls_mode == TLS_STARTTLS:
         assert context is not None
+        limit.stage = "the STARTTLS upgrade"
         try:
-            _upgrade(server, client, context, deadline)
+            _upgrade(server, client, context, limit)
         except ConnectorError:
             raise
         except OSError as exc:
@@ -92,50 +116,45 @@ def open_client(server: ImapServer, deadline: float):  # type: ignore[no-untyped
     return client
 
 
-def _remaining(deadline: float, timeout: float) -> float:
-    return max(0.05, min(timeout, deadline - time.monotonic()))
+def _remaining(limit: Deadline, timeout: float) -> float:
+    return max(0.05, min(timeout, limit.remaining()))
 
 
-def _handshake(server: ImapServer, sock: socket.socket, context: ssl.SSLContext, deadline: float) -> ssl.SSLSocket:
-    budget = _remaining(deadline, server.timeout)
-    sock.settimeout(budget)
+def _handshake(server: ImapServer, sock: socket.socket, context: ssl.SSLContext, limit: Deadline) -> ssl.SSLSocket:
+    sock.settimeout(_remaining(limit, server.timeout))
     try:
         secured = start_tls(sock, context, server.host, server.port)
     except (ssl.SSLError, OSError) as exc:
-        raise _classified_tls_error(exc, server, server.timeout) from None
+        raise _classified_tls_error(exc, server, server.timeout, limit) from None
     secured.settimeout(server.timeout)
     return secured
 
 
-def _classified_tls_error(exc: BaseException, server: ImapServer, timeout: float) -> ConnectorError:
+def _classified_tls_error(exc: BaseException, server: ImapServer, timeout: float, limit: Deadline) -> ConnectorError:
+    limit.check()  # a handshake cut off by the deadline is a timeout, not a TLS fault
     names: tuple[str, ...] | None = None
     expires = ""
     if isinstance(exc, ssl.SSLCertVerificationError):
-        names, expires = certificate_facts(peer_certificate(server))
+        names, expires = certificate_facts(peer_certificate(server, limit))
     return tls_error(exc, server.host, server.port, names=names, expires=expires, timeout=timeout)
 
 
-def _await_greeting(server: ImapServer, sock: socket.socket, deadline: float) -> None:
+def _await_greeting(server: ImapServer, sock: socket.socket, limit: Deadline) -> None:
     """A plain-text IMAP server greets at once; silence may mean the port expects implicit TLS."""
-    budget = _remaining(deadline, server.timeout)
+    budget = _remaining(limit, server.timeout)
     patience = min(budget / 3, _GREETING_PATIENCE)
     if _readable(sock, patience):
         return
-    if _speaks_implicit_tls(server, min(budget / 3, _GREETING_PATIENCE)):
+    if _speaks_implicit_tls(server, min(budget / 3, _GREETING_PATIENCE), limit):
         raise ConnectorError(
             ErrorKind.TLS,
             f"{server.where} expects implicit TLS, but the TLS mode is {server.tls_mode}.",
             hint="Choose implicit TLS for this port (usually 993), or use port 143 for STARTTLS.",
             field="tls_mode",
         )
-    if _readable(sock, deadline - time.monotonic()):  # a slow server, after all
+    if _readable(sock, limit.remaining()):  # a slow server, after all
         return
-    raise ConnectorError(
-        ErrorKind.TIMEOUT,
-        f"{server.where} accepted the connection but did not greet within {server.timeout:g} s.",
-        hint="Check that this is an IMAP port; the server may also be overloaded.",
-        field="port",
-    )
+    limit.check()
 
 
 def _readable(sock: socket.socket, timeout: float) -> bool:
@@ -143,9 +162,10 @@ def _readable(sock: socket.socket, timeout: float) -> bool:
     return bool(readable)
 
 
-def _speaks_implicit_tls(server: ImapServer, timeout: float) -> bool:
+def _speaks_implicit_tls(server: ImapServer, timeout: float, limit: Deadline) -> bool:
     try:
         with socket.create_connection((server.host.strip("[]"), server.port), timeout=timeout) as probe:
+            limit.watch(probe)
             with tls_context(verify=False).wrap_socket(probe, server_hostname=server.host.strip("[]")):
                 return True
     except (OSError, ssl.SSLError):
@@ -174,7 +194,7 @@ def _greet(server: ImapServer, sock: socket.socket):  # type: ignore[no-untyped-
         raise network_error(exc, server.where) from None
 
 
-def _upgrade(server: ImapServer, client, context: ssl.SSLContext, deadline: float) -> None:  # type: ignore[no-untyped-def]
+def _upgrade(server: ImapServer, client, context: ssl.SSLContext, limit: Deadline) -> None:  # type: ignore[no-untyped-def]
     import imaplib
 
     if b"STARTTLS" not in client.capabilities():
@@ -185,13 +205,12 @@ def _upgrade(server: ImapServer, client, context: ssl.SSLContext, deadline: floa
             hint="Use implicit TLS (usually port 993) if the server offers it, or ask its administrator to enable TLS.",
             field="tls_mode",
         )
-    budget = _remaining(deadline, server.timeout)
-    client.socket().settimeout(budget)
+    client.socket().settimeout(_remaining(limit, server.timeout))
     try:
         client.starttls(context)
     except (ssl.SSLError, OSError) as exc:
         _quietly_close(client)
-        raise _classified_tls_error(exc, server, server.timeout) from None
+        raise _classified_tls_error(exc, server, server.timeout, limit) from None
     except imaplib.IMAP4.error as exc:
         _quietly_close(client)
         raise ConnectorError(ErrorKind.TLS, f"{server.where} refused STARTTLS: “{server_words(exc)}”", field="tls_mode") from None
@@ -205,11 +224,12 @@ def _quietly_close(client) -> None:  # type: ignore[no-untyped-def]
         pass
 
 
-def peer_certificate(server: ImapServer) -> bytes | None:
+def peer_certificate(server: ImapServer, limit: Deadline) -> bytes | None:
     """The server's certificate read without verifying it, to name what is wrong with it."""
     host = server.host.strip("[]")
     try:
-        with socket.create_connection((host, server.port), timeout=server.timeout) as sock:
+        with socket.create_connection((host, server.port), timeout=_remaining(limit, server.timeout)) as sock:
+            limit.watch(sock)
             if server.tls_mode == TLS_STARTTLS:
                 reader = sock.makefile("rb")
                 reader.readline()  # greeting
