@@ -43,6 +43,7 @@ def to_integration(row: IntegrationRow) -> Integration:
         connector_state=dict(row.connector_state or {}),
         used_by=uses,
         secret_ref=row.secret_ref,
+        version=row.version or 0,
     )
 
 
@@ -65,6 +66,7 @@ def to_workflow(row: WorkflowRow) -> Workflow:
         schedule=row.schedule or "",
         enabled=bool(row.enabled),
         links=tuple(to_link(link) for link in row.links),
+        version=row.version or 0,
     )
 
 

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 # Every revision this tether knows, oldest first. A test checks it against Alembic's scripts,
 # so that start-up can compare the stored revision without importing Alembic.
-KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003")
+KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
 HEAD_REVISION = KNOWN_REVISIONS[-1]
 BUSY_TIMEOUT_MS = 10_000
 _SQLITE_MAGIC = b"SQLite format 3\x00"

@@ -11,3 +11,11 @@ class NotFound(StorageError):
 
 class DuplicateName(StorageError):
     pass
+
+
+class ChangedElsewhere(StorageError):
+    """A write based on an old reading would undo a change made since; nothing was written."""
+
+
+class Superseded(StorageError):
+    """A check's outcome for settings that were changed while it ran; it was not recorded."""

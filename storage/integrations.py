@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import unicodedata
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -23,8 +24,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from storage.convert import now, to_integration
-from storage.errors import DuplicateName, NotFound
+from storage.errors import ChangedElsewhere, DuplicateName, NotFound, StorageError, Superseded
+from storage.merge import MergeConflict, merge_mapping, merge_value
 from storage.models import IntegrationRow, WorkflowIntegrationRow
+from storage.names import name_key, normalise_name
 from storage.records import Integration, Status
 from storage.secrets.base import SecretStore, SecretStoreError, SecretStoreUnavailable
 
@@ -32,8 +35,19 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 
+# Compare-and-swap rounds before a write gives up; each lost round means another write landed.
+WRITE_ATTEMPTS = 20
+
+
 def secret_key(secret_ref: str, name: str) -> str:
     return f"integration/{secret_ref}/{name}"
+
+
+def changed_elsewhere(label: str, field: str | None = None) -> ChangedElsewhere:
+    what = f" (its {field})" if field else ""
+    return ChangedElsewhere(
+        f"{label!r} was changed elsewhere since you opened it{what} — reload it and make your change again."
+    )
 
 
 class IntegrationRepository:
@@ -68,7 +82,7 @@ class IntegrationRepository:
 
     def find(self, label: str) -> Integration:
         with self._sessions() as session:
-            row = session.scalars(self._query().where(IntegrationRow.label_key == label.strip().casefold())).first()
+            row = session.scalars(self._query().where(IntegrationRow.label_key == name_key(label))).first()
             if row is None:
                 raise NotFound(f"No integration named {label!r}. `tether list` shows their names.")
             return to_integration(row)
@@ -96,12 +110,12 @@ class IntegrationRepository:
     def add(
         self, type_key: str, label: str, settings: Mapping[str, Any], secrets: Mapping[str, str]
     ) -> Integration:
-        label = label.strip()
+        label = normalise_name(label, what="label")
         ref = uuid.uuid4().hex
         stamp = now()
         row = IntegrationRow(
             label=label,
-            label_key=label.casefold(),
+            label_key=name_key(label),
             type_key=type_key,
             settings=dict(settings),
             secret_ref=ref,
@@ -139,40 +153,51 @@ class IntegrationRepository:
         secrets: Mapping[str, str] | None = None,
         forget_secrets: tuple[str, ...] = (),
         reset_status: bool = False,
+        opened: Integration | None = None,
     ) -> Integration:
-        """Rename, change settings, replace secrets. Secrets not named are kept as stored."""
-        current = self.get(integration_id)
+        """Rename, change settings, replace secrets. Secrets not named are kept as stored.
+
+        ``opened`` is the record the change was made from (a form opened minutes ago, the reading
+        of `tether edit`). Only what differs from it is written, onto what is stored now: changes
+        to different fields merge; a field changed here and elsewhere raises ChangedElsewhere.
+        """
+        base = opened if opened is not None else self.get(integration_id)
+        if label is not None:
+            label = base.label if _same_name(label, base.label) else normalise_name(label, what="label")
         secrets = dict(secrets or {})
-        if secrets and current.secret_names and current.secret_store not in (None, self.secrets.kind):
+        if secrets and base.secret_names and base.secret_store not in (None, self.secrets.kind):
             raise SecretStoreUnavailable(
-                f"The secrets of {current.label!r} are in the {current.secret_store}, which is not in use now."
+                f"The secrets of {base.label!r} are in the {base.secret_store}, which is not in use now."
             )
         # Secrets first: a crash after this keeps the old row pointing at the new secret, never at nothing.
         for name, value in secrets.items():
-            self.secrets.set(secret_key(current.secret_ref, name), value)
-        with self._sessions() as session:
-            row = session.get_one(IntegrationRow, integration_id)
-            if label is not None and label.strip() != row.label:
-                row.label = label.strip()
-                row.label_key = row.label.casefold()
-                for link in row.links:
-                    link.integration_label = row.label
-            if settings is not None:
-                row.settings = dict(settings)
-            names = (set(row.secret_names or ()) | set(secrets)) - set(forget_secrets)
-            row.secret_names = sorted(names)
-            if names:
-                row.secret_store = self.secrets.kind
-            if reset_status or settings is not None or secrets:
+            self.secrets.set(secret_key(base.secret_ref, name), value)
+        for _ in range(WRITE_ATTEMPTS):
+            current = self.get(integration_id)
+            try:
+                new_label = merge_value("label", base.label, label if label is not None else base.label, current.label)
+                new_settings = merge_mapping(base.settings, settings if settings is not None else base.settings, current.settings)
+            except MergeConflict as conflict:
+                raise changed_elsewhere(base.label, conflict.field) from None
+            names = (set(current.secret_names) | set(secrets)) - set(forget_secrets)
+            values: dict[str, Any] = {
+                "label": new_label,
+                "label_key": name_key(new_label),
+                "settings": new_settings,
+                "secret_names": sorted(names),
+                "secret_store": self.secrets.kind if names else current.secret_store,
+                "version": current.version + 1,
+                "updated_at": now(),
+            }
+            if (reset_status or new_settings != current.settings or secrets) and current.status != Status.DISABLED:
                 # What was checked is no longer what is configured.
-                if row.status != Status.DISABLED:
-                    row.status = Status.NOT_CHECKED
-                    row.status_detail = ""
-                    row.check_summary = ""
-            row.updated_at = now()
-            self._commit(session, row.label)
+                values.update(status=Status.NOT_CHECKED, status_detail="", check_summary="")
+            if self._swap(integration_id, current.version, values, relabel=new_label != current.label):
+                break
+        else:
+            raise changed_elsewhere(base.label)
         for name in forget_secrets:
-            self.secrets.delete(secret_key(current.secret_ref, name))
+            self.secrets.delete(secret_key(base.secret_ref, name))
         return self.get(integration_id)
 
     def rotate_secret(self, integration_id: int, name: str, value: str) -> None:
@@ -196,22 +221,29 @@ class IntegrationRepository:
         summary: str | None = None,
         state: Mapping[str, Any] | None = None,
         learned_settings: Mapping[str, Any] | None = None,
+        expected_version: int | None = None,
     ) -> Integration:
-        with self._sessions.begin() as session:
-            row = session.get(IntegrationRow, integration_id)
-            if row is None or row.pending:
-                raise NotFound(f"No integration with id {integration_id}.")
-            row.status = status
-            row.status_detail = detail
+        """Record a status. With ``expected_version`` (the version a check started from), raise
+        Superseded instead when label, settings or secrets changed meanwhile: that outcome is
+        about settings that are no longer stored."""
+        for _ in range(WRITE_ATTEMPTS):
+            current = self.get(integration_id)
+            if expected_version is not None and current.version != expected_version:
+                raise Superseded(
+                    f"{current.label!r} was changed while it was being checked; that check's result was discarded."
+                )
+            values: dict[str, Any] = {"status": status, "status_detail": detail}
             if checked_at is not None:
-                row.last_checked_at = checked_at
+                values["last_checked_at"] = checked_at
             if summary is not None:
-                row.check_summary = summary
+                values["check_summary"] = summary
             if state is not None:
-                row.connector_state = dict(state)
-            if learned_settings:
-                row.settings = {**(row.settings or {}), **learned_settings}
-        return self.get(integration_id)
+                values["connector_state"] = dict(state)
+            if learned_settings and (merged := {**current.settings, **learned_settings}) != current.settings:
+                values.update(settings=merged, version=current.version + 1)
+            if self._swap(integration_id, current.version, values):
+                return self.get(integration_id)
+        raise StorageError(f"Could not record the status of {current.label!r}: it keeps changing. Try again.")
 
     def remove(self, integration_id: int) -> Integration:
         """Delete an integration and its secrets. Workflows keep a link naming the lost label."""
@@ -292,6 +324,33 @@ class IntegrationRepository:
                     link.integration_label = row.label
                 session.delete(row)
 
+    def _swap(self, integration_id: int, version: int, values: dict[str, Any], *, relabel: bool = False) -> bool:
+        """Write ``values`` if the row is still at ``version``; False when another write came first.
+
+        The transaction starts with the write itself, so it waits its turn (busy timeout) instead
+        of failing on a snapshot another process has moved past.
+        """
+        try:
+            with self._sessions.begin() as session:
+                result = session.execute(
+                    update(IntegrationRow)
+                    .where(IntegrationRow.id == integration_id, IntegrationRow.version == version)
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                )
+                if result.rowcount != 1:
+                    return False
+                if relabel:
+                    session.execute(
+                        update(WorkflowIntegrationRow)
+                        .where(WorkflowIntegrationRow.integration_id == integration_id)
+                        .values(integration_label=values["label"])
+                        .execution_options(synchronize_session=False)
+                    )
+        except IntegrityError:
+            raise DuplicateName(f"An integration named {values['label']!r} already exists; choose another name.") from None
+        return True
+
     @staticmethod
     def _commit(session: Session, label: str) -> None:
         try:
@@ -301,3 +360,6 @@ class IntegrationRepository:
             raise DuplicateName(f"An integration named {label!r} already exists; choose another name.") from None
 
 
+def _same_name(typed: str, stored: str) -> bool:
+    """The stored name typed again (perhaps in another normal form): not a rename to check."""
+    return unicodedata.normalize("NFC", typed).strip() == stored

@@ -43,6 +43,9 @@ class IntegrationRow(Base):
     last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
     last_error_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Added in revision 0004: counts changes of label, settings and secrets (not of status), so a
+    # write based on an older reading is merged or refused instead of undoing another one.
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
     links: Mapped[list[WorkflowIntegrationRow]] = relationship(back_populates="integration")
 
@@ -58,6 +61,7 @@ class WorkflowRow(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)  # revision 0004
 
     links: Mapped[list[WorkflowIntegrationRow]] = relationship(
         back_populates="workflow", cascade="all, delete-orphan", order_by="WorkflowIntegrationRow.id"

@@ -19,7 +19,7 @@ from storage.records import Access, Integration, Role, Status, WorkflowUse
 
 _INTEGRATIONS = (
     "SELECT id, label, type_key, settings, secret_store, secret_names, status, status_detail, last_checked_at, "
-    "created_at, updated_at, check_summary, secret_ref FROM integrations WHERE pending = 0 ORDER BY label_key"
+    "created_at, updated_at, check_summary, secret_ref, version FROM integrations WHERE pending = 0 ORDER BY label_key"
 )
 _USES = (
     "SELECT wi.integration_id, w.id, w.name, wi.role, wi.access, w.schedule, w.enabled "
@@ -66,6 +66,7 @@ def quick_integrations(data_dir: Path) -> list[Integration] | None:
                 check_summary=row[11] or "",
                 used_by=tuple(sorted(uses.get(row[0], ()), key=lambda use: use.workflow_name.casefold())),
                 secret_ref=row[12],
+                version=row[13],
             )
             for row in rows
         ]

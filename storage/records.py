@@ -56,6 +56,7 @@ class Integration:
     connector_state: dict[str, Any] = field(default_factory=dict)
     used_by: tuple[WorkflowUse, ...] = ()
     secret_ref: str = ""
+    version: int = 0  # of the stored row when this was read; 0 when unknown
 
     def has_secret(self, name: str) -> bool:
         return name in self.secret_names
@@ -85,6 +86,7 @@ class Workflow:
     schedule: str
     enabled: bool
     links: tuple[WorkflowLink, ...] = ()
+    version: int = 0
 
     @property
     def missing_labels(self) -> list[str]:

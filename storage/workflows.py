@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload, sessionmaker
 
 from storage.convert import now, to_workflow
-from storage.errors import DuplicateName, NotFound, StorageError
+from storage.errors import ChangedElsewhere, DuplicateName, NotFound
+from storage.merge import MergeConflict, merge_value
 from storage.models import IntegrationRow, WorkflowIntegrationRow, WorkflowRow
+from storage.names import name_key, normalise_name
 from storage.records import Access, LinkSpec, Role, Workflow
 
 if TYPE_CHECKING:
@@ -41,7 +44,7 @@ class WorkflowRepository:
 
     def find(self, name: str) -> Workflow:
         with self._sessions() as session:
-            row = session.scalars(self._query().where(WorkflowRow.name_key == name.strip().casefold())).first()
+            row = session.scalars(self._query().where(WorkflowRow.name_key == name_key(name))).first()
             if row is None:
                 raise NotFound(f"No workflow named {name!r}. `tether workflow list` shows their names.")
             return to_workflow(row)
@@ -60,7 +63,7 @@ class WorkflowRepository:
         with self._sessions() as session:
             row = WorkflowRow(
                 name=name,
-                name_key=name.casefold(),
+                name_key=name_key(name),
                 description=description.strip(),
                 schedule=schedule.strip(),
                 enabled=enabled,
@@ -81,23 +84,41 @@ class WorkflowRepository:
         description: str | None = None,
         schedule: str | None = None,
         enabled: bool | None = None,
+        opened: Workflow | None = None,
     ) -> Workflow:
-        with self._sessions() as session:
-            row = session.get(WorkflowRow, workflow_id)
-            if row is None:
-                raise NotFound(f"No workflow with id {workflow_id}.")
-            if name is not None:
-                row.name = _check_name(name)
-                row.name_key = row.name.casefold()
-            if description is not None:
-                row.description = description.strip()
-            if schedule is not None:
-                row.schedule = schedule.strip()
-            if enabled is not None:
-                row.enabled = enabled
-            row.updated_at = now()
-            _commit(session, row.name)
-        return self.get(workflow_id)
+        """Change fields given; with ``opened`` (what the change was made from), fields changed
+        elsewhere since merge, and one changed both here and elsewhere raises ChangedElsewhere."""
+        base = opened if opened is not None else self.get(workflow_id)
+        mine = {
+            "name": base.name if name is None or _same_name(name, base.name) else _check_name(name),
+            "description": base.description if description is None else description.strip(),
+            "schedule": base.schedule if schedule is None else schedule.strip(),
+            "enabled": base.enabled if enabled is None else enabled,
+        }
+        for _ in range(WRITE_ATTEMPTS):
+            current = self.get(workflow_id)
+            try:
+                values = {field: merge_value(field, getattr(base, field), want, getattr(current, field)) for field, want in mine.items()}
+            except MergeConflict as conflict:
+                raise _changed_elsewhere(base.name, conflict.field) from None
+            values.update(name_key=name_key(values["name"]), version=current.version + 1, updated_at=now())
+            if self._swap(workflow_id, current.version, values):
+                return self.get(workflow_id)
+        raise _changed_elsewhere(base.name)
+
+    def _swap(self, workflow_id: int, version: int, values: dict[str, object]) -> bool:
+        """Write if the row is still at ``version`` (the write opens the transaction, so it waits its turn)."""
+        try:
+            with self._sessions.begin() as session:
+                result = session.execute(
+                    update(WorkflowRow)
+                    .where(WorkflowRow.id == workflow_id, WorkflowRow.version == version)
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                )
+                return result.rowcount == 1
+        except IntegrityError:
+            raise DuplicateName(f"A workflow named {values['name']!r} already exists; choose another name.") from None
 
     def attach(self, workflow_id: int, spec: LinkSpec) -> Workflow:
         with self._sessions() as session:
@@ -111,6 +132,7 @@ class WorkflowRepository:
             else:
                 row.links.append(_link_row(session, spec))
             row.updated_at = now()
+            row.version = (row.version or 0) + 1
             session.commit()
         return self.get(workflow_id)
 
@@ -120,6 +142,9 @@ class WorkflowRepository:
             if link is None or link.workflow_id != workflow_id:
                 raise NotFound("That integration is not attached to this workflow.")
             session.delete(link)
+            session.execute(
+                update(WorkflowRow).where(WorkflowRow.id == workflow_id).values(version=WorkflowRow.version + 1)
+            )
         return self.get(workflow_id)
 
     def remove(self, workflow_id: int) -> Workflow:
@@ -131,13 +156,22 @@ class WorkflowRepository:
         return current
 
 
+WRITE_ATTEMPTS = 20
+
+
 def _check_name(name: str) -> str:
-    name = name.strip()
-    if not name:
-        raise StorageError("Give the workflow a name.")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
-        raise StorageError("The workflow name contains control characters.")
-    return name
+    return normalise_name(name, what="workflow name")
+
+
+def _same_name(typed: str, stored: str) -> bool:
+    return unicodedata.normalize("NFC", typed).strip() == stored
+
+
+def _changed_elsewhere(name: str, field: str | None = None) -> ChangedElsewhere:
+    what = f" (its {field})" if field else ""
+    return ChangedElsewhere(
+        f"Workflow {name!r} was changed elsewhere since you opened it{what} — reload it and make your change again."
+    )
 
 
 def _link_row(session, spec: LinkSpec) -> WorkflowIntegrationRow:  # type: ignore[no-untyped-def]
