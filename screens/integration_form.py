@@ -229,7 +229,7 @@ class IntegrationFormScreen(ServerOptionsMixin, ReportsWorkerFailures, Screen["I
             return
         if not self._valid_or_show():
             return
-        if self.app.core.context is None:
+        if self.app.context is None:
             self._say("tether is still opening its data directory; try again in a moment.")
             return
         settings, secrets = self._settings_and_secrets()
@@ -250,8 +250,8 @@ class IntegrationFormScreen(ServerOptionsMixin, ReportsWorkerFailures, Screen["I
         from storage.errors import DuplicateName, StorageError
         from storage.secrets.base import SecretStoreError
 
-        assert self.app.core.context is not None
-        repo = self.app.core.context.storage.integrations
+        assert self.app.context is not None
+        repo = self.app.context.storage.integrations
         try:
             if self.integration is None:
                 saved = repo.add(self.spec.key, label, settings, secrets)
@@ -306,8 +306,8 @@ class IntegrationFormScreen(ServerOptionsMixin, ReportsWorkerFailures, Screen["I
     def _check_saved(self, integration: Integration) -> None:
         from app.core.checks import check_integration
 
-        assert self.app.core.context is not None
-        outcome: CheckOutcome = check_integration(self.app.core.context.storage.integrations, integration)
+        assert self.app.context is not None
+        outcome: CheckOutcome = check_integration(self.app.context.storage.integrations, integration)
         self.post_message(Tested(outcome.result, outcome.error, outcome.integration))
 
     # --- test without saving ------------------------------------------------------------------
@@ -343,8 +343,8 @@ class IntegrationFormScreen(ServerOptionsMixin, ReportsWorkerFailures, Screen["I
 
     def _secrets_for_request(self, secrets: dict[str, str], use_stored: bool) -> dict[str, str]:
         """Worker side: stored secrets fill the secret fields left empty."""
-        if use_stored and self.integration is not None and self.app.core.context is not None:
-            stored = self.app.core.context.storage.integrations.read_secrets(self.integration)
+        if use_stored and self.integration is not None and self.app.context is not None:
+            stored = self.app.context.storage.integrations.read_secrets(self.integration)
             return {**stored, **secrets}
         return secrets
 
@@ -355,10 +355,10 @@ class IntegrationFormScreen(ServerOptionsMixin, ReportsWorkerFailures, Screen["I
         from storage.secrets.base import SecretStoreError
 
         save_secret = None
-        if self.integration is not None and self.app.core.context is not None:
+        if self.integration is not None and self.app.context is not None:
             from app.core.logging_setup import remember_secrets
 
-            repo, integration_id = self.app.core.context.storage.integrations, self.integration.id
+            repo, integration_id = self.app.context.storage.integrations, self.integration.id
 
             def save_secret(name: str, value: str) -> None:  # a rotated refresh token: the old one is void
                 remember_secrets([value])

@@ -106,7 +106,7 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
         self.query_one(IntegrationDetail).show(None, self.app.clock(), message)
 
     def _show_secrets_line(self) -> None:
-        context = self.app.core.context
+        context = self.app.context
         if context is None:
             return
         choice = context.secrets
@@ -117,13 +117,13 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
         self.query_one("#secrets-line", Static).update(f"Secrets{state}: {description}")
 
     def reload(self, select_label: str | None = None) -> None:
-        if self.app.core.context is not None:
+        if self.app.context is not None:
             self._load(select_label)
 
     @work(thread=True, exclusive=True, group="list", exit_on_error=False, name="load the integrations")
     def _load(self, select_label: str | None) -> None:
-        assert self.app.core.context is not None
-        self.post_message(IntegrationsLoaded(self.app.core.context.storage.integrations.list(), select_label))
+        assert self.app.context is not None
+        self.post_message(IntegrationsLoaded(self.app.context.storage.integrations.list(), select_label))
 
     def on_integrations_loaded(self, message: IntegrationsLoaded) -> None:
         self.show_integrations(message.integrations, message.select_label)
@@ -135,7 +135,7 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
 
     def _store_note(self, integration: Integration | None) -> str:
         """With nothing selected, the detail pane says where secrets are kept and why."""
-        context = self.app.core.context
+        context = self.app.context
         if integration is not None or context is None:
             return ""
         description = context.secrets.store.description.replace(str(Path.home()), "~")
@@ -143,7 +143,7 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
 
     def _refresh_bindings_if_changed(self) -> None:
         """The footer is rebuilt on refresh_bindings: only do it when what applies changed."""
-        state = (self.table.selected is None, bool(self.table.query), self.app.core.context is None)
+        state = (self.table.selected is None, bool(self.table.query), self.app.context is None)
         if state != getattr(self, "_binding_state", None):
             self._binding_state = state
             self.refresh_bindings()
@@ -181,12 +181,12 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
             return bool(self.table.query) or self.query_one("#filter", Input).has_focus
         if action in NEEDS_SELECTION:
             # Rows from the quick first look are shown before storage is open: act on them once it is.
-            return None if self.table.selected is None or self.app.core.context is None else True
+            return None if self.table.selected is None or self.app.context is None else True
         if action == "reauthenticate":
             selected = self.table.selected
             return selected is not None and self._spec(selected).oauth
         if action == "workflows":
-            return None if self.app.core.context is None else True
+            return None if self.app.context is None else True
         return True
 
     # --- actions --------------------------------------------------------------------------
@@ -250,8 +250,8 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
 
         from app.core.oauth_flow import revoke_before_remove
 
-        assert self.app.core.context is not None
-        repo = self.app.core.context.storage.integrations
+        assert self.app.context is not None
+        repo = self.app.context.storage.integrations
         try:
             problem = revoke_before_remove(repo, repo.get(integration_id))  # best effort, before the secrets go
             removed = repo.remove(integration_id)
@@ -300,8 +300,8 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
     def _check(self, integration: Integration) -> None:
         from app.core.checks import check_integration
 
-        assert self.app.core.context is not None
-        self.post_message(IntegrationChecked(check_integration(self.app.core.context.storage.integrations, integration)))
+        assert self.app.context is not None
+        self.post_message(IntegrationChecked(check_integration(self.app.context.storage.integrations, integration)))
 
     def on_integration_checked(self, message: IntegrationChecked) -> None:
         outcome = message.outcome

@@ -144,7 +144,7 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
 
         try:
             if self._secrets is None:
-                self._secrets = self.app.core.context.storage.integrations.read_secrets(self.integration)  # type: ignore[attr-defined]
+                self._secrets = self.app.context.storage.integrations.read_secrets(self.integration)  # type: ignore[attr-defined]
             signin = start_signin(self.integration.settings, self._secrets, timeout=self._timeout)
         except SecretStoreError as exc:
             self.post_message(SignInFinished(None, ConnectorError(ErrorKind.SECRETS, str(exc))))
@@ -266,7 +266,7 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
         from storage.errors import StorageError
         from storage.secrets.base import SecretStoreError
 
-        repo = self.app.core.context.storage.integrations  # type: ignore[attr-defined]
+        repo = self.app.context.storage.integrations  # type: ignore[attr-defined]
         try:
             updated = save_reauth(repo, self.integration, signed_in)
         except (StorageError, SecretStoreError) as exc:

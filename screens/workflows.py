@@ -108,7 +108,7 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
 
     @work(thread=True, exclusive=True, group="workflows", exit_on_error=False, name="load the workflows")
     def _load(self, select_id: int | None) -> None:
-        context = self.app.core.context
+        context = self.app.context
         if context is None:
             self.post_message(WorkflowsLoaded([], [], None))
             return
@@ -171,9 +171,9 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
     def _run_write(self, change: Callable[[Storage], Workflow | None], note: str) -> None:
         from storage.errors import StorageError
 
-        assert self.app.core.context is not None
+        assert self.app.context is not None
         try:
-            workflow = change(self.app.core.context.storage)
+            workflow = change(self.app.context.storage)
         except StorageError as exc:
             self.post_message(WorkflowsChanged(None, error=str(exc)))
             return
@@ -201,7 +201,7 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
                     f"Added workflow {draft.name!r}. Press a to attach an integration.",
                 )
 
-        if self.app.core.context is not None:
+        if self.app.context is not None:
             self.app.push_screen(WorkflowFormScreen(None, self._names()), saved)
 
     def action_edit(self) -> None:
@@ -300,7 +300,7 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
         from app.core.mcp_config import launch_for
         from screens.mcp_setup import McpSetupScreen
 
-        workflow, context = self.selected, self.app.core.context
+        workflow, context = self.selected, self.app.context
         if workflow is None or context is None:
             return
         launch = launch_for(workflow.name, context.data_dir, uses_vault=context.secrets.vault is not None)

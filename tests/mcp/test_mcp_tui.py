@@ -33,7 +33,7 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
 async def test_m_shows_the_command_line_and_client_config_for_the_selected_workflow(app: TetherApp, tmp_path: Path) -> None:
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
-        storage = app.core.context.storage
+        storage = app.context.storage
         feed = storage.integrations.add("ical", "Team", {}, {"url": "https://cal.example.com/team.ics"})
         storage.workflows.add("Morning digest", links=[LinkSpec(feed.id, Role.SOURCE, Access.READ)])
         await pilot.press("w")

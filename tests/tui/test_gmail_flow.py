@@ -88,9 +88,9 @@ async def test_gmail_from_the_form_through_reauth_to_delete(gmail_app: TetherApp
         assert "Work Gmail" in table_text(pilot) and "connected" in table_text(pilot)
 
         # A workflow uses it; then Google stops accepting the sign-in.
-        repo = app.core.context.storage.integrations
+        repo = app.context.storage.integrations
         stored = repo.find("Work Gmail")
-        app.core.context.storage.workflows.add("Morning brief", links=[LinkSpec(stored.id, Role.SOURCE)])
+        app.context.storage.workflows.add("Morning brief", links=[LinkSpec(stored.id, Role.SOURCE)])
         google.oauth.state.revoke_user(USER)
         await pilot.press("r")
         await settle(pilot)

@@ -25,7 +25,7 @@ async def test_empty_list_says_what_to_do_first(app):
         await settle(pilot)
         assert "Press n to connect your first account" in table_text(pilot)
         detail = str(app.screen.query_one("#detail-text").render())
-        assert "Secrets are kept in the OS keyring" in detail and app.core.context.secrets.reason in detail
+        assert "Secrets are kept in the OS keyring" in detail and app.context.secrets.reason in detail
         screen = app.screen
         assert screen.check_action("delete", ()) is None  # shown dimmed: nothing to delete
         assert screen.check_action("edit", ()) is None
@@ -173,5 +173,5 @@ async def test_a_database_tether_cannot_use_is_explained_not_crashed(app, tui_da
         await settle(pilot)
         text = " ".join(table_text(pilot).split())
         assert "is not a tether database" in text and "Move it away" in text
-        assert app.core.context is None
+        assert app.context is None
         assert app.screen.check_action("delete", ()) is None

@@ -41,12 +41,12 @@ async def test_first_secret_creates_the_vault_with_the_passphrase_typed_twice(tu
         await pilot.press("enter")
         await settle(pilot)
         assert type(app.screen).__name__ == "IntegrationsScreen"
-        assert app.core.context.secrets.vault.unlocked
-        stored = app.core.context.storage.integrations.find("Calendar feed")
-        assert app.core.context.storage.integrations.read_secrets(stored)["url"].endswith("t0ken")
+        assert app.context.secrets.vault.unlocked
+        stored = app.context.storage.integrations.find("Calendar feed")
+        assert app.context.storage.integrations.read_secrets(stored)["url"].endswith("t0ken")
         # One prompt per run: the next secret is stored without asking.
         await add_feed(pilot, "https://cal.example.com/other.ics")
-        assert "Calendar feed 2" in app.core.context.storage.integrations.labels()
+        assert "Calendar feed 2" in app.context.storage.integrations.labels()
     assert "t0ken" not in (tui_data / "secrets.vault").read_text()
 
 
@@ -74,7 +74,7 @@ async def test_wrong_passphrase_gets_another_try_then_unlocks(tui_data: Path, tm
         await type_into(pilot, "#passphrase", TEST_PASSPHRASE)
         await pilot.press("enter")
         await settle(pilot)
-        assert app.core.context.storage.integrations.labels() == set()
+        assert app.context.storage.integrations.labels() == set()
 
 
 async def test_cancelled_passphrase_saves_nothing(tui_data: Path, tmp_path: Path, vault_env):
@@ -86,7 +86,7 @@ async def test_cancelled_passphrase_saves_nothing(tui_data: Path, tmp_path: Path
         await settle(pilot)
         assert isinstance(app.screen, IntegrationFormScreen)
         assert "vault stayed locked" in static_text(pilot, "#outcome")
-        assert app.core.context.storage.integrations.labels() == set()
+        assert app.context.storage.integrations.labels() == set()
 
 
 async def test_passphrase_command_unlocks_silently(tui_data: Path, tmp_path: Path, vault_env, monkeypatch):
@@ -95,7 +95,7 @@ async def test_passphrase_command_unlocks_silently(tui_data: Path, tmp_path: Pat
     async with app.run_test(size=(80, 24)) as pilot:
         await add_feed(pilot)
         assert type(app.screen).__name__ == "IntegrationsScreen"
-        assert app.core.context.storage.integrations.labels() == {"Calendar feed"}
+        assert app.context.storage.integrations.labels() == {"Calendar feed"}
     from storage.secrets.vault import VaultStore
 
     vault = VaultStore(tui_data / "secrets.vault")
@@ -108,4 +108,4 @@ async def test_a_failing_passphrase_command_is_reported(tui_data: Path, tmp_path
     async with app.run_test(size=(80, 24)) as pilot:
         await add_feed(pilot)
         assert any("failed with exit status 3" in note for note in app.notes)
-        assert app.core.context.storage.integrations.labels() == set()
+        assert app.context.storage.integrations.labels() == set()

@@ -39,6 +39,6 @@ async def test_form_tests_then_saves_against_dovecot_and_shows_the_preview(
         assert "Signed in as alice with AUTHENTICATE PLAIN over TLSv1.3 (implicit)" in outcome
         assert USERS["alice"] not in outcome
 
-        stored = app.core.context.storage.integrations.find("Mail")
+        stored = app.context.storage.integrations.find("Mail")
         assert stored.status is Status.CONNECTED and stored.check_summary.startswith(f"INBOX {seeded.inbox_messages} messages")
         assert stored.settings["ca_file"] == str(test_ca.ca_file)
