@@ -20,7 +20,9 @@ class PasswordAuth:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return (self.password,)
+        """Every form in which the password leaves tether, to mask in anything a server says back."""
+        quoted = self.password.replace("\\", "\\\\").replace('"', '\\"')  # as LOGIN sends it
+        return (self.password, quoted, _base64(f"\0{self.username}\0{self.password}"))  # AUTHENTICATE PLAIN
 
 
 @dataclass(frozen=True)
@@ -32,10 +34,19 @@ class XOAuth2Auth:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return (self.access_token,)
+        """The token, and the base64 SASL payload that carries it."""
+        return (self.access_token, _base64(xoauth2_payload(self.username, self.access_token)))
 
 
 ImapAuth = PasswordAuth | XOAuth2Auth
+
+
+def xoauth2_payload(username: str, access_token: str) -> str:
+    return f"user={username}\1auth=Bearer {access_token}\1\1"
+
+
+def _base64(payload: str) -> str:
+    return base64.b64encode(payload.encode("utf-8")).decode("ascii")
 
 
 def password_auth(settings: Mapping[str, Any], secrets: Mapping[str, str]) -> PasswordAuth:
@@ -92,7 +103,7 @@ class _XOAuth2Exchange:
     """Sends the token once; answers the server's error challenge with an empty line, keeping the error."""
 
     def __init__(self, auth: XOAuth2Auth) -> None:
-        self._first = f"user={auth.username}\1auth=Bearer {auth.access_token}\1\1"
+        self._first = xoauth2_payload(auth.username, auth.access_token)
         self.sent = False
         self.error_status: dict[str, Any] = {}
 

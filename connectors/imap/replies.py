@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable
 
@@ -10,8 +11,14 @@ from connectors.errors import ConnectorError, ErrorKind
 _MAX_WORDS = 200
 # imapclient/imaplib prefix their errors like "login failed: " or "AUTHENTICATE command error: BAD [b'...']".
 _PREFIX = re.compile(r"^(?:\w+ failed: |\w+ command error: (?:NO|BAD) )", re.IGNORECASE)
-_BYTES_LIST = re.compile(r"^\[b?['\"](.*)['\"]\]$", re.DOTALL)
-_BYTES = re.compile(r"^b['\"](.*)['\"]$", re.DOTALL)
+# A Python bytes repr inside library error text: b'...' or b"..." (with escapes).
+_BYTES_REPR = re.compile(r"b'(?:[^'\\]|\\.)*'" + r'|b"(?:[^"\\]|\\.)*"')
+_LIST_REPR = re.compile(r"^\[(.*)\]$", re.DOTALL)
+# imapclient appends several lines of advice (and a link) to a refused SEARCH.
+_LIBRARY_ADVICE = re.compile(r"\s*This error may have been caused by.*$", re.DOTALL)
+# Control characters, line breaks and invisible direction marks: none belongs in a one-line message.
+_NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\s]+")
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{12,}={0,2}")
 
 _RATE_LIMIT_MARKERS = (
     "[limit]",
@@ -26,19 +33,37 @@ _UNAVAILABLE_MARKERS = ("[unavailable]", "temporary system problem", "temporaril
 
 
 def server_words(error: BaseException | str, secrets: Iterable[str] = ()) -> str:
-    """The server's own text from an imapclient error, without library noise, secrets or excess length."""
-    text = str(error).strip()
+    """The server's own text from an imapclient error as one readable line: no Python reprs, no
+    library advice, no secret in any form that was sent (see ImapAuth.secrets), no excess length."""
+    text = str(error) if not isinstance(error, bytes) else error.decode("utf-8", "replace")
+    text = _LIBRARY_ADVICE.sub("", text).strip()
     text = _PREFIX.sub("", text)
-    for pattern in (_BYTES_LIST, _BYTES):
-        if match := pattern.match(text):
-            text = match.group(1)
-    text = text.replace("\\r\\n", " ").replace("\\n", " ").strip()
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+    text = _BYTES_REPR.sub(_decoded_repr, text)
+    if match := _LIST_REPR.match(text.strip()):
+        text = match.group(1)
+    text = _mask(text, [secret for secret in secrets if secret])
+    text = _NOT_ONE_LINE.sub(" ", text).strip()
     if len(text) > _MAX_WORDS:
         text = text[: _MAX_WORDS - 1].rstrip() + "…"
     return text or "no explanation given"
+
+
+def _decoded_repr(match: re.Match[str]) -> str:
+    try:
+        value = ast.literal_eval(match.group(0))
+    except (ValueError, SyntaxError):
+        return match.group(0)[2:-1]
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _mask(text: str, secrets: list[str]) -> str:
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    # A server may echo part of a base64 SASL payload: hide any run that is a piece of one.
+    encoded = [secret for secret in secrets if len(secret) >= 12 and _BASE64_RUN.fullmatch(secret)]
+    if encoded:
+        text = _BASE64_RUN.sub(lambda run: "***" if any(run.group(0).rstrip("=") in form for form in encoded) else run.group(0), text)
+    return text
 
 
 def is_rate_limited(words: str) -> bool:

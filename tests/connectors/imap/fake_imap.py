@@ -24,6 +24,7 @@ class Script:
     received: list[str] = field(default_factory=list)  # decoded SASL responses
     connections: int = 0
     silent_after_greeting: bool = False  # greet, then never answer again
+    echo: bool = False  # refuse every sign-in, quoting what the client sent (as a careless server might)
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -48,12 +49,19 @@ class _Handler(socketserver.StreamRequestHandler):
                 self.send(f"{tag} OK done")
             elif command.startswith("AUTHENTICATE"):
                 self.send("+ ")
-                answer = base64.b64decode(self.rfile.readline().strip()).decode()
+                sent = self.rfile.readline().strip()
+                answer = base64.b64decode(sent).decode()
                 self.script.received.append(answer)
-                self._authenticate(tag, command.split()[1], answer)
+                if self.script.echo:
+                    self.send(f"{tag} NO [AUTHENTICATIONFAILED] Refused {sent.decode()} (half: {sent[: len(sent) // 2].decode()})")
+                else:
+                    self._authenticate(tag, command.split()[1], answer)
             elif command.startswith("LOGIN "):
                 user, password = shlex.split(rest)[1:3]
                 self.script.received.append(f"LOGIN {user}")
+                if self.script.echo:
+                    self.send(f"{tag} NO [AUTHENTICATIONFAILED] Refused {rest}")
+                    continue
                 ok = password == LOGIN_PASSWORD
                 self.send(f"{tag} OK signed in" if ok else f"{tag} NO [AUTHENTICATIONFAILED] Invalid credentials")
             elif command == "LOGOUT":
