@@ -56,6 +56,8 @@ def urls(address: Address, settings: DiscoverySettings) -> list[tuple[str, str]]
 
 
 def fetch(name: str, url: str, address: Address, settings: DiscoverySettings, deadline: float) -> SourceResult:
+    import httpx  # noqa: F401 - loaded before the clock is read, so the import does not eat the timeout
+
     from connectors import http
 
     request = http.Request(

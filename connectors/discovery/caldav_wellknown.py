@@ -26,6 +26,8 @@ PROPFIND_BODY = b'<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:res
 
 
 def probe(address: Address, settings: DiscoverySettings, deadline: float) -> SourceResult:
+    import httpx  # noqa: F401 - loaded before the clock is read, so the import does not eat the timeout
+
     from connectors import http
 
     name = f"/.well-known/caldav on {address.domain}"

@@ -7,6 +7,7 @@ neither the caller nor the process exit ever waits longer than the budget.
 
 from __future__ import annotations
 
+import functools
 import queue
 import threading
 import time
@@ -66,7 +67,7 @@ def _sources(address: Address, settings: DiscoverySettings) -> list[Source]:
     domain = address.domain
     table: Source = (providers.TABLE_SOURCE, lambda _deadline: _table(address))
     fetches: list[Source] = [
-        (name, lambda deadline, name=name, url=url: autoconfig.fetch(name, url, address, settings, deadline))
+        (name, functools.partial(autoconfig.fetch, name, url, address, settings))
         for name, url in autoconfig.urls(address, settings)
     ]
     dns: list[Source] = [
@@ -90,7 +91,13 @@ def _table(address: Address) -> SourceResult:
     return SourceResult(SourceReport(name, Outcome.FOUND, f"{name}: {address.domain} is a known provider."), found)
 
 
-def _run(index: int, name: str, ask: Callable[[float], SourceResult], deadline: float, answers: queue.Queue) -> None:  # type: ignore[type-arg]
+def _run(
+    index: int,
+    name: str,
+    ask: Callable[[float], SourceResult],
+    deadline: float,
+    answers: queue.Queue[tuple[int, SourceResult]],
+) -> None:
     try:
         result = ask(deadline)
     except Exception as exc:  # one broken source must not take the others with it
