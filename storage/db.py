@@ -16,6 +16,7 @@ KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
 HEAD_REVISION = KNOWN_REVISIONS[-1]
 BUSY_TIMEOUT_MS = 10_000
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+_DISK_TROUBLE = ("disk is full", "disk i/o error", "file too large")
 
 
 class DatabaseError(Exception):
@@ -24,14 +25,22 @@ class DatabaseError(Exception):
 
 def inspect_revision(path: Path) -> str | None:
     """The stored Alembic revision, None for a new or empty file; raise if the file is not ours."""
+    if path.is_dir():
+        raise DatabaseError(
+            f"{path} is a directory, not tether's database file. Move it away or choose another --data-dir."
+        )
     if not path.exists() or path.stat().st_size == 0:
         return None
-    with path.open("rb") as handle:
-        if handle.read(16) != _SQLITE_MAGIC:
-            raise DatabaseError(
-                f"{path} is not a tether database (not an SQLite file). "
-                "Move it away or choose another --data-dir; it was not changed."
-            )
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(16)
+    except OSError as exc:
+        raise DatabaseError(f"{path} cannot be opened ({exc.strerror or exc}); it was not changed.") from None
+    if magic != _SQLITE_MAGIC:
+        raise DatabaseError(
+            f"{path} is not a tether database (not an SQLite file). "
+            "Move it away or choose another --data-dir; it was not changed."
+        )
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
@@ -46,6 +55,20 @@ def inspect_revision(path: Path) -> str | None:
             row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         finally:
             conn.close()
+    except sqlite3.OperationalError as exc:
+        # Opening needs room for the shared-memory and journal files: a full disk or a failing
+        # one shows up here, and must not be mistaken for a damaged file.
+        if any(words in str(exc).lower() for words in _DISK_TROUBLE):
+            raise DatabaseError(
+                f"{path} could not be opened: the disk is full or failing ({exc}). "
+                "Free some space and try again; nothing was changed."
+            ) from None
+        if "unable to open" in str(exc).lower():
+            raise DatabaseError(
+                f"{path} could not be opened ({exc}): the data directory is read-only or not yours. "
+                "Nothing was changed."
+            ) from None
+        raise DatabaseError(f"{path} cannot be read as a database ({exc}); it was not changed.") from None
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"{path} cannot be read as a database ({exc}); it was not changed.") from None
     return row[0] if row else None

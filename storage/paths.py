@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shlex
+import stat
 from pathlib import Path
 
 ENV_DATA_DIR = "TETHER_DATA_DIR"
@@ -30,15 +32,25 @@ class DataDirError(Exception):
 
 
 def ensure_data_dir(path: Path) -> Path:
-    """Create the directory private to the user (0700) if it is new."""
+    """Create the directory private to the user (0700) if it is new; refuse one others can write.
+
+    Like ssh with ~/.ssh: anyone who can write the directory can swap the database or the vault
+    for their own, so nothing is read from or written into it until its owner fixes the mode.
+    """
     try:
         if not path.exists():
             path.mkdir(parents=True, mode=0o700)
             os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
         elif not path.is_dir():
             raise DataDirError(f"{path} exists but is not a directory; choose another --data-dir.")
+        mode = path.stat().st_mode
     except PermissionError:
         raise DataDirError(f"Cannot create the data directory {path}: permission denied.") from None
+    if mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise DataDirError(
+            f"The data directory {path} can be written by other users (mode {stat.S_IMODE(mode):o}); "
+            f"tether will not use it. Run `chmod 700 {shlex.quote(str(path))}` and start again."
+        )
     if not os.access(path, os.W_OK | os.X_OK):
         raise DataDirError(f"The data directory {path} is not writable; fix its permissions or choose another --data-dir.")
     return path

@@ -28,6 +28,13 @@ CANARY_TEXT = b"tether-vault-canary"
 SCRYPT_N = 2**15
 SCRYPT_R = 8
 SCRYPT_P = 1
+# What a vault file may ask for before any key is derived. scrypt needs 128 * n * r bytes:
+# a damaged or tampered file asking for n=2^20, r=64 would allocate 8 GiB.
+SCRYPT_N_RANGE = (2**14, 2**20)
+SCRYPT_R_RANGE = (1, 32)
+SCRYPT_P_RANGE = (1, 16)
+SCRYPT_MAX_MEMORY = 256 * 1024 * 1024
+SALT_LENGTHS = (16, 64)
 
 
 def _b64(data: bytes) -> str:
@@ -36,6 +43,29 @@ def _b64(data: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def kdf_problem(kdf: object) -> str | None:
+    """Why these key-derivation settings cannot be from a healthy vault; None when they are sane."""
+    if not isinstance(kdf, dict) or kdf.get("name") != "scrypt":
+        return "its key settings are not scrypt"
+    try:
+        salt = _unb64(kdf["salt"])
+        n, r, p = (kdf[name] for name in ("n", "r", "p"))
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return "its key settings are unreadable"
+    if not all(type(value) is int for value in (n, r, p)):
+        return "its key settings are unreadable"
+    low, high = SCRYPT_N_RANGE
+    if not (low <= n <= high and n & (n - 1) == 0):
+        return f"its key setting n={n} is outside {low}..{high} or not a power of two"
+    if not (SCRYPT_R_RANGE[0] <= r <= SCRYPT_R_RANGE[1] and SCRYPT_P_RANGE[0] <= p <= SCRYPT_P_RANGE[1]):
+        return f"its key settings r={r}, p={p} are outside sane bounds"
+    if 128 * n * r > SCRYPT_MAX_MEMORY:
+        return f"its key settings n={n}, r={r} would need {128 * n * r // 2**20} MiB"
+    if not SALT_LENGTHS[0] <= len(salt) <= SALT_LENGTHS[1]:
+        return "its salt has an impossible length"
+    return None
 
 
 def _derive_key(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
@@ -59,6 +89,7 @@ class VaultStore:
     # --- state -------------------------------------------------------------------------
 
     def exists(self) -> bool:
+        # A directory in its place counts: using it must end in a clear refusal, not a new vault elsewhere.
         return self.path.exists()
 
     @property
@@ -86,10 +117,13 @@ class VaultStore:
     def unlock(self, passphrase: str) -> None:
         document = self._read()
         kdf = document["kdf"]
+        # Checked before deriving anything: the file decides how much memory scrypt takes.
+        if problem := kdf_problem(kdf):
+            raise VaultDamaged(self._damaged_message(problem))
         try:
-            key = _derive_key(passphrase, _unb64(kdf["salt"]), int(kdf["n"]), int(kdf["r"]), int(kdf["p"]))
-        except (KeyError, ValueError, TypeError):
-            raise VaultDamaged(self._damaged_message("its key settings are unreadable")) from None
+            key = _derive_key(passphrase, _unb64(kdf["salt"]), kdf["n"], kdf["r"], kdf["p"])
+        except (KeyError, ValueError, TypeError, MemoryError):
+            raise VaultDamaged(self._damaged_message("its key settings are unusable")) from None
         try:
             canary = self._open(key, CANARY_ID, document["canary"])
         except WrongPassphrase:
@@ -171,6 +205,12 @@ class VaultStore:
             raise SecretStoreError(f"No secret vault at {self.path}.") from None
         except PermissionError:
             raise SecretStoreError(f"The secret vault {self.path} cannot be read: permission denied.") from None
+        except IsADirectoryError:
+            raise SecretStoreError(
+                f"{self.path} is a directory, not tether's secret vault file. Move it away or choose another --data-dir."
+            ) from None
+        except OSError as exc:
+            raise SecretStoreError(f"The secret vault {self.path} cannot be read ({exc.strerror or exc}).") from None
         try:
             document = json.loads(raw)
             if document.get("format") != FORMAT_VERSION or not isinstance(document.get("entries"), dict):
