@@ -80,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     health_commands.add_parsers(command)
 
+    from app.cli import discover_command
+
+    discover_command.add_parsers(command)
+
     workflow = sub.add_parser("workflow", help="manage workflows", description="manage workflows")
     _add_data_dir(workflow)
     wsub = workflow.add_subparsers(dest="workflow_command", metavar="ACTION", required=True)
