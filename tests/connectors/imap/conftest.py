@@ -20,6 +20,7 @@ USERS = {
     "busy": "busy-secret-4",  # hits the connection limit
     "cli": "cli-secret-5",
     "juergen": "pässwörd-ß-7",  # a non-ASCII password, sent with AUTHENTICATE PLAIN
+    "hostile": "hostile-secret-8",  # hostile search words and folder names
 }
 MAX_CONNECTIONS = 3
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
