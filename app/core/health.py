@@ -158,8 +158,10 @@ def guarded_call(
     finally:
         latency_ms = (clock() - started) * 1000
         if error is None or error.kind is not ErrorKind.SECRETS:
-            # A locked secret store says nothing about the server: it must not open the breaker.
-            record_outcome(metrics, current.id, latency_ms=latency_ms, error=error, source="call", policy=policy)
+            # A locked secret store says nothing about the server: it must not open the breaker. Nor does
+            # a caller's mistake (no such message or folder, a value that cannot be sent): the server answered.
+            counted = None if error is None or error.kind.caller_fault else error
+            record_outcome(metrics, current.id, latency_ms=latency_ms, error=counted, source="call", policy=policy)
         log.info(
             "call %s in %.0f ms",
             "ok" if error is None else f"failed ({error.kind})",

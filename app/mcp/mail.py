@@ -13,12 +13,32 @@ from typing import Any, TypeVar
 
 from app.mcp import mail_schemas as schemas
 from app.mcp.calls import ToolCall
-from app.mcp.errors import Reason, ToolRefusal
+from app.mcp.errors import Reason, ToolRefusal, refusal_from
 from app.mcp.tools import ToolSpec
+from connectors.errors import ConnectorError
 from storage.records import Integration
 
 MAIL_TYPES = frozenset({"imap", "gmail"})
 T = TypeVar("T")
+# Header arguments of mail_append: they go into the message, so a line break would forge a header.
+HEADER_ARGUMENTS = ("subject", "from", "in_reply_to", "to", "cc")
+
+
+@contextmanager
+def _checked_input(integration: Integration) -> Iterator[None]:
+    """Arguments are checked before connecting; a value that cannot be sent is a bad_input refusal naming it."""
+    try:
+        yield
+    except ConnectorError as error:
+        raise refusal_from(error, integration.label) from None
+
+
+def _check_folders(arguments: dict[str, Any], *names: str) -> None:
+    from connectors.imap.tokens import imap_folder
+
+    for name in names:
+        if arguments.get(name) is not None:
+            imap_folder(arguments[name], name)
 
 
 @contextmanager
@@ -58,7 +78,7 @@ def list_folders(call: ToolCall, arguments: dict[str, Any]) -> dict[str, Any]:
 
 
 def search(call: ToolCall, arguments: dict[str, Any]) -> dict[str, Any]:
-    from connectors.imap.mailbox import MessageQuery
+    from connectors.imap.mailbox import MessageQuery, criteria_for
 
     arguments = schemas.with_defaults(schemas.SEARCH_INPUT, arguments)
     integration = call.integration(arguments["label"], types=MAIL_TYPES)
@@ -68,6 +88,9 @@ def search(call: ToolCall, arguments: dict[str, Any]) -> dict[str, Any]:
         since=_day(arguments.get("since"), integration.label),
         unseen=bool(arguments.get("unseen", False)),
     )
+    with _checked_input(integration):
+        _check_folders(arguments, "folder")
+        criteria_for(query)
     folder, offset, limit = arguments["folder"], arguments["offset"], arguments["limit"]
     page = _with_mailbox(
         call, integration, lambda mailbox: mailbox.search(folder, query, offset=offset, limit=limit), what="searching"
@@ -98,6 +121,8 @@ def fetch(call: ToolCall, arguments: dict[str, Any]) -> dict[str, Any]:
     arguments = schemas.with_defaults(schemas.FETCH_INPUT, arguments)
     integration = call.integration(arguments["label"], types=MAIL_TYPES)
     folder, uid, limit = arguments["folder"], arguments["uid"], arguments["max_chars"]
+    with _checked_input(integration):
+        _check_folders(arguments, "folder")
     raw = _with_mailbox(call, integration, lambda mailbox: mailbox.fetch(folder, uid), what="reading a message")
     try:
         parsed = parse_message(raw)
@@ -131,10 +156,13 @@ def append(call: ToolCall, arguments: dict[str, Any]) -> dict[str, Any]:
     arguments = schemas.with_defaults(schemas.APPEND_INPUT, arguments)
     integration = call.integration(arguments["label"], types=MAIL_TYPES, write=True)
     flags = list(dict.fromkeys(arguments["flags"]))
+    with _checked_input(integration):
+        _check_folders(arguments, "folder")
+        _check_headers(arguments)
+    raw, message_id = _compose(arguments, _default_sender(integration))
 
     def work(mailbox: Any) -> dict[str, Any]:
         folder = arguments.get("folder") or _drafts_folder(mailbox)
-        raw, message_id = _compose(arguments, _default_sender(integration))
         uid = mailbox.append(folder, raw, flags=flags)
         return {"label": integration.label, "folder": folder, "uid": uid, "message_id": message_id, "flags": flags}
 
@@ -149,6 +177,8 @@ def set_flags(call: ToolCall, arguments: dict[str, Any]) -> dict[str, Any]:
     seen, flagged = arguments.get("seen"), arguments.get("flagged")
     if seen is None and flagged is None:
         raise ToolRefusal(Reason.BAD_INPUT, "Say what to change: seen and/or flagged.", label=integration.label)
+    with _checked_input(integration):
+        _check_folders(arguments, "folder")
     folder, uids = arguments["folder"], list(dict.fromkeys(arguments["uids"]))
     _with_mailbox(
         call, integration, lambda mailbox: mailbox.set_flags(folder, uids, seen=seen, flagged=flagged), what="changing flags"
@@ -169,6 +199,8 @@ def move(call: ToolCall, arguments: dict[str, Any]) -> dict[str, Any]:
     folder, destination, uids = arguments["folder"], arguments["destination"], list(dict.fromkeys(arguments["uids"]))
     if folder == destination:
         raise ToolRefusal(Reason.BAD_INPUT, "The destination is the folder the messages are in.", label=integration.label)
+    with _checked_input(integration):
+        _check_folders(arguments, "folder", "destination")
     _with_mailbox(call, integration, lambda mailbox: mailbox.move(folder, uids, destination), what="moving messages")
     return {"label": integration.label, "folder": folder, "destination": destination, "moved": uids}
 
@@ -183,12 +215,29 @@ def _role(special_use: str | None) -> str | None:
 def _day(text: object, label: str) -> date | None:
     if text in (None, ""):
         return None
+    from connectors.imap.tokens import EARLIEST_YEAR, LATEST_YEAR
+
     try:
         if not isinstance(text, str) or len(text) != 10:
             raise ValueError
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise ToolRefusal(Reason.BAD_INPUT, "since must be a date written YYYY-MM-DD.", label=label) from None
+    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        raise ToolRefusal(Reason.BAD_INPUT, f"since must be between {EARLIEST_YEAR} and {LATEST_YEAR}.", label=label)
+    return day
+
+
+def _check_headers(arguments: dict[str, Any]) -> None:
+    """Header values may not carry a line break (it would forge headers) or NUL; the body may not carry NUL."""
+    from connectors.imap.tokens import bad_input, check_text
+
+    for name in HEADER_ARGUMENTS:
+        values = arguments.get(name)
+        for value in values if isinstance(values, list) else [values] if values is not None else []:
+            check_text(value, name)
+    if "\0" in arguments.get("body", ""):
+        raise bad_input("body", "body contains a NUL character, which cannot be sent to a mail server.")
 
 
 def _drafts_folder(mailbox: Any) -> str:
@@ -208,30 +257,35 @@ def _default_sender(integration: Integration) -> str:
 
 
 def _compose(arguments: dict[str, Any], default_sender: str) -> tuple[bytes, str]:
+    """The draft's bytes and Message-ID; a value the email library rejects is a bad_input refusal naming it."""
+    from email.errors import MessageError
     from email.message import EmailMessage
     from email.utils import formatdate, make_msgid
 
     sender = arguments.get("from") or default_sender
     message = EmailMessage()
-    if sender:
-        message["From"] = sender
-    if arguments.get("to"):
-        message["To"] = ", ".join(arguments["to"])
-    if arguments.get("cc"):
-        message["Cc"] = ", ".join(arguments["cc"])
-    message["Subject"] = arguments["subject"]
-    message["Date"] = formatdate(localtime=True)
     domain = sender.rpartition("@")[2].strip("> ") or None
     message_id = make_msgid(domain=domain)
-    message["Message-ID"] = message_id
-    if arguments.get("in_reply_to"):
-        message["In-Reply-To"] = arguments["in_reply_to"]
-        message["References"] = arguments["in_reply_to"]
-    message.set_content(arguments["body"])
+    headers = (
+        ("From", "from", sender),
+        ("To", "to", ", ".join(arguments.get("to") or [])),
+        ("Cc", "cc", ", ".join(arguments.get("cc") or [])),
+        ("Subject", "subject", arguments["subject"]),
+        ("Date", "", formatdate(localtime=True)),
+        ("Message-ID", "", message_id),
+        ("In-Reply-To", "in_reply_to", arguments.get("in_reply_to") or ""),
+        ("References", "in_reply_to", arguments.get("in_reply_to") or ""),
+    )
+    argument = "body"
     try:
+        for header, argument, value in headers:
+            if value or header == "Subject":
+                message[header] = value
+        argument = "body"
+        message.set_content(arguments["body"])
         return message.as_bytes(), message_id
-    except (ValueError, TypeError) as exc:
-        raise ToolRefusal(Reason.BAD_INPUT, f"The message cannot be built: {exc}") from None
+    except (ValueError, TypeError, IndexError, MessageError) as exc:
+        raise ToolRefusal(Reason.BAD_INPUT, f"{argument or 'The message'} cannot be used in a message ({type(exc).__name__}).") from None
 
 
 def _tool(name: str, title: str, description: str, run, input_schema, output_schema, *, writes: bool = False) -> ToolSpec:  # type: ignore[no-untyped-def]
