@@ -1,4 +1,9 @@
-"""One bounded HTTP GET for connectors: timeouts, a size cap, a redirect limit, conditional requests.
+"""One bounded HTTP GET for connectors: one deadline, a size cap, a redirect limit, conditional requests.
+
+The whole request (connect, TLS, headers, body, every redirect) runs under one wall-clock
+deadline: httpx's timeouts bound each read, and a watchdog shuts the socket when the deadline
+passes, so a server trickling one header line at a time cannot stretch it. A URL on the public
+internet may not redirect into the user's own network (loopback, private, link-local).
 
 Transport failures (TLS, timeouts, refused connections, too many redirects, too
 much data) become ConnectorErrors here; what an HTTP status means is left to the
@@ -8,19 +13,24 @@ tokens, so messages only ever show ``redact_url``. httpx is imported lazily.
 
 from __future__ import annotations
 
+import socket
 import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+from connectors.addresses import is_internal
+from connectors.deadline import Deadline, bounded
 from connectors.errors import ConnectorError, ErrorKind
+from connectors.tcp_tls import tls_context
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_REDIRECTS = 5
 USER_AGENT = "tether (calendar check)"
+MAX_RETRY_AFTER = 3600.0  # a server asking for longer is told "an hour" and checked again then
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,11 @@ class Response:
     url: str  # after redirects
     elapsed: float
     redirected_to_http: bool = False
+    cross_origin: bool = False  # redirected to another server, which never got the password
+
+    @property
+    def shown_url(self) -> str:
+        return redact_url(self.url)
 
     @property
     def content_type(self) -> str:
@@ -51,7 +66,10 @@ class Request:
 
 def redact_url(url: str) -> str:
     """scheme://host[:port]/… — enough to recognise the server, never a token or password."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed [IPv6 bracket
+        return "(a malformed URL)"
     host = parts.hostname or "?"
     if ":" in host:
         host = f"[{host}]"
@@ -64,43 +82,48 @@ def redact_url(url: str) -> str:
 
 
 def ssl_context(ca_file: str | None) -> ssl.SSLContext:
-    """The system trust store, plus a CA file the user chose (self-hosted servers, tests)."""
-    context = ssl.create_default_context()
-    if ca_file:
-        path = Path(ca_file).expanduser()
-        try:
-            context.load_verify_locations(cafile=str(path))
-        except (OSError, ssl.SSLError):
-            raise ConnectorError(
-                ErrorKind.CONFIG,
-                f"The CA file {path} cannot be read as a PEM certificate.",
-                hint="Choose a PEM file with the certificate authority that signed the server's certificate.",
-                field="ca_file",
-            ) from None
-    return context
+    """The system trust store, plus a CA file the user chose; shared per CA file (building one costs ~30 ms)."""
+    return tls_context(ca_file)
 
 
 def get(request: Request, timeout: float) -> Response:
     """GET ``request.url`` within ``timeout`` seconds in total; the body only for 2xx answers."""
+    shown = redact_url(request.url)
+    _check_url(request, shown)
+    context = ssl_context(request.ca_file)
+    with bounded(Deadline(timeout), lambda stage: _timeout(shown, request.field, timeout, trickle=stage == "the body")) as limit:
+        return _get(request, timeout, context, limit, shown)
+
+
+def _check_url(request: Request, shown: str) -> None:
+    from connectors.fields import url_address_problem
+
+    problem = url_address_problem(request.url)
+    if problem:
+        raise ConnectorError(ErrorKind.CONFIG, problem, field=request.field)
+
+
+def _get(request: Request, timeout: float, context: ssl.SSLContext, limit: Deadline, shown: str) -> Response:
     import httpx
 
-    shown = redact_url(request.url)
     started = time.monotonic()
-    deadline = started + timeout
     limits = httpx.Timeout(timeout, connect=min(timeout, 10.0))
     auth = httpx.BasicAuth(request.username, request.password) if request.username else None
     headers = {"User-Agent": USER_AGENT, **request.headers}
+    guard = _ConnectionGuard(limit, shown, request.field)
+    limit.stage = "the headers"
     try:
         with httpx.Client(
-            verify=ssl_context(request.ca_file),
+            verify=context,
             timeout=limits,
             follow_redirects=True,
             max_redirects=request.max_redirects,
             trust_env=False,  # proxies and CA bundles from the environment must not override the user's choice
-        ) as client, client.stream("GET", request.url, headers=headers, auth=auth) as answer:
+        ) as client, client.stream("GET", request.url, headers=headers, auth=auth, extensions={"trace": guard}) as answer:
             body = b""
             if 200 <= answer.status_code < 300:
-                body = _read_capped(answer, request, deadline, shown)
+                limit.stage = "the body"
+                body = _read_capped(answer, request, limit, shown, timeout)
             return Response(
                 status=answer.status_code,
                 headers={k.lower(): v for k, v in answer.headers.items()},
@@ -109,6 +132,7 @@ def get(request: Request, timeout: float) -> Response:
                 elapsed=time.monotonic() - started,
                 redirected_to_http=request.url.lower().startswith(("https://", "webcal"))
                 and answer.url.scheme == "http",
+                cross_origin=_origin(str(answer.url)) != _origin(request.url),
             )
     except ConnectorError:
         raise
@@ -120,8 +144,10 @@ def get(request: Request, timeout: float) -> Response:
             field=request.field,
         ) from None
     except httpx.TimeoutException:
-        raise _timeout(shown, request.field) from None
-    except (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
+        raise _timeout(shown, request.field, timeout) from None
+    except httpx.RemoteProtocolError as exc:
+        raise _not_http(exc, shown, request.field) from None
+    except (httpx.ConnectError, httpx.ReadError, httpx.WriteError) as exc:
         raise transport_error(exc, shown, request.field) from None
     except httpx.InvalidURL:
         raise ConnectorError(ErrorKind.CONFIG, f"{shown} is not a valid URL.", field=request.field) from None
@@ -131,7 +157,66 @@ def get(request: Request, timeout: float) -> Response:
         ) from None
 
 
-def _read_capped(answer, request: Request, deadline: float, shown: str) -> bytes:  # type: ignore[no-untyped-def]
+class _ConnectionGuard:
+    """httpcore's trace hook: watches each new socket under the deadline and keeps redirects out of
+    the user's own network.
+
+    The first connection goes to the URL the user gave; if that server is on the public internet,
+    no later connection (a redirect) may reach a loopback, private or link-local address. A URL
+    that is itself such an address stays allowed: the user chose it.
+    """
+
+    def __init__(self, limit: Deadline, shown: str, field: str | None) -> None:
+        self.limit, self.shown, self.field = limit, shown, field
+        self.public_origin: bool | None = None  # decided by the first connection
+
+    def __call__(self, event: str, info: dict[str, Any]) -> None:
+        if event.endswith("connect_tcp.started"):
+            self._before_connect(str(info.get("host", "")), int(info.get("port") or 0))
+        elif event.endswith("connect_tcp.complete"):
+            stream = info.get("return_value")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if sock is not None:
+                self.limit.watch(sock)
+                peer = sock.getpeername()[0]
+                if self.public_origin and is_internal(peer):  # resolved differently this time
+                    stream.close()
+                    raise self._refused(str(peer))
+
+    def _before_connect(self, host: str, port: int) -> None:
+        addresses = _resolve(host, port)
+        internal = [address for address in addresses if is_internal(address)]
+        if self.public_origin is None:
+            self.public_origin = not internal
+        elif self.public_origin and internal:
+            raise self._refused(host if host == internal[0] else f"{host} ({internal[0]})")
+
+    def _refused(self, where: str) -> ConnectorError:
+        return ConnectorError(
+            ErrorKind.BAD_DATA,
+            f"{self.shown} redirected to {where}, an address inside your own network (loopback, private or "
+            "link-local); tether does not follow a public URL there.",
+            hint="If the calendar really lives on your network, use its own address as the URL.",
+            field=self.field,
+        )
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    try:
+        return [str(info[4][0]) for info in socket.getaddrinfo(host.strip("[]"), port or None, type=socket.SOCK_STREAM)]
+    except OSError:
+        return []  # httpx reports the failed lookup in its own words
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    try:
+        parts = urlsplit(url)
+        return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return "", "", None
+
+
+def _read_capped(answer, request: Request, limit: Deadline, shown: str, timeout: float) -> bytes:  # type: ignore[no-untyped-def]
     declared = answer.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > request.max_bytes:
         raise _too_large(shown, request, int(declared))
@@ -141,8 +226,8 @@ def _read_capped(answer, request: Request, deadline: float, shown: str) -> bytes
         size += len(chunk)
         if size > request.max_bytes:
             raise _too_large(shown, request, None)
-        if time.monotonic() > deadline:  # a slow trickle must not outlast the budget
-            raise _timeout(shown, request.field, trickle=True)
+        if limit.remaining() <= 0:  # a slow trickle must not outlast the budget
+            raise _timeout(shown, request.field, timeout, trickle=True)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -158,12 +243,37 @@ def _too_large(shown: str, request: Request, declared: int | None) -> ConnectorE
     )
 
 
-def _timeout(shown: str, field: str | None, *, trickle: bool = False) -> ConnectorError:
+def _timeout(shown: str, field: str | None, timeout: float, *, trickle: bool = False) -> ConnectorError:
     what = "sent data too slowly to finish in time" if trickle else "did not answer in time"
     return ConnectorError(
         ErrorKind.TIMEOUT,
-        f"{shown} {what}.",
+        f"{shown} {what} ({round(timeout, 1):g} s).",
         hint="The server may be overloaded or down; try again later.",
+        field=field,
+    )
+
+
+def _not_http(exc: BaseException, shown: str, field: str | None) -> ConnectorError:
+    """The server broke HTTP's rules: oversized headers, garbage instead of a status line, a cut-off answer."""
+    reason = str(exc)
+    if "too long" in reason.lower():
+        return ConnectorError(
+            ErrorKind.BAD_DATA,
+            f"{shown} sent more header data than tether accepts (over 100 KB of headers).",
+            hint="The server is misbehaving or is not the calendar server you meant; check the URL.",
+            field=field,
+        )
+    if "disconnected" in reason.lower() or "closed" in reason.lower():
+        return ConnectorError(
+            ErrorKind.UNREACHABLE,
+            f"{shown} closed the connection before answering.",
+            hint="Check that the URL uses the right scheme (https:// or http://) and port; try again later.",
+            field=field,
+        )
+    return ConnectorError(
+        ErrorKind.BAD_DATA,
+        f"{shown} did not answer with valid HTTP ({reason or type(exc).__name__}).",
+        hint="Check that the URL's port belongs to a web server.",
         field=field,
     )
 
@@ -201,18 +311,20 @@ def tls_error(error: ssl.SSLCertVerificationError, shown: str) -> ConnectorError
     code = getattr(error, "verify_code", None)
     message = str(getattr(error, "verify_message", "") or "")
     if code == 10 or "expired" in message:
-        text, hint = "has an expired certificate", "The server's administrator must renew its certificate."
-    elif code == 62 or "mismatch" in message:
-        text, hint = (
+        text, hint, at = "has an expired certificate", "The server's administrator must renew its certificate.", "url"
+    elif code in (62, 64) or "mismatch" in message:  # host name / IP address not on the certificate
+        text, hint, at = (
             "has a certificate for a different name",
-            "Use the server name the certificate was issued for, or ask the administrator to fix it.",
+            "Use the server name the certificate was issued for in the URL, or ask the administrator to fix it.",
+            "url",
         )
     else:
-        text, hint = (
+        text, hint, at = (
             "has a certificate this computer does not trust",
             "For a self-hosted server, choose its CA file in the advanced settings.",
+            "ca_file",
         )
-    return ConnectorError(ErrorKind.TLS, f"{shown} {text}.", hint=hint, field="ca_file")
+    return ConnectorError(ErrorKind.TLS, f"{shown} {text}.", hint=hint, field=at)
 
 
 def _find(exc: BaseException | None, kind: type) -> BaseException | None:  # type: ignore[type-arg]
@@ -231,12 +343,12 @@ def retry_after_seconds(value: str | None) -> float | None:
         return None
     value = value.strip()
     if value.isdigit():
-        return float(value)
+        return min(MAX_RETRY_AFTER, float(value))
     try:
         moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
-    return max(0.0, moment.timestamp() - time.time())
+    return min(MAX_RETRY_AFTER, max(0.0, moment.timestamp() - time.time()))
 
 
 def _megabytes(size: int) -> str:

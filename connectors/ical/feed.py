@@ -61,10 +61,13 @@ def source_from(settings: Mapping[str, Any], secrets: Mapping[str, str]) -> Feed
     url = secrets.get("url") or settings.get("url") or ""
     if not url:
         raise ConnectorError(ErrorKind.CONFIG, "No feed URL is stored.", hint="Edit the integration and paste the feed link.", field="url")
-    try:
-        megabytes = float(settings.get("max_size_mb") or DEFAULT_MAX_MB)
-    except (TypeError, ValueError):
-        raise ConnectorError(ErrorKind.CONFIG, "The size limit must be a number of megabytes.", field="max_size_mb") from None
+    from connectors.ical.spec import validate_megabytes
+
+    limit = str(settings.get("max_size_mb") or DEFAULT_MAX_MB).strip()
+    problem = validate_megabytes(limit)
+    if problem:
+        raise ConnectorError(ErrorKind.CONFIG, f"{problem.rstrip('.')} (it is {limit[:20]}).", field="max_size_mb")
+    megabytes = float(limit)
     return FeedSource(
         url=normalise_url(url),
         username=str(settings.get("username") or ""),
@@ -150,6 +153,14 @@ def _classified(response: http.Response, source: FeedSource) -> http.Response:
             field="url",
         )
     if status == 401:
+        if response.cross_origin:  # the password stays with the server in the URL
+            raise ConnectorError(
+                ErrorKind.AUTH,
+                f"{shown} redirected to {response.shown_url}, which asks for a username and password; "
+                "tether sends them only to the server named in the URL.",
+                hint="Use the final address as the feed URL if you trust it with your password, or ask for a link that needs none.",
+                field="url",
+            )
         if source.username:
             raise ConnectorError(
                 ErrorKind.AUTH,

@@ -14,7 +14,7 @@ def validate_megabytes(text: str) -> str | None:
         value = float(text)
     except ValueError:
         return "The size limit is a number of megabytes, e.g. 20."
-    if not 0 < value <= 1024:
+    if not 1 <= value <= 1024:  # also refuses nan and inf
         return "Choose a size limit between 1 and 1024 megabytes."
     return None
 
@@ -39,6 +39,7 @@ ICAL = IntegrationType(
     default_label="Calendar feed",
     derive_settings=_display_url,
     checker_path="connectors.ical.check:check_feed",
+    events_path="connectors.ical.check:read_events",
     fields=(
         Field(
             "url",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from connectors.addresses import is_loopback_host
 from connectors.fields import CA_FILE_FIELD, Field, FieldKind
 from connectors.types import Capability, Category, IntegrationType
 
@@ -12,7 +13,6 @@ TLS_STARTTLS = "starttls"
 TLS_NONE = "none"
 
 DEFAULT_PORTS = {TLS_IMPLICIT: "993", TLS_STARTTLS: "143", TLS_NONE: "143"}
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 
 def _port_for_mode(values: Mapping[str, str]) -> str | None:
@@ -21,7 +21,7 @@ def _port_for_mode(values: Mapping[str, str]) -> str | None:
 
 def _cross_validate(values: Mapping[str, str]) -> dict[str, str]:
     host = values.get("host", "").strip().lower()
-    if values.get("tls_mode") == TLS_NONE and host not in LOCAL_HOSTS and not host.startswith("127."):
+    if values.get("tls_mode") == TLS_NONE and not is_loopback_host(host):
         return {
             "tls_mode": "No TLS is allowed only for a server on this machine (localhost); "
             "choose implicit TLS or STARTTLS."
@@ -39,6 +39,7 @@ IMAP = IntegrationType(
     default_label="Mail",
     cross_validator=_cross_validate,
     checker_path="connectors.imap.check:check",
+    mailbox_path="connectors.imap.opener:open_mailbox",
     fields=(
         Field("username", "Username", placeholder="you@example.com", help="Usually your full email address."),
         Field("password", "Password", FieldKind.PASSWORD, help="Your password or an app password."),

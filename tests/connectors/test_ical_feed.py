@@ -147,9 +147,9 @@ def test_html_page_advises_the_ical_link(feed_server: FeedServer) -> None:
 
 @pytest.mark.parametrize("path", ["/huge.ics", "/huge-chunked.ics"])
 def test_feed_larger_than_the_cap_is_refused_early(feed_server: FeedServer, path: str) -> None:
-    error = failure(feed_server, feed_server.url(path), max_size_mb="0.5")
+    error = failure(feed_server, feed_server.url(path), max_size_mb="1")
     assert error.kind is ErrorKind.BAD_DATA and error.field == "max_size_mb"
-    assert "larger than the 512 KB limit" in error.message
+    assert "larger than the 1 MB limit" in error.message
     assert feed_server.body_bytes[path] < HUGE_SIZE / 2  # the client hung up instead of reading it all
 
 
