@@ -68,7 +68,7 @@ def tether_command() -> tuple[str, tuple[str, ...], dict[str, str]]:
     script = Path(sys.executable).parent / "tether"
     if script.is_file():
         return str(script), (), {}
-    source_root = str(Path(__file__).resolve().parent.parent)
+    source_root = str(Path(__file__).resolve().parents[2])
     return sys.executable, ("-m", "app"), {"PYTHONPATH": source_root}
 
 
