@@ -20,6 +20,7 @@ from app.core.form_values import form_values_for_add, form_values_for_edit, uniq
 from connectors.fields import Field
 from connectors.types import validate_label
 from screens.base import ReportsWorkerFailures
+from screens.form_discovery import FindSettingsMixin, find_settings_state
 from screens.form_options import ServerOptionsMixin
 from screens.form_outcome import Saved, Tested, outcome_content
 from widgets.field_editor import FieldEditor, is_chooser
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 LABEL_FIELD = Field("label", "Name", help="Your own name for it, shown in the list and to your workflows.")
 
 
-class IntegrationFormScreen(ServerOptionsMixin, ReportsWorkerFailures, Screen["Integration | None"]):
+class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorkerFailures, Screen["Integration | None"]):
     HELP_TITLE = "Integration form"
     HELP_NEXT = (
         "Fill in the fields (tab moves on); messages under a field say what to fix. "
@@ -44,6 +45,7 @@ class IntegrationFormScreen(ServerOptionsMixin, ReportsWorkerFailures, Screen["I
         Binding("ctrl+s", "save", "Save", tooltip="Save, then test the connection", id="form.save"),
         Binding("ctrl+t", "test", "Test connection", tooltip="Test these values without saving", id="form.test"),
         Binding("ctrl+r", "reauthenticate", "Re-authenticate", tooltip="Sign in again in the browser", id="form.reauthenticate"),
+        Binding("ctrl+f", "find_settings", "Find settings", tooltip="Look up the server from the email address", id="form.find_settings"),
         Binding("escape", "cancel", "Back", tooltip="Leave the form; unsaved changes are dropped", id="form.cancel"),
     ]
 
@@ -89,6 +91,8 @@ class IntegrationFormScreen(ServerOptionsMixin, ReportsWorkerFailures, Screen["I
             with Horizontal(classes="buttons"):
                 yield Button("Save", id="save", variant="primary", tooltip="ctrl+s: save, then test the connection")
                 yield Button("Test connection", id="test", tooltip="ctrl+t: test without saving")
+                if self.can_find_settings():
+                    yield Button("Find settings", id="find-settings", tooltip="ctrl+f: look up the server from the email address")
                 if spec.oauth:
                     yield Button("Re-authenticate", id="reauthenticate", tooltip="ctrl+r: sign in again in the browser")
                 yield Button("Cancel", id="cancel", tooltip="escape: leave without saving")
@@ -216,6 +220,8 @@ class IntegrationFormScreen(ServerOptionsMixin, ReportsWorkerFailures, Screen["I
             return self.spec.oauth
         if action in ("save", "test"):
             return None if self._busy else True
+        if action == "find_settings":
+            return find_settings_state(self)
         return True
 
     # --- save -----------------------------------------------------------------------------

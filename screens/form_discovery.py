@@ -1,0 +1,131 @@
+"""The integration form's "Find settings": look up server settings from the email address typed as username.
+
+Discovery runs in a thread worker (at most its 3 s budget); the candidates appear in a
+picker with where each came from, and only the one the person accepts fills in the
+form's server, port and TLS fields. Nothing is filled in silently. Any type whose
+fields include a username, host, port and TLS mode gets the action; nothing here
+knows a type key.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Button
+
+if TYPE_CHECKING:
+    from connectors.discovery.model import Candidate
+
+FILLED = ("host", "port", "tls_mode")
+
+
+class SettingsFound(Message):
+    def __init__(self, address: str, candidates: tuple[Candidate, ...], problem: str) -> None:
+        super().__init__()
+        self.address, self.candidates, self.problem = address, candidates, problem
+
+
+def candidate_prompt(candidate: Candidate, advice: str) -> Content:
+    """One picker entry: the server, then where it came from and any note, all as plain text."""
+    lines: list[Content | tuple[str, str] | str] = [Content(candidate.where), "\n", (f"  from {candidate.source}", "$text-muted")]
+    for text in (f"sign in as {candidate.username}" if candidate.username else "", candidate.note, advice):
+        if text:
+            lines += ["\n", (f"  {text}", "$warning")]
+    return Content.assemble(*lines)
+
+
+class FindSettingsMixin:
+    """Mixed into IntegrationFormScreen, which provides the form helpers used here."""
+
+    def can_find_settings(self) -> bool:
+        return all(self.spec.has_field(name) for name in ("username", *FILLED))
+
+    def address_for_discovery(self) -> str:
+        """The username when it looks like a whole email address; empty otherwise."""
+        if not self.can_find_settings():
+            return ""
+        text = self.editor("username").value.strip()
+        local, at, domain = text.rpartition("@")
+        return text if at and local and "." in domain.strip(".") else ""
+
+    def on_input_changed(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.input.id == "field-username" and self.can_find_settings():
+            self.refresh_bindings()  # "Find settings" lights up once the username is an address
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "find-settings":
+            event.stop()
+            self.action_find_settings()  # the button also explains what is missing; the key is dimmed instead
+
+    def action_find_settings(self) -> None:
+        if self._busy or not self.can_find_settings():
+            return
+        address = self.address_for_discovery()
+        if not address:
+            self._say("Type your whole email address as the username first; then tether can look up the server.")
+            self.editor("username").focus_input()
+            return
+        self._set_busy(True, f"Looking up server settings for {address}…")
+        self._find_settings(address)
+
+    @work(thread=True, exclusive=True, group="form", exit_on_error=False, name="find server settings")
+    def _find_settings(self, address: str) -> None:
+        from connectors.discovery.address import AddressError
+        from connectors.discovery.model import DiscoverySettings, Service
+        from connectors.discovery.run import discover
+
+        try:
+            result = discover(address, DiscoverySettings.from_environ(os.environ))
+        except (AddressError, ValueError) as exc:
+            self.post_message(SettingsFound(address, (), str(exc)))
+            return
+        found = result.for_service(Service.MAIL)
+        self.post_message(SettingsFound(address, found, "" if found else result.problem or "nothing found."))
+
+    def on_settings_found(self, message: SettingsFound) -> None:
+        from connectors.discovery.describe import type_advice
+        from screens.pick import PickScreen
+
+        self._set_busy(False)
+        if not message.candidates:
+            self._say(Content.styled(f"No server settings found for {message.address}: {message.problem}", "$warning"))
+            return
+        self._say(f"Found {len(message.candidates)} possible server(s) for {message.address}; choose one or press escape.")
+        types = self.app.context.types if self.app.context is not None else None
+        by_id = {str(number): candidate for number, candidate in enumerate(message.candidates)}
+        entries = [
+            (key, candidate_prompt(candidate, type_advice(candidate, self.spec.key, types)))
+            for key, candidate in by_id.items()
+        ]
+
+        def picked(key: str | None) -> None:
+            candidate = by_id.get(key or "")
+            if candidate is None:
+                self._say("Nothing was filled in.")
+            else:
+                self._use_candidate(candidate, type_advice(candidate, self.spec.key, types))
+            self.editor("host").focus_input()
+
+        note = "Enter fills in server, port and TLS from the highlighted entry; escape changes nothing."
+        self.app.push_screen(PickScreen(f"Server settings for {message.address}", entries, note), picked)
+
+    def _use_candidate(self, candidate: Candidate, advice: str) -> None:
+        for name, value in candidate.form_values().items():
+            if self.spec.has_field(name):
+                self.editor(name).set_value(value)
+                self._touched.add(name)
+        self._done = False
+        self.query_one("#save", Button).label = "Save"
+        said = f"Filled in server, port and TLS from {candidate.source}."
+        self._say(Content.assemble(said, *((" " + text, "$warning") for text in (candidate.note, advice) if text)))
+
+
+def find_settings_state(form) -> bool | None:  # type: ignore[no-untyped-def]
+    """check_action for find_settings: hidden for types without a server, dimmed until an address is typed."""
+    if not form.can_find_settings():
+        return False
+    return True if form.address_for_discovery() and not form._busy else None
