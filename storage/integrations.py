@@ -189,8 +189,9 @@ class IntegrationRepository:
                 "version": current.version + 1,
                 "updated_at": now(),
             }
-            if (reset_status or new_settings != current.settings or secrets) and current.status != Status.DISABLED:
-                # What was checked is no longer what is configured.
+            changed = reset_status or new_settings != current.settings or bool(secrets)
+            # What was checked is no longer what is configured; a check running now will be discarded.
+            if (changed and current.status != Status.DISABLED) or current.status == Status.CHECKING:
                 values.update(status=Status.NOT_CHECKED, status_detail="", check_summary="")
             if self._swap(integration_id, current.version, values, relabel=new_label != current.label):
                 break

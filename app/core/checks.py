@@ -16,6 +16,7 @@ from connectors.errors import ConnectorError, ErrorKind
 from connectors.registry import get_type
 from connectors.types import CheckRequest, CheckResult, IntegrationType
 from storage.convert import now
+from storage.errors import Superseded
 from storage.integrations import IntegrationRepository
 from storage.metrics import MetricsRepository
 from storage.records import Integration, Status
@@ -29,6 +30,8 @@ class CheckOutcome:
     integration: Integration
     result: CheckResult | None = None
     error: ConnectorError | None = None
+    # Why the outcome was not recorded: the settings changed while the check ran.
+    discarded: str = ""
 
     @property
     def ok(self) -> bool:
@@ -67,7 +70,9 @@ def check_values(
     return run_checker(spec, CheckRequest(settings, secrets, save_secret=save_secret))
 
 
-def record_success(repo: IntegrationRepository, integration_id: int, result: CheckResult) -> Integration:
+def record_success(
+    repo: IntegrationRepository, integration_id: int, result: CheckResult, *, expected_version: int | None = None
+) -> Integration:
     return repo.set_status(
         integration_id,
         Status.CONNECTED,
@@ -76,6 +81,7 @@ def record_success(repo: IntegrationRepository, integration_id: int, result: Che
         summary=result.summary,
         state=result.state,
         learned_settings=result.learned_settings,
+        expected_version=expected_version,
     )
 
 
@@ -90,11 +96,18 @@ def check_integration(
     from app.core.health import record_outcome
     from app.core.logging_setup import remember_secrets
 
+    # Check what is stored now, and record the outcome only if it still is when the check ends:
+    # an edit made meanwhile must not be reported "connected" on the old settings' behalf.
+    integration = repo.get(integration.id)
+    version = integration.version
     spec = get_type(integration.type_key)
     if integration.status is Status.DISABLED or not spec.can_check:
         return CheckOutcome(integration)
     metrics = metrics or MetricsRepository(repo.engine)
-    repo.set_status(integration.id, Status.CHECKING, integration.status_detail)
+    try:
+        repo.set_status(integration.id, Status.CHECKING, integration.status_detail, expected_version=version)
+    except Superseded as exc:
+        return CheckOutcome(repo.get(integration.id), discarded=str(exc))
     started = time.perf_counter()
     try:
         secrets = repo.read_secrets(integration)
@@ -116,11 +129,18 @@ def check_integration(
         latency_ms = (time.perf_counter() - started) * 1000
         record_outcome(metrics, integration.id, latency_ms=latency_ms, error=None, source="check")
         log.info("check ok in %.0f ms", latency_ms, extra={"integration": integration.label})
-        return CheckOutcome(record_success(repo, integration.id, result), result=result)
+        try:
+            return CheckOutcome(record_success(repo, integration.id, result, expected_version=version), result=result)
+        except Superseded as exc:
+            log.info("check result discarded: the settings changed meanwhile", extra={"integration": integration.label})
+            return CheckOutcome(repo.get(integration.id), discarded=str(exc))
     latency_ms = (time.perf_counter() - started) * 1000
     if error.kind is not ErrorKind.SECRETS:
         # A locked secret store says nothing about the server's health.
         record_outcome(metrics, integration.id, latency_ms=latency_ms, error=error, source="check")
     log.warning("check failed (%s) in %.0f ms: %s", error.kind, latency_ms, error, extra={"integration": integration.label})
-    stored = repo.set_status(integration.id, status_for(error), str(error), checked_at=now())
+    try:
+        stored = repo.set_status(integration.id, status_for(error), str(error), checked_at=now(), expected_version=version)
+    except Superseded as exc:
+        return CheckOutcome(repo.get(integration.id), discarded=str(exc))
     return CheckOutcome(stored, error=error)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from app.mcp.errors import Reason, ToolRefusal, action_for, quoted, refusal_from
-from app.mcp.scope import Scope, out_of_scope
+from app.mcp.scope import Scope, unknown_integration
 from connectors.errors import ConnectorError, ErrorKind
 from connectors.registry import get_type
 from connectors.types import CheckRequest
@@ -50,10 +50,9 @@ class ToolCall:
         try:
             integration = self.storage.integrations.find(label)
         except NotFound:
-            raise self._unknown(label) from None
-        if not self.scope.visible(integration):
-            # Outside a workflow's scope an integration is as good as absent, but say so plainly.
-            raise out_of_scope(integration.label, self.scope.workflow)
+            raise unknown_integration(label, self.scope.workflow) from None
+        # Outside the workflow an integration is absent: the same answer, in the words asked with.
+        self.scope.require_visible(integration, asked_as=label)
         if integration.type_key not in types:
             kind = get_type(integration.type_key).name
             raise ToolRefusal(
@@ -104,14 +103,6 @@ class ToolCall:
             f"Its credentials cannot be read: {problem}",
             action=action_for(ErrorKind.SECRETS, integration.label),
             label=integration.label,
-        )
-
-    def _unknown(self, label: str) -> ToolRefusal:
-        return ToolRefusal(
-            Reason.UNKNOWN_INTEGRATION,
-            f"There is no integration named {label!r}"
-            + (f" in workflow {self.scope.workflow.name!r}." if self.scope.workflow else "."),
-            action="Call list_integrations for the exact labels.",
         )
 
 

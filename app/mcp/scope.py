@@ -1,7 +1,8 @@
 """Which integrations one MCP server may see, and which it may write to.
 
 With a workflow, only the integrations linked to it are visible, and writes are allowed only
-where the link is a sink with write access. Without one, every integration is visible and the
+where the link is a sink with write access. An integration outside the workflow gets the very
+answer a label that does not exist gets, so a client cannot learn the other labels by asking. Without one, every integration is visible and the
 server is read-only unless it was started with --allow-write. The workflow is read again on
 every call, so links changed in tether apply at once.
 """
@@ -34,9 +35,9 @@ class Scope:
             for link in self.workflow.links
         )
 
-    def require_visible(self, integration: Integration) -> None:
+    def require_visible(self, integration: Integration, asked_as: str | None = None) -> None:
         if not self.visible(integration):
-            raise out_of_scope(integration.label, self.workflow)
+            raise unknown_integration(integration.label if asked_as is None else asked_as, self.workflow)
 
     def require_writable(self, integration: Integration) -> None:
         self.require_visible(integration)
@@ -60,14 +61,12 @@ class Scope:
         )
 
 
-def out_of_scope(label: str, workflow: Workflow | None) -> ToolRefusal:
-    name = workflow.name if workflow else ""
+def unknown_integration(label: str, workflow: Workflow | None) -> ToolRefusal:
+    """No such label, or one outside the workflow: the same words, built from the label as asked."""
     return ToolRefusal(
-        Reason.OUT_OF_SCOPE,
-        f"Workflow {name!r} does not use this integration.",
-        action=f"Link it to {name!r} in tether if the assistant should use it here; "
-        "list_integrations shows what this workflow can use.",
-        label=label,
+        Reason.UNKNOWN_INTEGRATION,
+        f"There is no integration named {label!r}" + (f" in workflow {workflow.name!r}." if workflow else "."),
+        action="Call list_integrations for the exact labels.",
     )
 
 

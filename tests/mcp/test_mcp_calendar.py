@@ -223,10 +223,10 @@ def test_wrong_label_is_a_clear_error(client: McpClient) -> None:
     assert "Nope" in error["message"] and "list_integrations" in error["action"]
 
 
-def test_integration_outside_the_workflow_is_refused(client: McpClient) -> None:
+def test_integration_outside_the_workflow_is_refused_like_a_missing_one(client: McpClient) -> None:
     error = client.error("calendar_events", {"label": "Elsewhere", "start_date": "2026-01-01", "end_date": "2026-01-02"})
-    assert error["reason"] == "out_of_scope"
-    assert "Morning digest" in error["message"]
+    assert error["reason"] == "unknown_integration"
+    assert error["message"] == "There is no integration named 'Elsewhere' in workflow 'Morning digest'."
 
 
 def test_disabled_integration_is_refused_without_connecting(client: McpClient, feeds: FeedServer) -> None:
@@ -263,7 +263,7 @@ def test_mail_tool_on_a_calendar_is_unsupported(client: McpClient) -> None:
 def test_write_outside_the_workflow_scope_is_refused(client: McpClient) -> None:
     # Write tools check the scope before anything else about the integration's type.
     error = client.error("mail_append", {"label": "Elsewhere", "subject": "x", "body": "y"})
-    assert error["reason"] == "out_of_scope"
+    assert error["reason"] == "unknown_integration"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,45 @@
+"""Two `tether edit` processes on one integration at once: both changes stay, every round."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO_ROOT, TEST_PASSPHRASE
+
+ROUNDS = 25
+
+
+def test_parallel_edits_of_different_fields_never_lose_one(tether_cli, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    added = tether_cli(
+        "add", "imap", "--label", "Work", "--set", "username=me@example.com", "--set", "host=imap.example.com",
+        "--no-check", "--secret-stdin", "password", input="pw-1\n",
+    )
+    assert added.returncode == 0, added.output
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "TETHER_DATA_DIR": str(data_dir),
+        "TETHER_PASSPHRASE_COMMAND": f"printf '%s' '{TEST_PASSPHRASE}'",
+    }
+
+    def edit(assignment: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "app", "edit", "Work", "--set", assignment],
+            cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+
+    lost = []
+    for round_number in range(ROUNDS):
+        host, port = f"host-{round_number}.example.com", str(1000 + round_number)
+        editors = [edit(f"host={host}"), edit(f"port={port}")]
+        for editor in editors:
+            out, err = editor.communicate(timeout=60)
+            assert editor.returncode == 0 and out.strip() == "Updated 'Work'.", err
+        settings = json.loads(tether_cli("list", "--json").stdout)[0]["settings"]
+        if (settings["host"], str(settings["port"])) != (host, port):
+            lost.append((round_number, settings["host"], settings["port"]))
+    assert lost == []
