@@ -12,9 +12,9 @@ from contextlib import contextmanager, suppress
 
 from app.cli.errors import CliError
 from app.core.formatting import STATUS_TEXT, ago, integration_as_dict, type_name
-from app.cli.values import parse_assignments, timeout_option
+from app.cli.values import parse_assignments
 from app.core.form_values import form_values_for_add, form_values_for_edit, unique_label
-from connectors.registry import UnknownType, default_types, get_type
+from connectors.registry import TYPES, UnknownType, get_type
 from connectors.types import validate_label
 from storage.db import DatabaseError
 from storage.errors import StorageError, Superseded
@@ -116,11 +116,11 @@ def list_types(args: argparse.Namespace) -> int:
                         for f in t.fields
                     ],
                 }
-                for t in default_types()
+                for t in TYPES
             ]
         )
         return EXIT_OK
-    for t in default_types():
+    for t in TYPES:
         print(f"{t.key:8} {t.name} - {t.description}")
         for f in t.fields:
             flags = ", ".join(x for x in ("required" if f.required else "", "secret" if f.secret else "") if x)
@@ -269,7 +269,6 @@ def remove(args: argparse.Namespace) -> int:
 
 
 def check(args: argparse.Namespace) -> int:
-    timeout = timeout_option(args.timeout) if args.timeout is not None else None
     context = cli_context(args)
     repo = context.storage.integrations
     with expected_errors():
@@ -278,20 +277,20 @@ def check(args: argparse.Namespace) -> int:
         print("No integrations to check.")
         return EXIT_OK
     _unlock(context)
-    return _check_and_report(context, targets, as_json=args.json, timeout=timeout)
+    return _check_and_report(context, targets, as_json=args.json)
 
 
 MAX_PARALLEL_CHECKS = 8
 
 
-def _check_and_report(context, targets, *, as_json: bool, timeout: float | None = None) -> int:  # type: ignore[no-untyped-def]
+def _check_and_report(context, targets, *, as_json: bool) -> int:  # type: ignore[no-untyped-def]
     """Check side by side; print a line per integration as each finishes (details when only one)."""
     targets = list({item.id: item for item in targets}.values())  # a label given twice is checked once
     single = len(targets) == 1
     if len(targets) > 1 and not as_json and sys.stderr.isatty():
         print(f"Checking {len(targets)} integrations...", file=sys.stderr)
     outcomes = {}
-    for outcome in _checks_as_they_finish(context.storage.integrations, targets, timeout):
+    for outcome in _checks_as_they_finish(context.storage.integrations, targets):
         outcomes[outcome.integration.id] = outcome
         if not as_json:
             _print_outcome(outcome, details=single)
@@ -313,7 +312,7 @@ def _check_and_report(context, targets, *, as_json: bool, timeout: float | None 
     return EXIT_FAILED if any(outcome.error is not None for outcome in ordered) else EXIT_OK
 
 
-def _checks_as_they_finish(repo, targets, timeout: float | None = None):  # type: ignore[no-untyped-def]
+def _checks_as_they_finish(repo, targets):  # type: ignore[no-untyped-def]
     """Run checks in daemon threads (at most MAX_PARALLEL_CHECKS at once) and yield outcomes in finishing order.
 
     Daemon threads let Ctrl-C end the command at once instead of waiting out network timeouts;
@@ -331,7 +330,7 @@ def _checks_as_they_finish(repo, targets, timeout: float | None = None):  # type
     def work(item) -> None:  # type: ignore[no-untyped-def]
         with slots:
             try:
-                finished.put(check_integration(repo, item, timeout=timeout))
+                finished.put(check_integration(repo, item))
             except Exception as exc:  # storage failing mid-check: report it on this line, keep the others
                 problem = ConnectorError(ErrorKind.SECRETS if isinstance(exc, SecretStoreError) else ErrorKind.SERVER, f"Could not record the check ({type(exc).__name__}).")
                 finished.put(CheckOutcome(item, error=problem))
