@@ -119,6 +119,23 @@ class MaskingFilter(logging.Filter):
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(integration)s] %(message)s"
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file, the first and each one after a rotation, is 0600 from birth.
+
+    The standard handler creates files through the umask (usually 0644) and a chmod afterwards
+    leaves a moment, and after each rotation a whole file, readable by other users.
+    """
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            os.fchmod(fd, 0o600)  # a file left by an older tether may be 0644
+            return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+        except BaseException:
+            os.close(fd)
+            raise
+
+
 def log_dir() -> Path:
     if env := os.environ.get(ENV_LOG_DIR):
         return Path(env).expanduser()
@@ -138,8 +155,7 @@ def setup_logging(verbose: bool = False, directory: Path | None = None) -> Path 
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = directory / LOG_NAME
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
-        path.chmod(0o600)
+        handler = PrivateRotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
     except OSError:
         return None  # no log is better than no tether
     handler.tether_handler = True  # type: ignore[attr-defined]
