@@ -37,11 +37,18 @@ def check_feed(request: CheckRequest) -> CheckResult:
     parsed = cache.remember(source, fetched.body, fetched.validators)
     name = parsed.name
     total = parsed.count_events()
-    events, skipped = parsed.events(name, now - timedelta(days=1), now + LOOKAHEAD, budget)
-    skipped += budget.notes
-    warnings += skipped
+    # From now: events in progress overlap it too, and a capped dense series is cut in the future.
+    events, skipped = parsed.events(name, now, now + LOOKAHEAD, budget)
+    warnings += skipped + budget.notes
     remembered = [event.to_dict() for event in upcoming(events, now, REMEMBERED_UPCOMING)]
-    state = {**base_state, "name": name, "count": total, "upcoming": remembered, "skipped": skipped}
+    state = {
+        **base_state,
+        "name": name,
+        "count": total,
+        "upcoming": remembered,
+        "skipped": skipped,
+        "notes": budget.notes,
+    }
     return CheckResult(
         summary=_summary(name, total, len(skipped)),
         details=_preview(upcoming(events, now, PREVIEW_COUNT)),
@@ -80,12 +87,13 @@ def _unchanged(
     remembered = [CalendarEvent.from_dict(item) for item in previous.get("upcoming", [])]
     still_ahead = upcoming(remembered, now, PREVIEW_COUNT)
     skipped = list(previous.get("skipped", []))
+    notes = list(previous.get("notes", []))
     name, total = str(previous.get("name", "")), int(previous.get("count", 0))
-    keep = {key: previous[key] for key in ("name", "count", "upcoming", "skipped") if key in previous}
+    keep = {key: previous[key] for key in ("name", "count", "upcoming", "skipped", "notes") if key in previous}
     return CheckResult(
         summary=_summary(name, total, len(skipped)) + " (unchanged)",
         details=_preview(still_ahead),
-        warnings=tuple(warnings + skipped),
+        warnings=tuple(warnings + skipped + notes),
         learned_settings=learned,
         state={**state, **keep},
     )

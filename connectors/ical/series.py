@@ -2,17 +2,18 @@
 
 recurring-ical-events asks dateutil for every occurrence of a window at once and
 dateutil walks each rule from its DTSTART: an endless ``FREQ=SECONDLY`` series
-costs gigabytes and minutes. Here a series whose rule can be dense (more than one
-occurrence a day) is expanded in growing slices of the window and cut after the
-per-series cap, and its start is first moved forward, by whole periods of the rule,
-to just before the window, so nothing is walked that cannot be shown.
+costs gigabytes and minutes. Here every series' start is first moved forward, by
+whole periods of its rule, to just before the window, so nothing is walked that
+cannot be shown; a series whose rule can be dense (more than one occurrence a day)
+is expanded in growing slices of the window and cut after the per-series cap.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+import math
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from connectors.calendar_events import as_aware
@@ -22,7 +23,10 @@ from connectors.ical.budget import Budget
 _DENSE_FREQS = {"SECONDLY": timedelta(seconds=1), "MINUTELY": timedelta(minutes=1), "HOURLY": timedelta(hours=1)}
 _DAILY_FREQS = {"DAILY": timedelta(days=1), "WEEKLY": timedelta(weeks=1)}
 _DENSE_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
-_FIRST_SLICE = timedelta(hours=1)  # at most 3,600 occurrences, even for SECONDLY
+_MARGIN = timedelta(hours=3)
+_DATE_MARGIN = timedelta(days=2)  # wall clock against real time: no zone moves its clocks by more
+_FIRST_SLICE = timedelta(hours=1)
+_MAX_WALK = 500_000  # candidate times dateutil may walk before the window: about 2.5 s  # at most 3,600 occurrences, even for SECONDLY
 
 
 def expand_series(calendar: Any, start: datetime, end: datetime, budget: Budget) -> tuple[list[Any], list[str]]:
@@ -30,11 +34,11 @@ def expand_series(calendar: Any, start: datetime, end: datetime, budget: Budget)
     groups = _groups(calendar)
     dense = {uid for uid, events in groups.items() if any(_is_dense(event) for event in events)}
     try:
-        query = _query(_fast_forwarded(calendar, dense, start))
+        moved, warnings = _fast_forwarded(calendar, start)
+        query = _query(moved)
     except Exception:  # one series the expander cannot read: go series by series
         return _one_by_one(calendar, groups, dense, start, end, budget)
     occurrences: list[Any] = []
-    warnings: list[str] = []
     for series in query.series:
         uid = str(series.uid)
         try:
@@ -59,7 +63,9 @@ def _one_by_one(
         for component in (*zones, *events):
             small.add_component(component)
         try:
-            for series in _query(_fast_forwarded(small, dense, start)).series:
+            moved, skipped = _fast_forwarded(small, start)
+            warnings += skipped
+            for series in _query(moved).series:
                 occurrences += _capped(series, uid in dense, start, end, budget, _title(events))
         except ConnectorError:
             raise  # the deadline passed
@@ -129,52 +135,123 @@ def _is_dense(event: Any) -> bool:
     return False
 
 
-def _fast_forwarded(calendar: Any, dense: set[str], start: datetime) -> Any:
-    """A copy of ``calendar`` whose dense, endless series start shortly before ``start``.
+def _fast_forwarded(calendar: Any, start: datetime) -> tuple[Any, list[str]]:
+    """A copy of ``calendar`` whose series start shortly before ``start``; warnings for
+    series too dense to expand at all (they are left out).
 
-    Moving DTSTART by whole multiples of the rule's step keeps every later occurrence
-    where it was; the margin (the event's length plus two days) keeps any occurrence
-    that begins before the window but lasts into it.
+    Moving DTSTART by whole periods of the rule keeps every later occurrence where it
+    was (a COUNT shrinks by the periods skipped); the margin (the event's length plus a
+    few hours for daylight-saving changes) keeps an occurrence that lasts into the window.
     """
-    if not dense:
-        return calendar
     import icalendar
 
+    replaced: dict[int, Any] = {}
+    dropped: set[str] = set()
+    warnings: list[str] = []
+    for component in calendar.walk("VEVENT"):
+        uid = str(component.get("UID"))
+        if "RRULE" in component:
+            try:
+                replaced[id(component)] = _moved_forward(component, start)
+            except _TooDense:
+                dropped.add(uid)
+                warnings.append(f"Skipped event {_title([component])}: it repeats too often to expand.")
     moved = icalendar.Calendar()
     moved.update(calendar)
     for component in calendar.subcomponents:
-        if component.name == "VEVENT" and str(component.get("UID")) in dense and "RRULE" in component:
-            component = _moved_forward(component, start)  # noqa: PLW2901
-        moved.add_component(component)
-    return moved
+        if component.name == "VEVENT" and str(component.get("UID")) in dropped:
+            continue
+        moved.add_component(replaced.get(id(component), component))
+    return moved, warnings
+
+
+class _TooDense(Exception):
+    pass
 
 
 def _moved_forward(event: Any, start: datetime) -> Any:
     rules = _rules(event)
-    if len(rules) != 1 or "COUNT" in rules[0] or "BYSETPOS" in rules[0]:
-        return event  # the count starts at DTSTART: nothing may be skipped
-    freq = str((rules[0].get("FREQ") or [""])[0]).upper()
-    unit = _DENSE_FREQS.get(freq) or _DAILY_FREQS.get(freq)
     try:
         first = event.DTSTART
-        length = event.end - first
+        length = max(as_aware(event.end) - as_aware(first), timedelta(0))
     except Exception:
+        return event  # reported as unreadable elsewhere
+    is_date = not isinstance(first, datetime)
+    wall = datetime.combine(first, time.min) if is_date else first.replace(tzinfo=None)
+    zone = None if is_date else first.tzinfo
+    local_start = as_aware(start).astimezone(zone) if zone is not None else as_aware(start).astimezone()
+    target = local_start.replace(tzinfo=None) - length - (_DATE_MARGIN if is_date else _MARGIN)
+    if not rules or target <= wall:
         return event
-    if unit is None or not isinstance(first, datetime):
+    rule = rules[0]
+    moved_to = _new_start(rule, wall, target) if len(rules) == 1 and "BYSETPOS" not in rule else None
+    if moved_to is None:
+        if _walk(rules, target - wall) > _MAX_WALK:
+            raise _TooDense
         return event
-    step = unit * int((rules[0].get("INTERVAL") or [1])[0])
-    wall = first.replace(tzinfo=None)
-    target = as_aware(start).astimezone(first.tzinfo) if first.tzinfo else as_aware(start).astimezone()
-    target = target.replace(tzinfo=None) - max(length, timedelta(0)) - timedelta(days=2)
-    periods = (target - wall) // step
-    if periods <= 0:
+    new_wall, skipped = moved_to
+    if new_wall == wall:
         return event
-    shift = periods * step
     moved = event.copy()
-    moved.DTSTART = (wall + shift).replace(tzinfo=first.tzinfo)
+    if skipped:  # one occurrence per period: the periods skipped use up the count
+        moved["RRULE"] = _with_count(rule, int(rule["COUNT"][0]) - skipped)
+    shift = new_wall - wall
+    moved.DTSTART = new_wall.date() if is_date else new_wall.replace(tzinfo=zone)
     if "DTEND" in event:
-        moved.DTEND = (event.DTEND.replace(tzinfo=None) + shift).replace(tzinfo=event.DTEND.tzinfo)
+        end = event.DTEND
+        if isinstance(end, datetime):
+            moved.DTEND = (end.replace(tzinfo=None) + shift).replace(tzinfo=end.tzinfo)
+        else:
+            moved.DTEND = end + shift
     return moved
+
+
+def _new_start(rule: Any, wall: datetime, target: datetime) -> tuple[datetime, int] | None:
+    """A start on the rule's grid shortly before ``target``, and the occurrences skipped
+    (counted only under COUNT); None when the rule cannot be moved safely."""
+    freq = str((rule.get("FREQ") or [""])[0]).upper()
+    interval = int((rule.get("INTERVAL") or [1])[0])
+    has_count = "COUNT" in rule
+    unit = _DENSE_FREQS.get(freq) or _DAILY_FREQS.get(freq)
+    if unit is not None:
+        if has_count and any(name.startswith("BY") for name in rule):
+            return None  # several occurrences per period: the count cannot be split
+        step = unit * interval
+        periods = (target - wall) // step
+        if has_count:
+            periods = min(periods, int(rule["COUNT"][0]) - 1)
+        return wall + periods * step, periods if has_count else 0
+    if freq not in ("MONTHLY", "YEARLY") or has_count:
+        return None
+    years = interval if freq == "YEARLY" else math.lcm(interval, 12) // 12
+    periods = (target.year - wall.year - 1) // years
+    if periods <= 0:
+        return wall, 0
+    try:
+        return wall.replace(year=wall.year + periods * years), 0
+    except ValueError:  # 29 February
+        return None
+
+
+def _with_count(rule: Any, count: int) -> Any:
+    from icalendar.prop import vRecur
+
+    changed = vRecur(dict(rule))
+    changed["COUNT"] = [count]
+    return changed
+
+
+def _walk(rules: list[Any], before: timedelta) -> float:
+    """About how many candidate times dateutil walks to reach the window."""
+    total = 0.0
+    for rule in rules:
+        freq = str((rule.get("FREQ") or [""])[0]).upper()
+        unit = _DENSE_FREQS.get(freq) or _DAILY_FREQS.get(freq) or timedelta(days=28)
+        per_period = 1
+        for part in _DENSE_PARTS:
+            per_period *= max(1, len(rule.get(part) or []))
+        total += before / unit * per_period
+    return total
 
 
 def _title(events: Iterable[Any]) -> str:

@@ -123,7 +123,7 @@ class ParsedFeed:
     def _text(self, indexes: list[int]) -> str:
         assert self._split is not None
         parts = ["BEGIN:VCALENDAR", *self._split.header, *self._split.zones]
-        parts += [self._split.events[index].text for index in indexes]
+        parts += [self._split.event_text(index) for index in indexes]
         parts.append("END:VCALENDAR\r\n")
         return "\r\n".join(parts)
 

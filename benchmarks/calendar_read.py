@@ -1,0 +1,169 @@
+"""What reading a week of a large iCal feed costs, against icalendar's own full parse.
+
+    python benchmarks/calendar_read.py [--seed 20261201] [--rounds 5] [--days 7]
+    python benchmarks/calendar_read.py --endless MINUTELY   # one endless-RRULE check, as JSON
+
+1. Generates the feed of the performance goal with a fixed seed (12,000 events over five
+   years, one in twenty recurring, a VTIMEZONE, TZID times, 300-character descriptions),
+   serves it on loopback with an ETag, and measures in one run:
+   - the anchor: ``icalendar.Calendar.from_ical`` on the whole body plus
+     ``recurring_ical_events.of(...).between`` for the window;
+   - tether's first read (``connectors.ical.check.read_window``, empty cache, fetch included);
+   - tether's repeated read (the server answers 304; median of ``rounds``).
+   Goals: first read <= 0.15x the anchor, repeated read <= 0.02x and <= 50 ms.
+2. ``endless_rrule_check(freq)`` checks a 250-byte feed whose only event repeats every
+   minute (or second) without end, in a fresh process, and returns its wall time and
+   peak RSS. Goal: <= 5 s and <= 200 MB. benchmarks/bounds.py calls it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+FIRST_GOAL = 0.15
+REPEAT_GOAL = 0.02
+REPEAT_LIMIT = 0.050
+ENDLESS_SECONDS = 5.0
+ENDLESS_MB = 200.0
+
+
+def endless_feed(freq: str) -> bytes:
+    """A feed of about 250 bytes: one event, repeating every ``freq`` period since 2020, forever."""
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tether benchmark//endless//EN\r\n"
+        "BEGIN:VEVENT\r\nUID:endless@benchmark\r\nDTSTAMP:20200101T000000Z\r\n"
+        "DTSTART:20200101T000000Z\r\nDTEND:20200101T000001Z\r\n"
+        f"RRULE:FREQ={freq}\r\nSUMMARY:Tick\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+
+
+def endless_rrule_check(freq: str = "MINUTELY", timeout: float = 15.0) -> dict[str, Any]:
+    """Check the endless feed in a fresh process; wall time, peak RSS (MB), summary and warnings."""
+    answer = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--endless", freq, "--timeout", str(timeout)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return json.loads(answer.stdout.strip().splitlines()[-1])
+
+
+def _endless_child(freq: str, timeout: float) -> None:
+    from connectors.errors import ConnectorError
+    from connectors.ical.check import check_feed
+    from connectors.types import CheckRequest
+    from tests.servers.feeds import start_feed_server
+
+    server = start_feed_server(None)
+    body = endless_feed(freq)
+    url = server.publish("/endless.ics", body)
+    started = time.perf_counter()
+    try:
+        result = check_feed(CheckRequest({"url": url}, {}, timeout=timeout))
+        summary, warnings = result.summary, list(result.warnings)
+    except ConnectorError as exc:
+        summary, warnings = f"error: {exc}", []
+    seconds = time.perf_counter() - started
+    server.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "freq": freq,
+                "bytes": len(body),
+                "seconds": seconds,
+                "peak_rss_mb": peak,
+                "summary": summary,
+                "warnings": warnings,
+            }
+        )
+    )
+
+
+def _anchor(body: bytes, start: datetime, end: datetime) -> tuple[float, float, int]:
+    import icalendar
+    import recurring_ical_events
+
+    started = time.perf_counter()
+    calendar = icalendar.Calendar.from_ical(body)
+    parsed = time.perf_counter()
+    found = recurring_ical_events.of(calendar).between(start, end)
+    return parsed - started, time.perf_counter() - parsed, len(found)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seed", type=int, default=20261201)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--days", type=int, default=7)
+    parser.add_argument("--endless", choices=["SECONDLY", "MINUTELY", "HOURLY"])
+    parser.add_argument("--timeout", type=float, default=15.0)
+    args = parser.parse_args()
+    if args.endless:
+        _endless_child(args.endless, args.timeout)
+        return 0
+
+    from connectors.ical.cache import FEEDS
+    from connectors.ical.check import read_window
+    from tests.servers.feed_generator import benchmark_feed
+    from tests.servers.feeds import start_feed_server
+
+    now = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    start, end = now, now + timedelta(days=args.days)
+    body = benchmark_feed(args.seed, now.date())
+    server = start_feed_server(None)
+    settings = {"url": server.publish("/big.ics", body)}
+    try:
+        parse_s, expand_s, anchor_count = _anchor(body, start, end)
+        anchor = parse_s + expand_s
+        FEEDS.clear()
+        started = time.perf_counter()
+        first = read_window(settings, {}, start, end)
+        first_s = time.perf_counter() - started
+        repeats = []
+        for _ in range(args.rounds):
+            started = time.perf_counter()
+            again = read_window(settings, {}, start, end)
+            repeats.append(time.perf_counter() - started)
+        statuses = [status for path, status in server.statuses if path == "/big.ics"]
+    finally:
+        server.close()
+    repeat_s = statistics.median(repeats)
+    same = [event.to_dict() for event in again.events] == [event.to_dict() for event in first.events]
+    print(f"feed: {len(body) / 1e6:.1f} MB, seed {args.seed}, window {start:%Y-%m-%d} + {args.days} days")
+    print(f"{'':34}{'seconds':>9}{'ratio':>8}  goal")
+    print(f"{'anchor: icalendar parse':34}{parse_s:9.3f}")
+    print(f"{'anchor: recurring-ical-events':34}{expand_s:9.3f}")
+    print(f"{'anchor: total':34}{anchor:9.3f}{1:8.2f}")
+    first_ok = first_s <= FIRST_GOAL * anchor
+    repeat_ok = repeat_s <= REPEAT_GOAL * anchor and repeat_s <= REPEAT_LIMIT
+    print(
+        f"{'tether first read (with fetch)':34}{first_s:9.3f}{first_s / anchor:8.3f}  <= {FIRST_GOAL}: "
+        f"{'met' if first_ok else 'MISSED'}"
+    )
+    print(
+        f"{'tether repeated read (median)':34}{repeat_s:9.3f}{repeat_s / anchor:8.3f}  <= {REPEAT_GOAL} and "
+        f"<= {REPEAT_LIMIT * 1000:.0f} ms: {'met' if repeat_ok else 'MISSED'}"
+    )
+    print(
+        f"occurrences: anchor {anchor_count}, tether {len(first.events)}; repeated read identical: {same}; "
+        f"server answers: {statuses.count(200)}x 200, {statuses.count(304)}x 304"
+    )
+    return 0 if first_ok and repeat_ok and same else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
