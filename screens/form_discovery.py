@@ -10,15 +10,19 @@ knows a type key.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import work
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Button
+from textual.screen import Screen
+from textual.widgets import Button, Input
 
 if TYPE_CHECKING:
+    from app.tui.tether_app import TetherApp
     from connectors.discovery.model import Candidate
+    from connectors.types import IntegrationType
+    from widgets.field_editor import FieldEditor
 
 FILLED = ("host", "port", "tls_mode")
 
@@ -41,6 +45,24 @@ def candidate_prompt(candidate: Candidate, advice: str) -> Content:
 class FindSettingsMixin:
     """Mixed into IntegrationFormScreen, which provides the form helpers used here."""
 
+    if TYPE_CHECKING:  # provided by IntegrationFormScreen
+        spec: IntegrationType
+        _busy: bool
+        _done: bool
+        _touched: set[str]
+
+        def editor(self, name: str) -> FieldEditor: ...
+        def _say(self, content: Content | str) -> None: ...
+        def _set_busy(self, busy: bool, message: str = "") -> None: ...
+
+    @property
+    def _screen(self) -> Screen[Any]:
+        return cast("Screen[Any]", self)
+
+    @property
+    def _app(self) -> TetherApp:
+        return cast("TetherApp", self._screen.app)
+
     def can_find_settings(self) -> bool:
         return all(self.spec.has_field(name) for name in ("username", *FILLED))
 
@@ -52,9 +74,9 @@ class FindSettingsMixin:
         local, at, domain = text.rpartition("@")
         return text if at and local and "." in domain.strip(".") else ""
 
-    def on_input_changed(self, event) -> None:  # type: ignore[no-untyped-def]
+    def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "field-username" and self.can_find_settings():
-            self.refresh_bindings()  # "Find settings" lights up once the username is an address
+            self._screen.refresh_bindings()  # "Find settings" lights up once the username is an address
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "find-settings":
@@ -81,10 +103,10 @@ class FindSettingsMixin:
         try:
             result = discover(address, DiscoverySettings.from_environ(os.environ))
         except (AddressError, ValueError) as exc:
-            self.post_message(SettingsFound(address, (), str(exc)))
+            self._screen.post_message(SettingsFound(address, (), str(exc)))
             return
         found = result.for_service(Service.MAIL)
-        self.post_message(SettingsFound(address, found, "" if found else result.problem or "nothing found."))
+        self._screen.post_message(SettingsFound(address, found, "" if found else result.problem or "nothing found."))
 
     def on_settings_found(self, message: SettingsFound) -> None:
         from connectors.discovery.describe import type_advice
@@ -95,9 +117,9 @@ class FindSettingsMixin:
             self._say(Content.styled(f"No server settings found for {message.address}: {message.problem}", "$warning"))
             return
         self._say(f"Found {len(message.candidates)} possible server(s) for {message.address}; choose one or press escape.")
-        types = self.app.context.types if self.app.context is not None else None
+        types = self._app.context.types if self._app.context is not None else None
         by_id = {str(number): candidate for number, candidate in enumerate(message.candidates)}
-        entries = [
+        entries: list[tuple[str, Content | str]] = [
             (key, candidate_prompt(candidate, type_advice(candidate, self.spec.key, types)))
             for key, candidate in by_id.items()
         ]
@@ -111,7 +133,7 @@ class FindSettingsMixin:
             self.editor("host").focus_input()
 
         note = "Enter fills in server, port and TLS from the highlighted entry; escape changes nothing."
-        self.app.push_screen(PickScreen(f"Server settings for {message.address}", entries, note), picked)
+        self._app.push_screen(PickScreen(f"Server settings for {message.address}", entries, note), picked)
 
     def _use_candidate(self, candidate: Candidate, advice: str) -> None:
         for name, value in candidate.form_values().items():
@@ -119,12 +141,12 @@ class FindSettingsMixin:
                 self.editor(name).set_value(value)
                 self._touched.add(name)
         self._done = False
-        self.query_one("#save", Button).label = "Save"
+        self._screen.query_one("#save", Button).label = "Save"
         said = f"Filled in server, port and TLS from {candidate.source}."
         self._say(Content.assemble(said, *((" " + text, "$warning") for text in (candidate.note, advice) if text)))
 
 
-def find_settings_state(form) -> bool | None:  # type: ignore[no-untyped-def]
+def find_settings_state(form: FindSettingsMixin) -> bool | None:
     """check_action for find_settings: hidden for types without a server, dimmed until an address is typed."""
     if not form.can_find_settings():
         return False

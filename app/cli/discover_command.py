@@ -10,14 +10,19 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from app.cli.commands import EXIT_FAILED, EXIT_OK, emit_json
 from app.cli.errors import CliError
 
+if TYPE_CHECKING:
+    from connectors.discovery.model import Candidate, Discovery
+
 EXIT_BAD_INPUT = 2
 
 
-def add_parsers(command) -> None:  # type: ignore[no-untyped-def]
+def add_parsers(command: Callable[..., argparse.ArgumentParser]) -> None:
     """Register the subcommand with the `command(name, handler, help)` helper of app.cli.main."""
     p = command("discover", discover, "find mail and calendar server settings from an email address")
     p.add_argument("address", metavar="ADDRESS", help="an email address, e.g. alice@example.com")
@@ -47,7 +52,7 @@ def discover(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _lines(result) -> list[str]:  # type: ignore[no-untyped-def]
+def _lines(result: Discovery) -> list[str]:
     from connectors.discovery.describe import type_advice
     from connectors.discovery.model import Outcome, Service
 
@@ -74,7 +79,7 @@ def _lines(result) -> list[str]:  # type: ignore[no-untyped-def]
     return lines
 
 
-def _add_command(candidate, address: str) -> str:  # type: ignore[no-untyped-def]
+def _add_command(candidate: Candidate, address: str) -> str:
     username = candidate.username or address
     sets = [f"username={username}", *(f"{name}={value}" for name, value in candidate.form_values().items())]
     words = ["tether", "add", candidate.type_key]
