@@ -193,12 +193,13 @@ class HealthMixin:
             self._show_health(message.integration)
 
     def _show_health(self, integration: Integration) -> None:
-        from app.core.diagnostics import health_lines
-        from widgets.integration_detail import IntegrationDetail
-
         health = getattr(self, "healths", {}).get(integration.id)
         if health is None or not self.main_screen.is_mounted:  # type: ignore[attr-defined]
             return
+        # Only now: diagnostics imports the database layer, which the first rows must not wait for.
+        from app.core.diagnostics import health_lines
+        from widgets.integration_detail import IntegrationDetail
+
         lines = health_lines(health, at=self.clock())  # type: ignore[attr-defined]
         if integration.status is Status.DISABLED:
             lines.insert(0, "Disabled: not checked, and workflows cannot use it. Press x to enable it.")

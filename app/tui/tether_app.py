@@ -35,7 +35,9 @@ class ContextReady(Message):
 
 
 class QuickLook(Message):
-    def __init__(self, integrations: list[Integration]) -> None:
+    """The quick look's rows; None when only the full read can tell."""
+
+    def __init__(self, integrations: list[Integration] | None) -> None:
         super().__init__()
         self.integrations = integrations
 
@@ -90,9 +92,8 @@ class TetherApp(HealthMixin, App[None]):
         return IntegrationsScreen()
 
     def on_mount(self) -> None:
+        # The full open (open_data) waits for the quick look's answer: see on_quick_look.
         self._quick_look()
-        # After the first paint: the keyring probe and the database must never delay it.
-        self.call_after_refresh(self.open_data)
         self.call_after_refresh(self._load_keymap)
 
     def _load_keymap(self) -> None:
@@ -132,13 +133,18 @@ class TetherApp(HealthMixin, App[None]):
         from storage.paths import resolve_data_dir
         from storage.quick_read import quick_integrations
 
-        integrations = quick_integrations(resolve_data_dir(self.data_dir))
-        if integrations:
+        integrations: list[Integration] | None = None
+        try:
+            integrations = quick_integrations(resolve_data_dir(self.data_dir))
+        finally:  # even if it failed: the full open starts from the answer
             self.post_message(QuickLook(integrations))
 
     def on_quick_look(self, message: QuickLook) -> None:
-        if self.context is None:
+        if message.integrations and self.context is None:
             self.main_screen.show_integrations(message.integrations)
+        # The full open imports SQLAlchemy and may probe the keyring for seconds. A thread still
+        # takes turns with the one that paints, so it starts only once the rows are on screen.
+        self.call_after_refresh(self.open_data)
 
     def on_context_ready(self, message: ContextReady) -> None:
         self.context = message.context
