@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from connectors.outside_text import clean
+
 
 @dataclass(frozen=True)
 class CalendarEvent:
@@ -30,6 +32,12 @@ class CalendarEvent:
     location: str = ""
     recurrence_id: str | None = None
     calendar: str = ""
+
+    def __post_init__(self) -> None:
+        # What a feed or server wrote, shown to people and assistants: cleaned once, for both calendar types.
+        # (The uid is left as sent: it identifies the event to the server.)
+        for name in ("summary", "location", "calendar"):
+            object.__setattr__(self, name, clean(getattr(self, name)))
 
     @property
     def start_dt(self) -> datetime:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from app.cli import commands, workflow_commands
 from app.cli.errors import CliError
 from app.cli.oauth_cli import add_signin_arguments, reauth
+from app.cli.output import clean_output
 
 
 def _add_data_dir(parser: argparse.ArgumentParser) -> None:
@@ -135,6 +136,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     setup_logging(verbose=args.verbose)
     try:
+    # The TUI draws its own screen and `mcp` speaks JSON-RPC on stdout: both keep their real streams.
+    plain_stdout = handler is not None and handler is not workflow_commands.mcp
+    with clean_output(stdout=plain_stdout, stderr=True):
+        return _run(handler, args)
+
+
+def _run(handler: Callable[[argparse.Namespace], int] | None, args: argparse.Namespace) -> int:
         if handler is None:
             return commands.run_tui(args)
         return handler(args)

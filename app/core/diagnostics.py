@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from app.core.formatting import STATUS_TEXT, ago, type_name
 from app.core.health import DEFAULT_POLICY, BreakerPolicy
 from app.core.logging_setup import log_dir, mask
+from connectors.outside_text import clean_data
 from storage.convert import now
 from storage.metrics import BreakerState, Health
 from storage.records import Integration
@@ -129,5 +130,5 @@ def build_report(context: Context) -> dict[str, Any]:
 
 
 def render_report(report: dict[str, Any]) -> str:
-    """The report as text, through the mask one last time."""
-    return mask(json.dumps(report, indent=2, ensure_ascii=False, default=str)) + "\n"
+    """The report as text, through the mask one last time; outside text in it cleaned, since people read it in a terminal."""
+    return mask(json.dumps(clean_data(report), indent=2, ensure_ascii=False, default=str)) + "\n"

@@ -16,6 +16,8 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
+from connectors.outside_text import clean
+
 MASK = "***"
 LOG_NAME = "tether.log"
 ENV_LOG_DIR = "TETHER_LOG_DIR"
@@ -90,7 +92,12 @@ def mask(text: str) -> str:
 
 
 class MaskingFilter(logging.Filter):
-    """Formats each record's message (and traceback) once, masked, before any handler writes it."""
+    """Formats each record's message (and traceback) once, masked and cleaned, before any handler writes it.
+
+    Messages quote servers (an IMAP error, a calendar's name): each is kept to one line without
+    control characters, so a server can neither forge log lines nor send escapes to whoever reads
+    the log in a terminal. Tracebacks keep their newlines.
+    """
 
     def __init__(self, masker: SecretMasker = MASKER) -> None:
         super().__init__()
@@ -101,18 +108,18 @@ class MaskingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a bad format string must not stop logging
             message = str(record.msg)
-        record.msg = self.masker.mask(message)
+        record.msg = clean(self.masker.mask(message))
         record.args = None
         if record.exc_info:
             text = logging.Formatter().formatException(record.exc_info)
-            record.exc_text = self.masker.mask(text)
+            record.exc_text = clean(self.masker.mask(text), multiline=True)
             record.exc_info = None
         if record.stack_info:
-            record.stack_info = self.masker.mask(record.stack_info)
+            record.stack_info = clean(self.masker.mask(record.stack_info), multiline=True)
         if not hasattr(record, "integration"):
             record.integration = "-"
         else:
-            record.integration = self.masker.mask(str(record.integration))
+            record.integration = clean(self.masker.mask(str(record.integration)))
         return True
 
 
