@@ -6,6 +6,7 @@ connection check, with a way back to the field the check blamed.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -55,6 +56,10 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
         super().__init__()
         self.spec = spec
         self.integration = integration  # set once saved, so a second save updates
+        # What the fields were filled from (then what was last saved from them): a save sends only
+        # what changed since, so edits made elsewhere while the form is open are kept, not undone.
+        self._opened = integration
+        self._saving: tuple[str, dict[str, Any]] | None = None
         self._other_labels = {label for label in labels if not integration or label != integration.label}
         self._touched: set[str] = set()
         self._busy = False
@@ -191,7 +196,7 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
         if self.integration is None:
             settings = self.spec.settings_from(values)
         else:
-            settings = self.spec.settings_for_edit(self.integration.settings, values)
+            settings = self.spec.settings_for_edit((self._opened or self.integration).settings, values)
         for field in self.spec.setting_fields:
             if is_chooser(field):
                 settings[field.name] = list(self.editor(field.name).chosen)
@@ -244,6 +249,7 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
 
         def go() -> None:
             self._set_busy(True, "Saving…")
+            self._saving = (label, settings)
             self._save(label, settings, secrets)
 
         if needs_store:
@@ -254,6 +260,7 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
     @work(thread=True, exclusive=True, group="form", exit_on_error=False, name="save the integration")
     def _save(self, label: str, settings: dict[str, Any], secrets: dict[str, str]) -> None:
         from storage.errors import DuplicateName, StorageError
+        from storage.names import BadName
         from storage.secrets.base import SecretStoreError
 
         assert self.app.context is not None
@@ -262,8 +269,10 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
             if self.integration is None:
                 saved = repo.add(self.spec.key, label, settings, secrets)
             else:
-                saved = repo.update(self.integration.id, label=label, settings=settings, secrets=secrets or None)
-        except DuplicateName as exc:
+                saved = repo.update(
+                    self.integration.id, label=label, settings=settings, secrets=secrets or None, opened=self._opened
+                )
+        except (DuplicateName, BadName) as exc:
             self.post_message(Saved(None, str(exc), field="label"))
         except (StorageError, SecretStoreError) as exc:
             self.post_message(Saved(None, str(exc)))
@@ -279,6 +288,9 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
             self._say(Content.styled(f"Not saved: {message.error}", "$error"))
             return
         self.integration = saved = message.integration
+        if self._saving is not None:
+            label, settings = self._saving
+            self._opened = replace(saved, label=label, settings=settings)
         self._other_labels.discard(saved.label)
         self._clear_secret_inputs(saved)
         if not self.spec.can_check:
