@@ -135,7 +135,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app.core.logging_setup import setup_logging
 
     setup_logging(verbose=args.verbose)
-    try:
     # The TUI draws its own screen and `mcp` speaks JSON-RPC on stdout: both keep their real streams.
     plain_stdout = handler is not None and handler is not workflow_commands.mcp
     with clean_output(stdout=plain_stdout, stderr=True):
@@ -143,6 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(handler: Callable[[argparse.Namespace], int] | None, args: argparse.Namespace) -> int:
+    try:
         if handler is None:
             return commands.run_tui(args)
         return handler(args)
