@@ -61,8 +61,10 @@ def expand(
     The budget's caps and deadline bound the work; what they cut is noted in the budget.
     """
     budget = budget or Budget.seconds(30.0)
-    calendar, warnings = _standard_time_zones(calendar)
-    warnings += _drop_unreadable(calendar)
+    calendar, zone_notes = _standard_time_zones(calendar)
+    for note in zone_notes:
+        budget.note(note)
+    warnings = _drop_unreadable(calendar)
     series_uids = _series_uids(calendar)
     events: list[CalendarEvent] = []
     # Single events are checked against the window directly: on a feed of thousands of
