@@ -131,3 +131,17 @@ async def test_types_without_a_server_field_have_no_find_settings(tui_data, tmp_
         form = await open_new(pilot, "ical")
         assert form.check_action("find_settings", ()) is False
         assert not form.query("#find-settings")
+
+
+def test_snapshot_of_the_candidates_picker(snap_compare, tui_data, tmp_path, dns_server, web) -> None:  # type: ignore[no-untyped-def]
+    dns_server.zones.add("example.com")
+    dns_server.add("_imap._tcp.example.com", "SRV", "0 1 143 imap.example.com.")
+    web.publish("autoconfig.example.com", CONFIG_PATH, Reply(body=config_xml(username="%EMAILLOCALPART%")))
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await open_new(pilot, "imap")
+        await type_into(pilot, "#field-username", "alice@example.com")
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+
+    assert snap_compare(make_app(tui_data, tmp_path), terminal_size=(80, 24), run_before=run_before)
