@@ -217,6 +217,7 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
                     lambda storage: storage.workflows.update(
                         workflow.id, name=draft.name, description=draft.description,
                         schedule=draft.schedule, enabled=draft.enabled,
+                        opened=workflow,  # what the form showed: changes made elsewhere meanwhile stay
                     ),
                     f"Saved workflow {draft.name!r}.",
                 )

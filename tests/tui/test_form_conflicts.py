@@ -58,3 +58,35 @@ async def test_a_label_with_a_hidden_character_is_refused_at_the_label(app, cont
         assert "contains an invisible (zero-width) character (U+200B)" in static_text(pilot, "#outcome")
         assert form.editor("label").has_class("-invalid")
     assert [item.label for item in context.storage.integrations.list()] == ["Work"]
+
+
+async def open_workflow_form(pilot) -> None:  # type: ignore[no-untyped-def]
+    await settle(pilot)
+    await pilot.press("w")
+    await settle(pilot)
+    await pilot.press("e")
+    await pilot.pause()
+    assert type(pilot.app.screen).__name__ == "WorkflowFormScreen"
+
+
+async def test_a_workflow_form_keeps_changes_made_elsewhere_and_reports_a_clash(app, context):
+    opened = context.storage.workflows.add("Digest", description="old", schedule="hourly")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_workflow_form(pilot)
+        context.storage.workflows.update(opened.id, schedule="daily 07:00", opened=opened)
+        await type_into(pilot, "#wf-description", "Summarise the day")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        stored = context.storage.workflows.get(opened.id)
+        assert (stored.description, stored.schedule) == ("Summarise the day", "daily 07:00")
+
+        await pilot.press("e")
+        await pilot.pause()
+        context.storage.workflows.update(stored.id, description="Changed elsewhere", opened=stored)
+        await type_into(pilot, "#wf-description", "Changed here")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert context.storage.workflows.get(opened.id).description == "Changed elsewhere"
+    assert app.notes[-1] == (  # type: ignore[attr-defined]
+        "Workflow 'Digest' was changed elsewhere since you opened it (its description) — reload it and make your change again."
+    )
