@@ -27,4 +27,4 @@ def type_advice(candidate: Candidate, current_type: str, types: TypeRegistry | N
     name, available = suggested_type(candidate.type_key, types)
     if not available:
         return f"Suggested type: {name}, which this version of tether does not have yet."
-    return f"Suggested type: {name} (key {candidate.type_key})."
+    return f"Suggested type: {name}, key {candidate.type_key}."

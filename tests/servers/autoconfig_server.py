@@ -151,3 +151,40 @@ def start_autoconfig_server(cert: ServerCert, host: str = "127.0.0.1") -> Autoco
     httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
     threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server  # the socket listens already: no wait needed
+
+
+def main() -> None:
+    """Start a DNS server and this HTTPS server with a few example domains, and print how to point tether at them."""
+    import tempfile
+    from pathlib import Path
+
+    from tests.servers.dns_server import start_dns_server
+    from tests.servers.tls import make_ca
+
+    ca = make_ca(Path(tempfile.mkdtemp(prefix="tether-discovery-")))
+    web = start_autoconfig_server(ca.issue("autoconfig"))
+    dns = start_dns_server()
+    dns.zones.update({"example.test", "hosted.test", "broken.test", "gmail.com"})
+    dns.add("_imaps._tcp.example.test", "SRV", "0 1 993 imap.example.test.")
+    dns.add("_caldavs._tcp.example.test", "SRV", "0 1 443 dav.example.test.")
+    dns.add("hosted.test", "MX", "1 aspmx.l.google.com.")
+    dns.silent.add("slow.test")
+    web.publish("autoconfig.example.test", CONFIG_PATH, Reply(body=config_xml()))
+    web.publish("autoconfig.broken.test", CONFIG_PATH, Reply(body=BILLION_LAUGHS))
+    print(
+        f"export TETHER_DNS_SERVER={dns.address} TETHER_AUTOCONFIG_URL='{web.template}' "
+        f"TETHER_DISCOVERY_CA_FILE={ca.ca_file}"
+    )
+    print("Then try: tether discover alice@example.test   (or hosted.test, broken.test, slow.test, nowhere.test, gmail.com)")
+    print("Ctrl-C to stop.", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        web.stop()
+        dns.stop()
+
+
+if __name__ == "__main__":
+    main()
