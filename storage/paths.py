@@ -31,6 +31,10 @@ class DataDirError(Exception):
     pass
 
 
+def writable_by_others(mode: int) -> bool:
+    return bool(mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
 def ensure_data_dir(path: Path) -> Path:
     """Create the directory private to the user (0700) if it is new; refuse one others can write.
 
@@ -46,7 +50,7 @@ def ensure_data_dir(path: Path) -> Path:
         mode = path.stat().st_mode
     except PermissionError:
         raise DataDirError(f"Cannot create the data directory {path}: permission denied.") from None
-    if mode & (stat.S_IWGRP | stat.S_IWOTH):
+    if writable_by_others(mode):
         raise DataDirError(
             f"The data directory {path} can be written by other users (mode {stat.S_IMODE(mode):o}); "
             f"tether will not use it. Run `chmod 700 {shlex.quote(str(path))}` and start again."

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from storage.db import HEAD_REVISION, DatabaseError, inspect_revision
-from storage.paths import DATABASE_NAME
+from storage.paths import DATABASE_NAME, writable_by_others
 from storage.records import Access, Integration, Role, Status, WorkflowUse
 
 _INTEGRATIONS = (
@@ -38,6 +38,9 @@ def quick_integrations(data_dir: Path) -> list[Integration] | None:
     """The visible integrations with their workflow uses, or None when only the full read can tell."""
     path = data_dir / DATABASE_NAME
     try:
+        # Even a read-only open may create journal files; the full open refuses such a directory.
+        if writable_by_others(data_dir.stat().st_mode):
+            return None
         if inspect_revision(path) != HEAD_REVISION:
             return None
         connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
