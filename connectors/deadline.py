@@ -149,6 +149,10 @@ class _Watchdog:
         for limit in live:
             limit.fire(CANCELLED)
 
+    def resume(self) -> None:
+        with self._wake:
+            self.quitting = False
+
     def _run(self) -> None:
         while True:
             with self._wake:
@@ -177,7 +181,13 @@ def cancel_all() -> None:
 
 
 def quitting() -> bool:
+    """Whether ``cancel_all`` was called: an error now may be the quit, not the server."""
     return _WATCHDOG.quitting
+
+
+def resume() -> None:
+    """Allow network operations again after ``cancel_all`` (a new app in the same process, as in tests)."""
+    _WATCHDOG.resume()
 
 
 def parse_timeout(text: str) -> float:

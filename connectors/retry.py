@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from connectors.deadline import quitting
 from connectors.errors import ConnectorError
 
 T = TypeVar("T")
@@ -50,7 +51,7 @@ def with_retries(
             return call()
         except ConnectorError as error:
             wait = policy.delay(attempt, error)
-            if wait is None:
+            if wait is None or quitting():  # no second try while tether is quitting
                 raise
             sleep(wait)
             attempt += 1

@@ -45,6 +45,15 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 
 
 @pytest.fixture(autouse=True)
+def network_allowed_again() -> Iterator[None]:
+    """Quitting a TUI under test interrupts every network call in the process; the next test starts afresh."""
+    yield
+    from connectors.deadline import resume
+
+    resume()
+
+
+@pytest.fixture(autouse=True)
 def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Point every platform directory at a temporary home and switch the real keyring off."""
     home = tmp_path_factory.mktemp("home")

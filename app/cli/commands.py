@@ -12,7 +12,7 @@ from contextlib import contextmanager, suppress
 
 from app.cli.errors import CliError
 from app.core.formatting import STATUS_TEXT, ago, integration_as_dict, type_name
-from app.cli.values import parse_assignments
+from app.cli.values import parse_assignments, timeout_option
 from app.core.form_values import form_values_for_add, form_values_for_edit, unique_label
 from connectors.registry import TYPES, UnknownType, get_type
 from connectors.types import validate_label
@@ -269,6 +269,7 @@ def remove(args: argparse.Namespace) -> int:
 
 
 def check(args: argparse.Namespace) -> int:
+    timeout = timeout_option(args.timeout) if args.timeout is not None else None
     context = cli_context(args)
     repo = context.storage.integrations
     with expected_errors():
@@ -277,20 +278,20 @@ def check(args: argparse.Namespace) -> int:
         print("No integrations to check.")
         return EXIT_OK
     _unlock(context)
-    return _check_and_report(context, targets, as_json=args.json)
+    return _check_and_report(context, targets, as_json=args.json, timeout=timeout)
 
 
 MAX_PARALLEL_CHECKS = 8
 
 
-def _check_and_report(context, targets, *, as_json: bool) -> int:  # type: ignore[no-untyped-def]
+def _check_and_report(context, targets, *, as_json: bool, timeout: float | None = None) -> int:  # type: ignore[no-untyped-def]
     """Check side by side; print a line per integration as each finishes (details when only one)."""
     targets = list({item.id: item for item in targets}.values())  # a label given twice is checked once
     single = len(targets) == 1
     if len(targets) > 1 and not as_json and sys.stderr.isatty():
         print(f"Checking {len(targets)} integrations...", file=sys.stderr)
     outcomes = {}
-    for outcome in _checks_as_they_finish(context.storage.integrations, targets):
+    for outcome in _checks_as_they_finish(context.storage.integrations, targets, timeout):
         outcomes[outcome.integration.id] = outcome
         if not as_json:
             _print_outcome(outcome, details=single)
@@ -312,7 +313,7 @@ def _check_and_report(context, targets, *, as_json: bool) -> int:  # type: ignor
     return EXIT_FAILED if any(outcome.error is not None for outcome in ordered) else EXIT_OK
 
 
-def _checks_as_they_finish(repo, targets):  # type: ignore[no-untyped-def]
+def _checks_as_they_finish(repo, targets, timeout: float | None = None):  # type: ignore[no-untyped-def]
     """Run checks in daemon threads (at most MAX_PARALLEL_CHECKS at once) and yield outcomes in finishing order.
 
     Daemon threads let Ctrl-C end the command at once instead of waiting out network timeouts;
@@ -330,7 +331,7 @@ def _checks_as_they_finish(repo, targets):  # type: ignore[no-untyped-def]
     def work(item) -> None:  # type: ignore[no-untyped-def]
         with slots:
             try:
-                finished.put(check_integration(repo, item))
+                finished.put(check_integration(repo, item, timeout=timeout))
             except Exception as exc:  # storage failing mid-check: report it on this line, keep the others
                 problem = ConnectorError(ErrorKind.SECRETS if isinstance(exc, SecretStoreError) else ErrorKind.SERVER, f"Could not record the check ({type(exc).__name__}).")
                 finished.put(CheckOutcome(item, error=problem))

@@ -75,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("check", commands.check, "test the connection of integrations (all by default)")
     p.add_argument("labels", nargs="*", metavar="LABEL")
+    p.add_argument("--timeout", metavar="SECONDS", help="how long each check may take in all (default 15)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     from app.cli import health_commands
@@ -113,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workflow", metavar="NAME", help="only the integrations this workflow uses; writes only to its sinks")
     p.add_argument("--allow-write", action="store_true", help="without --workflow: allow the write tools")
     p.add_argument(
-        "--timeout", type=float, default=20.0, metavar="SECONDS", help="how long one tool call may wait on a service"
+        "--timeout", default="20", metavar="SECONDS", help="how long one tool call may wait on a service"
     )
 
     secrets = sub.add_parser("secrets", help="the secret store", description="the secret store")
@@ -126,7 +127,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def entry() -> None:
+    """The `tether` program (console script and ``python -m app``)."""
+    sys.exit(main(leave_at_once=True))
+
+
+def main(argv: Sequence[str] | None = None, *, leave_at_once: bool = False) -> int:
+    """Run one command. With ``leave_at_once``, the TUI and `tether mcp` end the process as soon as
+    they return: the interpreter's own tear-down (freeing every module's objects one by one) took
+    up to a second on a busy machine, after the person had already quit."""
     parser = build_parser()
     args = parser.parse_args(argv)
     args.data_dir = getattr(args, "data_dir", None)
@@ -138,7 +147,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The TUI draws its own screen and `mcp` speaks JSON-RPC on stdout: both keep their real streams.
     plain_stdout = handler is not None and handler is not workflow_commands.mcp
     with clean_output(stdout=plain_stdout, stderr=True):
-        return _run(handler, args)
+        code = _run(handler, args)
+    if leave_at_once and not plain_stdout:
+        _leave(code)
+    return code
+
+
+def _leave(code: int) -> None:
+    """End the process now. Everything was committed and closed by the command; logs and output are flushed here."""
+    import logging
+    import os
+
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _run(handler: Callable[[argparse.Namespace], int] | None, args: argparse.Namespace) -> int:
@@ -150,6 +173,9 @@ def _run(handler: Callable[[argparse.Namespace], int] | None, args: argparse.Nam
         print(f"tether: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
+        from connectors.deadline import cancel_all
+
+        cancel_all()  # checks still running in daemon threads drop their connections now
         print("tether: interrupted; nothing more was changed.", file=sys.stderr)
         return 130
     except BrokenPipeError:

@@ -6,6 +6,16 @@ from app.cli.errors import CliError
 from connectors.types import IntegrationType
 
 
+def timeout_option(text: str) -> float:
+    """--timeout SECONDS: a finite number from 0.1 to 3600, else a one-line CliError."""
+    from connectors.deadline import parse_timeout
+
+    try:
+        return parse_timeout(text)
+    except ValueError as exc:
+        raise CliError(f"--timeout {exc}.") from None
+
+
 def parse_assignments(items: list[str], spec: IntegrationType) -> dict[str, str]:
     values: dict[str, str] = {}
     for item in items:

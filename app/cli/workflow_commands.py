@@ -96,9 +96,10 @@ def secrets_status(args: argparse.Namespace) -> int:
 def mcp(args: argparse.Namespace) -> int:
     from app.mcp.server import run
 
-    if args.timeout <= 0:
-        raise CliError("--timeout must be a positive number of seconds.")
-    return run(args.data_dir, args.workflow, allow_write=args.allow_write, timeout=args.timeout, verbose=args.verbose)
+    from app.cli.values import timeout_option
+
+    timeout = timeout_option(args.timeout)
+    return run(args.data_dir, args.workflow, allow_write=args.allow_write, timeout=timeout, verbose=args.verbose)
 
 
 def workflow_show(args: argparse.Namespace) -> int:

@@ -95,6 +95,7 @@ def check_integration(
     """Check one stored integration, store the new status and its health sample. Never raises ConnectorError."""
     from app.core.health import record_outcome
     from app.core.logging_setup import remember_secrets
+    from connectors.deadline import quitting
 
     # Check what is stored now, and record the outcome only if it still is when the check ends:
     # an edit made meanwhile must not be reported "connected" on the old settings' behalf.
@@ -134,6 +135,9 @@ def check_integration(
         except Superseded as exc:
             log.info("check result discarded: the settings changed meanwhile", extra={"integration": integration.label})
             return CheckOutcome(repo.get(integration.id), discarded=str(exc))
+    if quitting():  # cut short because tether is quitting: that says nothing about the server
+        repo.set_status(integration.id, integration.status, integration.status_detail)
+        return CheckOutcome(integration, error=error)
     latency_ms = (time.perf_counter() - started) * 1000
     if error.kind is not ErrorKind.SECRETS:
         # A locked secret store says nothing about the server's health.

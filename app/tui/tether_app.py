@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.console import RenderableType
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -87,6 +88,14 @@ class TetherApp(HealthMixin, App[None]):
         self.context: Context | None = None
         self.keymap: dict[str, str] = {}
         self._keymap_path = keymap_path
+
+    def exit(self, result: None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
+        """Quit at once: every network call in progress is interrupted, so no worker thread keeps the
+        process alive (and the terminal blank) until a slow server's timeout runs out."""
+        from connectors.deadline import cancel_all
+
+        cancel_all()
+        super().exit(result, return_code, message)
 
     def get_default_screen(self) -> Screen:
         return IntegrationsScreen()

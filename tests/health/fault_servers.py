@@ -109,11 +109,18 @@ def trickled_body() -> Iterator[bytes]:
         yield b" "
 
 
-def trickle_server(pieces: Callable[[], Iterable[bytes]], *, every: float, cert: ServerCert | None = None) -> AbstractContextManager[int]:
+def trickle_server(
+    pieces: Callable[[], Iterable[bytes]],
+    *,
+    every: float,
+    cert: ServerCert | None = None,
+    connected: threading.Event | None = None,
+) -> AbstractContextManager[int]:
     """Accepts connections and sends ``pieces()`` one piece every ``every`` seconds, for as long as
     the client listens. Each connection gets its own thread, so a probe does not block the next one.
+    ``connected`` is set once a client has connected (so a test knows a check is under way).
     """
-    return _serve_each(lambda conn, stop: _trickle(conn, pieces(), every, stop), cert)
+    return _serve_each(lambda conn, stop: _trickle(conn, pieces(), every, stop), cert, connected)
 
 
 def _trickle(conn: socket.socket, pieces: Iterable[bytes], every: float, stop: threading.Event) -> None:
@@ -138,7 +145,9 @@ def huge_http_server(total_bytes: int, *, chunk: bytes = b"X" * 65536) -> Abstra
 
 
 @contextmanager
-def _serve_each(handle: Callable[[socket.socket, threading.Event], None], cert: ServerCert | None) -> Iterator[int]:
+def _serve_each(
+    handle: Callable[[socket.socket, threading.Event], None], cert: ServerCert | None, connected: threading.Event | None = None
+) -> Iterator[int]:
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.1)
     stop = threading.Event()
@@ -165,6 +174,8 @@ def _serve_each(handle: Callable[[socket.socket, threading.Event], None], cert: 
             except (TimeoutError, OSError):
                 continue
             open_connections.append(conn)
+            if connected is not None:
+                connected.set()
             threading.Thread(target=serve_one, args=(conn,), daemon=True).start()
 
     thread = threading.Thread(target=accept, daemon=True)
