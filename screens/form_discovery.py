@@ -106,7 +106,8 @@ class FindSettingsMixin:
             self._screen.post_message(SettingsFound(address, (), str(exc)))
             return
         found = result.for_service(Service.MAIL)
-        self._screen.post_message(SettingsFound(address, found, "" if found else result.problem or "nothing found."))
+        problem = result.problem or f"no source names a mail server for {result.domain}."
+        self._screen.post_message(SettingsFound(address, found, "" if found else problem))
 
     def on_settings_found(self, message: SettingsFound) -> None:
         from connectors.discovery.describe import type_advice
@@ -117,7 +118,7 @@ class FindSettingsMixin:
             self._say(Content.styled(f"No server settings found for {message.address}: {message.problem}", "$warning"))
             return
         self._say(f"Found {len(message.candidates)} possible server(s) for {message.address}; choose one or press escape.")
-        types = self._app.context.types if self._app.context is not None else None
+        types = getattr(self._app.context, "types", None)  # the registry this app was given, if any
         by_id = {str(number): candidate for number, candidate in enumerate(message.candidates)}
         entries: list[tuple[str, Content | str]] = [
             (key, candidate_prompt(candidate, type_advice(candidate, self.spec.key, types)))

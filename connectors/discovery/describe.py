@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from connectors.discovery.model import Candidate
 
 if TYPE_CHECKING:
-    from connectors.registry import TypeRegistry
+    from connectors.types import IntegrationType
 
 
-def suggested_type(type_key: str, types: TypeRegistry | None = None) -> tuple[str, bool]:
+class TypeLookup(Protocol):
+    """A registry of integration types: ``get`` raises KeyError for a key it does not have."""
+
+    def get(self, key: str) -> IntegrationType: ...
+
+
+def suggested_type(type_key: str, types: TypeLookup | None = None) -> tuple[str, bool]:
     """The suggested type's display name, and whether this tether (its registry) has that type."""
-    from connectors.registry import UnknownType, default_types
+    from connectors import registry
 
     try:
-        return (types or default_types()).get(type_key).name, True
-    except UnknownType:
+        spec = types.get(type_key) if types is not None else registry.get_type(type_key)
+    except KeyError:
         return type_key.capitalize(), False
+    return spec.name, True
 
 
-def type_advice(candidate: Candidate, current_type: str, types: TypeRegistry | None = None) -> str:
+def type_advice(candidate: Candidate, current_type: str, types: TypeLookup | None = None) -> str:
     """A sentence when the candidate suggests another type than the one being set up; empty otherwise."""
     if candidate.type_key == current_type:
         return ""

@@ -128,15 +128,14 @@ class Discovery:
         """Why nothing was found, in one line; empty when something was."""
         if self.candidates:
             return ""
-        missing = [r for r in self.reports if r.domain_missing]
-        if missing:
-            return missing[0].message
-        timed_out = [r for r in self.reports if r.outcome is Outcome.TIMED_OUT]
-        if timed_out and len(timed_out) == sum(r.name.startswith("DNS") for r in self.reports):
-            return timed_out[0].message
+        for report in self.reports:
+            if report.domain_missing:
+                return report.message
+        # A resolver that does not answer explains everything else that failed, so it comes first.
+        dns_timeouts = [r for r in self.reports if r.outcome is Outcome.TIMED_OUT and r.name.startswith("DNS")]
         failed = [r for r in self.reports if r.outcome in (Outcome.FAILED, Outcome.TIMED_OUT)]
-        if failed:
-            return failed[0].message
+        if dns_timeouts or failed:
+            return (dns_timeouts or failed)[0].message
         return f"No provider table entry, autoconfig file or DNS record describes mail for {self.domain}."
 
     def to_dict(self) -> dict[str, Any]:
