@@ -8,6 +8,7 @@ from typing import Any
 from connectors.caldav.client import Connection, account_from
 from connectors.caldav.discovery import CalendarInfo, Discovery, discover
 from connectors.caldav.events import calendar_events, chosen_calendars, resolve_calendars
+from connectors.ical.budget import Budget
 from connectors.calendar_events import CalendarEvent, describe_event, upcoming
 from connectors.types import CheckRequest, CheckResult
 
@@ -29,11 +30,13 @@ def check_caldav(request: CheckRequest) -> CheckResult:
         details: list[str] = []
         warnings = _unencrypted(account.url)
         total = 0
+        budget = Budget(connection.deadline, "Reading the calendars")
         for calendar in chosen:
-            events, skipped = calendar_events(connection, calendar, now, now + timedelta(days=PREVIEW_DAYS))
+            events, skipped = calendar_events(connection, calendar, now, now + timedelta(days=PREVIEW_DAYS), budget)
             warnings += [f"{calendar.name}: {warning}" for warning in skipped]
             total += len(events)
             details.append(_calendar_line(calendar, events, now))
+        warnings += budget.notes
     finally:
         connection.close()
     noun = "calendar" if len(chosen) == 1 else "calendars"

@@ -6,6 +6,7 @@ caldav (and niquests under it) are imported inside functions: they are slow to i
 
 from __future__ import annotations
 
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -14,11 +15,13 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from connectors.errors import ConnectorError, ErrorKind
+from connectors.caldav.transport import DEFAULT_MAX_MB, CappedSession, max_bytes_from
 from connectors.http import redact_url, transport_error
 
 DAV = "{DAV:}"
 CALDAV = "{urn:ietf:params:xml:ns:caldav}"
 APPLE = "{http://apple.com/ns/ical/}"
+CALSERVER = "{http://calendarserver.org/ns/}"
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class Account:
     username: str
     password: str
     ca_file: str | None = None
+    max_bytes: int = DEFAULT_MAX_MB * 1024 * 1024  # per answer
 
     @property
     def origin(self) -> str:
@@ -72,11 +76,16 @@ def account_from(settings: Mapping[str, Any], secrets: Mapping[str, str]) -> Acc
         username=str(settings.get("username") or ""),
         password=secrets.get("password", ""),
         ca_file=settings.get("ca_file") or None,
+        max_bytes=max_bytes_from(settings),
     )
 
 
 class Connection:
-    """One DAVClient for one account; every request goes through ``send``."""
+    """One DAVClient for one account; every request goes through ``send``.
+
+    All requests of one connection share one deadline (``timeout`` from now), and
+    every answer is read within the account's size limit.
+    """
 
     def __init__(self, account: Account, timeout: float) -> None:
         import caldav
@@ -99,6 +108,8 @@ class Connection:
         )
         # Proxies and CA bundles from the environment must not override the user's choice.
         self.client.session.trust_env = False
+        self.deadline = time.monotonic() + timeout
+        self.client.session = CappedSession(self.client.session, account.max_bytes, self.deadline)
 
     def close(self) -> None:
         self.client.close()
@@ -107,7 +118,8 @@ class Connection:
         """PROPFIND ``props``. When ``probing`` (discovery), a 403 is an answer, not an error."""
         body = (
             '<?xml version="1.0" encoding="utf-8"?>'
-            '<d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav" xmlns:a="http://apple.com/ns/ical/">'
+            '<d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav" xmlns:a="http://apple.com/ns/ical/"'
+            ' xmlns:cs="http://calendarserver.org/ns/">'
             f"<d:prop>{props}</d:prop></d:propfind>"
         )
         return self.send(url, lambda: self.client.propfind(url, body, depth=depth), probing=probing)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from connectors.caldav.client import APPLE, CALDAV, DAV, Account, Connection, account_from
+from connectors.caldav.client import APPLE, CALDAV, CALSERVER, DAV, Account, Connection, account_from
 from connectors.errors import ConnectorError, ErrorKind
 from connectors.fields import Option
 from connectors.http import redact_url
@@ -27,6 +27,7 @@ class CalendarInfo:
     name: str
     color: str | None = None
     read_only: bool = False
+    version: str | None = None  # getctag or sync-token: changes whenever anything in the calendar does
 
     @property
     def path(self) -> str:
@@ -118,7 +119,7 @@ def _list_calendars(connection: Connection, home: str) -> list[CalendarInfo]:
     answer = connection.propfind(
         home,
         "<d:resourcetype/><d:displayname/><a:calendar-color/><d:current-user-privilege-set/>"
-        "<c:supported-calendar-component-set/>",
+        "<c:supported-calendar-component-set/><cs:getctag/><d:sync-token/>",
         depth=1,
     )
     calendars = []
@@ -137,6 +138,7 @@ def _list_calendars(connection: Connection, home: str) -> list[CalendarInfo]:
                 name=_text(props.get(f"{DAV}displayname")) or urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1],
                 color=_text(props.get(f"{APPLE}calendar-color")) or None,
                 read_only=_read_only(props.get(f"{DAV}current-user-privilege-set")),
+                version=_text(props.get(f"{CALSERVER}getctag")) or _text(props.get(f"{DAV}sync-token")) or None,
             )
         )
     return sorted(calendars, key=lambda calendar: calendar.name.casefold())

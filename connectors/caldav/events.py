@@ -6,15 +6,19 @@ server) read either type the same way.
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from connectors.caldav.client import CALDAV, Connection, account_from
 from connectors.caldav.discovery import CalendarInfo, Discovery, discover
-from connectors.calendar_events import CalendarEvent, sort_events
+from connectors.calendar_events import CalendarEvent, CalendarRead, sort_events
 from connectors.errors import ConnectorError, ErrorKind
 from connectors.http import redact_url
+from connectors.ical.budget import Budget
 from connectors.ical.expand import expand, parse_calendar
 
 
@@ -22,18 +26,30 @@ def read_events(
     settings: Mapping[str, Any], secrets: Mapping[str, str], start: datetime, end: datetime, *, timeout: float = 30.0
 ) -> list[CalendarEvent]:
     """Every occurrence in the chosen calendars overlapping [start, end), recurring events expanded."""
+    return read_window(settings, secrets, start, end, timeout=timeout).events
+
+
+def read_window(
+    settings: Mapping[str, Any], secrets: Mapping[str, str], start: datetime, end: datetime, *, timeout: float = 30.0
+) -> CalendarRead:
+    """``read_events`` with notes on what was left out; every request, the parsing and the
+    expansion share one deadline, and the occurrence caps apply across all calendars."""
     chosen_values = chosen_calendars(settings)
     if not chosen_values:
         raise ConnectorError(ErrorKind.CONFIG, "No calendars are chosen for this integration.", field="calendars")
     connection = Connection(account_from(settings, secrets), timeout)
+    budget = Budget(connection.deadline, "Reading the calendars")
     try:
         chosen = resolve_calendars(chosen_values, discover(connection), settings)
         events: list[CalendarEvent] = []
+        notes: list[str] = []
         for calendar in chosen:
-            events += calendar_events(connection, calendar, start, end)[0]
+            found, skipped = calendar_events(connection, calendar, start, end, budget)
+            events += found
+            notes += [f"{calendar.name}: {warning}" for warning in skipped]
     finally:
         connection.close()
-    return sort_events(events)
+    return CalendarRead(sort_events(events), notes + budget.notes)
 
 
 def chosen_calendars(settings: Mapping[str, Any]) -> list[str]:
@@ -63,9 +79,22 @@ def resolve_calendars(chosen: Sequence[str], found: Discovery, settings: Mapping
 
 
 def calendar_events(
-    connection: Connection, calendar: CalendarInfo, start: datetime, end: datetime
+    connection: Connection, calendar: CalendarInfo, start: datetime, end: datetime, budget: Budget | None = None
 ) -> tuple[list[CalendarEvent], list[str]]:
-    """One calendar-query REPORT for the window; each object is expanded on our side."""
+    """One calendar-query REPORT for the window, each object expanded on our side; a calendar
+    whose version (getctag or sync-token) is unchanged since the same window was read is not
+    asked again."""
+    budget = budget or Budget(connection.deadline, f"Reading {calendar.name!r}")
+    key = _window_key(connection, calendar, start, end)
+    with _WINDOWS_LOCK:
+        remembered = _WINDOWS.get(key) if key else None
+    if remembered is not None:
+        events, warnings, notes = remembered
+        budget.used += len(events)
+        for note in notes:
+            budget.note(note)
+        return list(events), list(warnings)
+    notes_before = len(budget.notes)
     answer = connection.report(calendar.url, _query(start, end))
     if answer.status == 404:
         raise ConnectorError(
@@ -83,6 +112,7 @@ def calendar_events(
     events: list[CalendarEvent] = []
     warnings: list[str] = []
     for _, props in answer.responses():
+        budget.check()
         data = props.get(f"{CALDAV}calendar-data")
         if data is None or not (data.text or "").strip():
             continue
@@ -91,10 +121,34 @@ def calendar_events(
         except ConnectorError:
             warnings.append("Skipped an event whose data cannot be read.")
             continue
-        found, skipped = expand(parsed, calendar.name, start, end)
+        found, skipped = expand(parsed, calendar.name, start, end, budget)
         events += found
         warnings += skipped
-    return events, warnings
+    if key:
+        _remember(key, (events, warnings, budget.notes[notes_before:]))
+    return list(events), list(warnings)
+
+
+_WINDOWS: OrderedDict[tuple[str, ...], tuple[list[CalendarEvent], list[str], list[str]]] = OrderedDict()
+_WINDOWS_KEPT = 64
+_WINDOWS_LOCK = threading.Lock()
+
+
+def _window_key(connection: Connection, calendar: CalendarInfo, start: datetime, end: datetime) -> tuple[str, ...] | None:
+    """Who asked (a hash of the account, so an edited integration never reuses it), which
+    calendar in which version, which window. None when the server reports no version."""
+    if not calendar.version:
+        return None
+    account = connection.account
+    who = hashlib.sha256("\0".join((account.url, account.username, account.password)).encode()).hexdigest()
+    return (who, calendar.url, calendar.version, start.isoformat(), end.isoformat())
+
+
+def _remember(key: tuple[str, ...], value: tuple[list[CalendarEvent], list[str], list[str]]) -> None:
+    with _WINDOWS_LOCK:
+        _WINDOWS[key] = value
+        while len(_WINDOWS) > _WINDOWS_KEPT:
+            _WINDOWS.popitem(last=False)
 
 
 def _query(start: datetime, end: datetime) -> str:

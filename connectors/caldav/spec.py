@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from connectors.fields import CA_FILE_FIELD, Field, FieldKind, validate_host, validate_port, validate_url
+from connectors.ical.spec import validate_megabytes
 from connectors.types import Category, IntegrationType
 
 _HOST_AND_PORT = re.compile(r"^(?P<host>\[[^\]]+\]|[^:\[\]]+):(?P<port>[^:]*)$")
@@ -29,6 +30,7 @@ CALDAV = IntegrationType(
     aliases=("caldav", "calendar", "nextcloud", "icloud", "radicale", "fastmail", "dav"),
     default_label="Calendar",
     checker_path="connectors.caldav.check:check_caldav",
+    events_path="connectors.caldav.events:read_events",
     fields=(
         Field(
             "url",
@@ -46,6 +48,15 @@ CALDAV = IntegrationType(
             required=False,
             help="Which calendars to use; found on the server after signing in.",
             options_path="connectors.caldav.discovery:calendar_options",
+        ),
+        Field(
+            "max_size_mb",
+            "Size limit (MB)",
+            required=False,
+            default="20",
+            advanced=True,
+            help="Answers from the server larger than this are refused rather than read.",
+            validator=validate_megabytes,
         ),
         CA_FILE_FIELD,
     ),

@@ -94,6 +94,16 @@ def _huge_body() -> bytes:
     return huge_feed(HUGE_SIZE)
 
 
+# "Billion laughs": ten levels of entities that expand to gigabytes in a reader that resolves them.
+DOCTYPE_MULTISTATUS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(
+        b'<!ENTITY lol%d "%s">' % (level, b"&lol%d;" % (level - 1) * 10 if level > 1 else b"&lol;" * 10)
+        for level in range(1, 10)
+    )
+    + b']>\n<d:multistatus xmlns:d="DAV:"><d:response><d:href>&lol9;</d:href></d:response></d:multistatus>'
+)
+
 LOGIN_PAGE = b"""<!DOCTYPE html>
 <html><head><title>Sign in - Calendar</title></head>
 <body><form method="post"><input name="user"><input type="password" name="pass"></form></body></html>
@@ -112,7 +122,9 @@ class FeedServer:
     statuses: list[tuple[str, int]] = field(default_factory=list)
     request_headers: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
-    last_modified: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1))
+    last_modified: datetime = field(
+        default_factory=lambda: datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    )
 
     @property
     def base_url(self) -> str:
@@ -196,7 +208,29 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/hang.ics":
             self.hang()
             return
+        if path == "/dav-huge/":
+            self.dav_endless()
+            return
+        if path == "/dav-doctype/":
+            self._send(207, DOCTYPE_MULTISTATUS, "application/xml; charset=utf-8")
+            return
         self._send(405, b"Method not allowed", "text/plain", {"Allow": "GET, HEAD"})
+
+    def dav_endless(self) -> None:
+        """A WebDAV answer that never ends (no Content-Length), as a broken or hostile server sends."""
+        self.send_response(207)
+        self.send_header("Content-Type", "application/xml; charset=utf-8")
+        self.end_headers()
+        response = b"<d:response><d:href>/filler/</d:href><d:propstat><d:prop/></d:propstat></d:response>" * 800
+        sent = 0
+        try:
+            self.wfile.write(b'<?xml version="1.0"?><d:multistatus xmlns:d="DAV:">')
+            while not self.feed_server.stopping.is_set() and sent < 4 * 1024**3:
+                self.wfile.write(response)
+                sent += len(response)
+        except OSError:
+            pass  # the client stopped reading at its cap
+        self.feed_server.body_bytes[self.route] += sent
 
     def _authorised(self) -> bool:
         expected = base64.b64encode(f"{FEED_USER}:{FEED_PASSWORD}".encode()).decode()
@@ -345,7 +379,9 @@ def main() -> None:
     for path in _ROUTES:
         print(f"  {path.strip('/'):15} {server.url(path)}")
     print("\nTry:")
-    print(f"  printf '%s\\n' '{server.url('/team.ics')}' | tether add ical --secret-stdin url --set ca_file={ca.ca_file}")
+    print(
+        f"  printf '%s\\n' '{server.url('/team.ics')}' | tether add ical --secret-stdin url --set ca_file={ca.ca_file}"
+    )
     print("  tether check    # twice: the second fetch is a 304")
     print("Ctrl-C to stop.", flush=True)
     seen = 0
@@ -355,7 +391,10 @@ def main() -> None:
             if len(server.statuses) == seen:
                 continue
             for route, status in server.statuses[seen:]:
-                print(f"[{datetime.now():%H:%M:%S}] {route} -> {status}, {server.body_bytes[route]} body bytes so far", flush=True)
+                print(
+                    f"[{datetime.now():%H:%M:%S}] {route} -> {status}, {server.body_bytes[route]} body bytes so far",
+                    flush=True,
+                )
             seen = len(server.statuses)
     except KeyboardInterrupt:
         server.close()
