@@ -20,9 +20,12 @@ class Saved(Message):
 
 
 class Tested(Message):
-    def __init__(self, result: CheckResult | None, error: ConnectorError | None, stored: Integration | None) -> None:
+    def __init__(
+        self, result: CheckResult | None, error: ConnectorError | None, stored: Integration | None, discarded: str = ""
+    ) -> None:
         super().__init__()
         self.result, self.error, self.stored = result, error, stored
+        self.discarded = discarded  # why the check's outcome was not recorded (edited meanwhile)
 
 
 def outcome_content(result: CheckResult | None, error: ConnectorError | None) -> Content:

@@ -326,7 +326,7 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
 
         assert self.app.context is not None
         outcome: CheckOutcome = check_integration(self.app.context.storage.integrations, integration)
-        self.post_message(Tested(outcome.result, outcome.error, outcome.integration))
+        self.post_message(Tested(outcome.result, outcome.error, outcome.integration, discarded=outcome.discarded))
 
     # --- test without saving ------------------------------------------------------------------
 
@@ -393,6 +393,10 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
 
     def on_tested(self, message: Tested) -> None:
         self._set_busy(False)
+        if message.discarded:
+            # Saved, but changed elsewhere while its check ran: what this form shows is out of date.
+            self._say(Content.styled(f"Saved, not checked: {message.discarded} Reopen it to see the change.", "$warning"))
+            return
         self._say(outcome_content(message.result, message.error))
         if message.stored is not None:
             self.integration = message.stored

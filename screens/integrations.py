@@ -311,6 +311,8 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
             self.notify(f"{label}: {outcome.error}", title=outcome.error.kind.title, severity="error", timeout=8)
         elif outcome.result is not None:
             self.notify(f"{label}: {outcome.result.summary}", title="Connected")
+        elif outcome.discarded:
+            self.notify(outcome.discarded, title="Check discarded", severity="warning")
         self._show_secrets_line()
 
     def worker_failed(self, worker) -> None:  # type: ignore[no-untyped-def]

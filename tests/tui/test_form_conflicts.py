@@ -90,3 +90,17 @@ async def test_a_workflow_form_keeps_changes_made_elsewhere_and_reports_a_clash(
     assert app.notes[-1] == (  # type: ignore[attr-defined]
         "Workflow 'Digest' was changed elsewhere since you opened it (its description) — reload it and make your change again."
     )
+
+
+async def test_a_check_discarded_after_saving_says_so_instead_of_a_result(app, context):
+    from screens.form_outcome import Tested
+
+    item = context.storage.integrations.add("imap", "Work", SETTINGS, {"password": "first-pw"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_edit(pilot)
+        # What the form's own check worker posts when the settings were edited elsewhere while it ran.
+        why = "'Work' was changed while it was being checked; that check's result was discarded."
+        form.post_message(Tested(None, None, item, discarded=why))
+        await settle(pilot)
+        assert pilot.app.screen is form
+        assert static_text(pilot, "#outcome") == f"Saved, not checked: {why} Reopen it to see the change."
