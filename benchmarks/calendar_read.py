@@ -8,7 +8,7 @@
    serves it on loopback with an ETag, and measures in one run:
    - the anchor: ``icalendar.Calendar.from_ical`` on the whole body plus
      ``recurring_ical_events.of(...).between`` for the window;
-   - tether's first read (``connectors.ical.check.read_window``, empty cache, fetch included);
+   - tether's first read (``connectors.ical.check.read_events``, empty cache, fetch included);
    - tether's repeated read (the server answers 304; median of ``rounds``).
    Goals: first read <= 0.15x the anchor, repeated read <= 0.02x and <= 50 ms.
 2. ``endless_rrule_check(freq)`` checks a 250-byte feed whose only event repeats every
@@ -117,7 +117,7 @@ def main() -> int:
         return 0
 
     from connectors.ical.cache import FEEDS
-    from connectors.ical.check import read_window
+    from connectors.ical.check import read_events
     from tests.servers.feed_generator import benchmark_feed
     from tests.servers.feeds import start_feed_server
 
@@ -131,18 +131,18 @@ def main() -> int:
         anchor = parse_s + expand_s
         FEEDS.clear()
         started = time.perf_counter()
-        first = read_window(settings, {}, start, end)
+        first = read_events(settings, {}, start, end)
         first_s = time.perf_counter() - started
         repeats = []
         for _ in range(args.rounds):
             started = time.perf_counter()
-            again = read_window(settings, {}, start, end)
+            again = read_events(settings, {}, start, end)
             repeats.append(time.perf_counter() - started)
         statuses = [status for path, status in server.statuses if path == "/big.ics"]
     finally:
         server.close()
     repeat_s = statistics.median(repeats)
-    same = [event.to_dict() for event in again.events] == [event.to_dict() for event in first.events]
+    same = [event.to_dict() for event in again] == [event.to_dict() for event in first]
     print(f"feed: {len(body) / 1e6:.1f} MB, seed {args.seed}, window {start:%Y-%m-%d} + {args.days} days")
     print(f"{'':34}{'seconds':>9}{'ratio':>8}  goal")
     print(f"{'anchor: icalendar parse':34}{parse_s:9.3f}")
@@ -159,7 +159,7 @@ def main() -> int:
         f"<= {REPEAT_LIMIT * 1000:.0f} ms: {'met' if repeat_ok else 'MISSED'}"
     )
     print(
-        f"occurrences: anchor {anchor_count}, tether {len(first.events)}; repeated read identical: {same}; "
+        f"occurrences: anchor {anchor_count}, tether {len(first)}; repeated read identical: {same}; "
         f"server answers: {statuses.count(200)}x 200, {statuses.count(304)}x 304"
     )
     return 0 if first_ok and repeat_ok and same else 1

@@ -80,13 +80,14 @@ class CalendarEvent:
         }
 
 
-@dataclass(frozen=True)
-class CalendarRead:
-    """What a calendar read returns: the occurrences, sorted, and notes on what was left out
-    (a series cut after its cap, events whose data cannot be read)."""
+class Occurrences(list[CalendarEvent]):
+    """What a calendar read returns: a plain list of occurrences that also carries ``notes``
+    on what was left out (a series cut after its cap, events whose data cannot be read),
+    so every front end reads events the same way and may show the notes."""
 
-    events: list[CalendarEvent]
-    notes: list[str]
+    def __init__(self, events: Iterable[CalendarEvent] = (), notes: Iterable[str] = ()) -> None:
+        super().__init__(events)
+        self.notes = list(notes)
 
 
 def as_aware(moment: datetime | date, zone: tzinfo | None = None) -> datetime:

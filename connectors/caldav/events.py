@@ -15,7 +15,7 @@ from typing import Any
 
 from connectors.caldav.client import CALDAV, Connection, account_from
 from connectors.caldav.discovery import CalendarInfo, Discovery, discover
-from connectors.calendar_events import CalendarEvent, CalendarRead, sort_events
+from connectors.calendar_events import CalendarEvent, Occurrences, sort_events
 from connectors.errors import ConnectorError, ErrorKind
 from connectors.http import redact_url
 from connectors.ical.budget import Budget
@@ -24,16 +24,10 @@ from connectors.ical.expand import expand, parse_calendar
 
 def read_events(
     settings: Mapping[str, Any], secrets: Mapping[str, str], start: datetime, end: datetime, *, timeout: float = 30.0
-) -> list[CalendarEvent]:
-    """Every occurrence in the chosen calendars overlapping [start, end), recurring events expanded."""
-    return read_window(settings, secrets, start, end, timeout=timeout).events
-
-
-def read_window(
-    settings: Mapping[str, Any], secrets: Mapping[str, str], start: datetime, end: datetime, *, timeout: float = 30.0
-) -> CalendarRead:
-    """``read_events`` with notes on what was left out; every request, the parsing and the
-    expansion share one deadline, and the occurrence caps apply across all calendars."""
+) -> Occurrences:
+    """Every occurrence in the chosen calendars overlapping [start, end), recurring events
+    expanded, with notes on what was left out. Every request, the parsing and the expansion
+    share one deadline, and the occurrence caps apply across all calendars."""
     chosen_values = chosen_calendars(settings)
     if not chosen_values:
         raise ConnectorError(ErrorKind.CONFIG, "No calendars are chosen for this integration.", field="calendars")
@@ -49,7 +43,7 @@ def read_window(
             notes += [f"{calendar.name}: {warning}" for warning in skipped]
     finally:
         connection.close()
-    return CalendarRead(sort_events(events), notes + budget.notes)
+    return Occurrences(sort_events(events), notes + budget.notes)
 
 
 def chosen_calendars(settings: Mapping[str, Any]) -> list[str]:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connectors.calendar_events import CalendarEvent, CalendarRead, describe_event, sort_events, upcoming
+from connectors.calendar_events import CalendarEvent, Occurrences, describe_event, sort_events, upcoming
 from connectors.ical import cache, feed
 from connectors.ical.budget import Budget
 from connectors.types import CheckRequest, CheckResult
@@ -60,24 +60,18 @@ def check_feed(request: CheckRequest) -> CheckResult:
 
 def read_events(
     settings: Mapping[str, Any], secrets: Mapping[str, str], start: datetime, end: datetime, *, timeout: float = 30.0
-) -> list[CalendarEvent]:
-    """Every occurrence overlapping [start, end), recurring events expanded, sorted by start.
+) -> Occurrences:
+    """Every occurrence overlapping [start, end), recurring events expanded, sorted by start,
+    with notes on what was left out (unreadable events, series cut at their cap).
 
-    Events the feed cannot describe (broken times) are left out.
+    Fetching, parsing and expanding share one deadline; a feed read before in this
+    process is reused when the server says it is unchanged (or sends the same body).
     """
-    return read_window(settings, secrets, start, end, timeout=timeout).events
-
-
-def read_window(
-    settings: Mapping[str, Any], secrets: Mapping[str, str], start: datetime, end: datetime, *, timeout: float = 30.0
-) -> CalendarRead:
-    """``read_events`` with notes on what was left out. Fetching, parsing and expanding share
-    one deadline; a feed read before is reused when the server says it is unchanged."""
     source = feed.source_from(settings, secrets)
     budget = Budget.seconds(timeout, f"Reading the feed at {source.shown}")
     parsed = cache.load(source, budget)
     events, skipped = parsed.events(parsed.name or source.shown, start, end, budget)
-    return CalendarRead(sort_events(events), skipped + budget.notes)
+    return Occurrences(sort_events(events), skipped + budget.notes)
 
 
 def _unchanged(

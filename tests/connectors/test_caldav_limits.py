@@ -11,7 +11,7 @@ import pytest
 
 from connectors.caldav import client as dav_client
 from connectors.caldav.check import check_caldav
-from connectors.caldav.events import read_window
+from connectors.caldav.events import read_events
 from connectors.caldav.transport import has_doctype
 from connectors.errors import ConnectorError, ErrorKind
 from connectors.types import CheckRequest
@@ -73,15 +73,15 @@ def test_unchanged_calendar_is_not_asked_again(fresh_seeded_radicale: Seeded, mo
     settings = {"url": server.url, "username": USER, "ca_file": str(server.ca_file), "calendars": ["Work"]}
     now = datetime.now(UTC).replace(microsecond=0)
     window = (now, now + timedelta(days=30))
-    first = read_window(settings, {"password": PASSWORD}, *window)
-    again = read_window(settings, {"password": PASSWORD}, *window)
-    assert [event.summary for event in again.events] == [event.summary for event in first.events]
-    assert [event.summary for event in first.events] == ["Design review", "Launch"]
+    first = read_events(settings, {"password": PASSWORD}, *window)
+    again = read_events(settings, {"password": PASSWORD}, *window)
+    assert [event.summary for event in again] == [event.summary for event in first]
+    assert [event.summary for event in first] == ["Design review", "Launch"]
     assert len(reports) == 1  # the second read saw the same getctag and asked for nothing
 
     save_event(server, calendars["work"], event_ics("new@tests", "Added since", now + timedelta(days=2)))
-    changed = read_window(settings, {"password": PASSWORD}, *window)
-    assert [event.summary for event in changed.events] == ["Design review", "Added since", "Launch"]
+    changed = read_events(settings, {"password": PASSWORD}, *window)
+    assert [event.summary for event in changed] == ["Design review", "Added since", "Launch"]
     assert len(reports) == 2
 
 
@@ -96,6 +96,6 @@ def test_dense_series_on_a_server_is_cut_with_a_note(radicale: RadicaleServer) -
         event_ics("tick@tests", "Tick", now - timedelta(days=3), minutes=1, extra="RRULE:FREQ=MINUTELY\r\n"),
     )
     settings = {"url": radicale.url, "username": USER, "ca_file": str(radicale.ca_file), "calendars": ["Ticks"]}
-    read = read_window(settings, {"password": PASSWORD}, now, now + timedelta(days=2), timeout=20)
-    assert len(read.events) == 1000
+    read = read_events(settings, {"password": PASSWORD}, now, now + timedelta(days=2), timeout=20)
+    assert len(read) == 1000
     assert "Series 'Tick' cut after 1,000 occurrences." in read.notes

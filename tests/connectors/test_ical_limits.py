@@ -12,7 +12,7 @@ import pytest
 
 from connectors.errors import ConnectorError, ErrorKind
 from connectors.ical.budget import Budget
-from connectors.ical.check import check_feed, read_window
+from connectors.ical.check import check_feed, read_events
 from connectors.ical.window import ParsedFeed
 from connectors.types import CheckRequest
 from tests.connectors.calendar_fixtures import feed_server  # noqa: F401 - fixture
@@ -65,8 +65,8 @@ def test_endless_dense_series_is_checked_quickly_in_little_memory(feed_server: F
 def test_one_read_stops_after_the_per_call_cap_and_says_so(feed_server: FeedServer) -> None:
     url = feed_server.publish("/many.ics", endless("MINUTELY", count=12))
     now = datetime.now(UTC)
-    read = read_window({"url": url, "ca_file": str(feed_server.ca_file)}, {}, now, now + timedelta(days=30))
-    assert len(read.events) == 10_000
+    read = read_events({"url": url, "ca_file": str(feed_server.ca_file)}, {}, now, now + timedelta(days=30))
+    assert len(read) == 10_000
     assert "Stopped after 10,000 occurrences; later ones in the period are not listed." in read.notes
     assert "Series 'Tick 0' cut after 1,000 occurrences." in read.notes
 
