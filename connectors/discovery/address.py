@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from connectors.discovery.model import clean_text, valid_host
@@ -23,7 +24,7 @@ def parse_address(text: str) -> Address:
     shown = clean_text(text, 60)
     if not text:
         raise AddressError("Type an email address, e.g. alice@example.com.")
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
+    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in text):
         raise AddressError(f"{shown!r} is not an email address: it contains spaces or control characters.")
     local, at, domain = text.rpartition("@")
     if not at:

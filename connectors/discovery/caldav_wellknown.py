@@ -22,6 +22,7 @@ from connectors.discovery.model import (
 )
 from connectors.errors import ConnectorError, ErrorKind
 
+MAX_URL = 1000
 PROPFIND_BODY = b'<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:resourcetype/></d:prop></d:propfind>'
 
 
@@ -40,7 +41,8 @@ def probe(address: Address, settings: DiscoverySettings, deadline: float) -> Sou
     if status in (301, 302, 303, 307, 308):
         target = urljoin(url, location)
         parts = urlsplit(target)
-        if parts.scheme != "https" or valid_host(parts.hostname or "") is None or not target.isprintable():
+        usable = len(target) <= MAX_URL and target.isprintable() and " " not in target
+        if parts.scheme != "https" or valid_host(parts.hostname or "") is None or not usable:
             return SourceResult(SourceReport(name, Outcome.FAILED, f"{name}: redirects to an unusable address."))
         found = (Candidate(Service.CALENDAR, "caldav", (name,), url=target),)
         return SourceResult(SourceReport(name, Outcome.FOUND, f"{name}: redirects to {http.redact_url(target)}."), found)
@@ -63,13 +65,10 @@ def _propfind(url: str, settings: DiscoverySettings, timeout: float) -> tuple[in
             follow_redirects=False,
             trust_env=False,  # the environment's proxies and CA bundles must not replace the chosen trust
         ) as client:
-            answer = client.request(
-                "PROPFIND",
-                url,
-                content=PROPFIND_BODY,
-                headers={"Depth": "0", "Content-Type": "application/xml", "User-Agent": "tether (settings discovery)"},
-            )
-            return answer.status_code, answer.headers.get("location", "")
+            headers = {"Depth": "0", "Content-Type": "application/xml", "User-Agent": "tether (settings discovery)"}
+            # Only the status and Location matter: the body, however large, is never read.
+            with client.stream("PROPFIND", url, content=PROPFIND_BODY, headers=headers) as answer:
+                return answer.status_code, answer.headers.get("location", "")
     except httpx.TimeoutException:
         raise ConnectorError(ErrorKind.TIMEOUT, f"{shown} did not answer in time.") from None
     except httpx.HTTPError as exc:

@@ -67,7 +67,8 @@ PROTON = Provider(
     "127.0.0.1",
     port=1143,
     tls_mode=TLS_STARTTLS,
-    note="Proton Mail works only through Proton Mail Bridge running on this computer; use the password Bridge shows.",
+    note="Proton Mail works only through Proton Mail Bridge on this computer: use the password Bridge shows, "
+    "and the certificate Bridge exports as the CA file.",
 )
 
 PROVIDERS: dict[str, Provider] = {

@@ -81,6 +81,7 @@ class Reply:
     content_type: str = "application/xml"
     headers: tuple[tuple[str, str], ...] = ()
     delay: float = 0.0  # seconds before answering: a server that hangs
+    trickle: bool = False  # send the body one byte every half second: a server that never finishes
 
 
 @dataclass
@@ -133,7 +134,14 @@ def _handler(server: AutoconfigServer) -> type[BaseHTTPRequestHandler]:
             for name, value in reply.headers:
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(reply.body)
+            if not reply.trickle:
+                self.wfile.write(reply.body)
+                return
+            for index in range(len(reply.body)):
+                if server.stopping.wait(0.5):
+                    return
+                self.wfile.write(reply.body[index : index + 1])
+                self.wfile.flush()
 
         do_GET = _reply
         do_PROPFIND = _reply

@@ -188,12 +188,28 @@ def test_autoconfig_over_https_is_verified_against_the_ca_setting(dns_server, we
         ("alice@exa mple.com", "'alice@exa mple.com' is not an email address: it contains spaces or control characters."),
         ("alice@-bad-.com", "'-bad-.com' is not a domain name, so 'alice@-bad-.com' cannot be looked up."),
         ("alice@10.0.0.1", "'10.0.0.1' is not a domain name, so 'alice@10.0.0.1' cannot be looked up."),
+        ("alice@exa\u202emple.com", "'alice@exa mple.com' is not an email address: it contains spaces or control characters."),
     ],
 )
 def test_addresses_that_cannot_be_looked_up(text: str, says: str) -> None:
     with pytest.raises(AddressError) as raised:
         discover(text, DiscoverySettings(dns_server=("127.0.0.1", 9)))
     assert str(raised.value) == says
+
+
+def test_the_well_known_caldav_body_is_never_read_and_a_bad_redirect_is_refused(dns_server, web, settings) -> None:  # type: ignore[no-untyped-def]
+    dns_server.zones.update({"big.test", "odd.test"})
+    web.publish("big.test", "/.well-known/caldav", Reply(401, b"<x/>" * 1000, trickle=True))  # would take minutes
+    web.publish("odd.test", "/.well-known/caldav", Reply(301, headers=(("Location", "http://dav.odd.test/"),)))
+
+    big = discover("alice@big.test", settings)
+    odd = discover("alice@odd.test", settings)
+
+    assert [c.url for c in big.candidates] == [f"{web.base_url}/big.test/.well-known/caldav"]
+    assert report(big, "/.well-known") == "found: /.well-known/caldav on big.test: a CalDAV service answers there."
+    assert big.elapsed < 2
+    assert report(odd, "/.well-known") == "failed: /.well-known/caldav on odd.test: redirects to an unusable address."
+    assert odd.candidates == ()
 
 
 def test_an_international_domain_is_asked_in_its_ascii_form(dns_server, settings) -> None:  # type: ignore[no-untyped-def]
