@@ -144,7 +144,9 @@ class FindSettingsMixin:
         self._done = False
         self._screen.query_one("#save", Button).label = "Save"
         said = f"Filled in server, port and TLS from {candidate.source}."
-        self._say(Content.assemble(said, *((" " + text, "$warning") for text in (candidate.note, advice) if text)))
+        sign_in = f"It expects the username {candidate.username} (not filled in)." if candidate.username else ""
+        notes = (sign_in, candidate.note, advice)
+        self._say(Content.assemble(said, *((" " + text, "$warning") for text in notes if text)))
 
 
 def find_settings_state(form: FindSettingsMixin) -> bool | None:

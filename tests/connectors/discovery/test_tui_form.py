@@ -69,6 +69,17 @@ async def test_find_settings_offers_candidates_with_sources_and_fills_only_the_a
         assert form.editor("username").value == "alice@example.com"
         assert form.editor("password").value == ""
 
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        await pilot.press("enter")  # the autoconfig entry, which names another sign-in name
+        await settle(pilot)
+        assert form_values(form) == ("mail.example.com", "993", "implicit")
+        assert static_text(pilot, "#outcome") == (
+            "Filled in server, port and TLS from autoconfig file at autoconfig.example.com. "
+            "It expects the username alice (not filled in). provider: Example Mail."
+        )
+        assert form.editor("username").value == "alice@example.com"
+
 
 async def test_escape_in_the_picker_fills_in_nothing(tui_data, tmp_path, dns_server, web) -> None:  # type: ignore[no-untyped-def]
     dns_server.zones.add("example.org")
