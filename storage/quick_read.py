@@ -1,9 +1,10 @@
-"""A read-only first look at the integrations, with the standard library only.
+"""A read-only first look at the database, with the standard library only.
 
 Start-up paints the list from this while SQLAlchemy loads, the secret store is chosen and the
 database is opened properly; the full records replace these a moment later. Anything unexpected
 (no database yet, a revision this tether does not know, a damaged file) returns None and the
-list simply waits for the full read.
+list simply waits for the full read. `tether mcp` asks the same way whether it may answer its
+client before opening storage, and how a workflow's name is stored.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from storage.db import HEAD_REVISION, DatabaseError, inspect_revision
+from storage.names import name_key
 from storage.paths import DATABASE_NAME, writable_by_others
 from storage.records import Access, Integration, Role, Status, WorkflowUse
 
@@ -75,3 +77,25 @@ def quick_integrations(data_dir: Path) -> list[Integration] | None:
         ]
     except (sqlite3.Error, DatabaseError, ValueError, TypeError, OSError):
         return None
+
+
+def database_is_current(data_dir: Path) -> bool:
+    """True when the database exists at this tether's newest schema: opening it creates and migrates nothing."""
+    try:
+        return inspect_revision(data_dir / DATABASE_NAME) == HEAD_REVISION
+    except (DatabaseError, OSError):
+        return False
+
+
+def quick_workflow_name(data_dir: Path, name: str) -> str | None:
+    """The stored spelling of workflow ``name`` (compared as storage compares names), or None."""
+    path = data_dir / DATABASE_NAME
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
+        try:
+            row = connection.execute("SELECT name FROM workflows WHERE name_key = ?", (name_key(name),)).fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None

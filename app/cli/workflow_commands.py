@@ -94,7 +94,7 @@ def secrets_status(args: argparse.Namespace) -> int:
 
 
 def mcp(args: argparse.Namespace) -> int:
-    from app.mcp.server import run
+    from app.mcp.wire import run
 
     from app.cli.values import timeout_option
 

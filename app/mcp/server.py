@@ -1,20 +1,16 @@
-"""`tether mcp`: an MCP server over stdio that lets an assistant use the integrations of one workflow.
+"""The service behind `tether mcp`: tool calls checked, scoped, run and scrubbed of secrets.
 
-Standard output carries the protocol and nothing else: the process's fd 1 is pointed at stderr
-before anything runs, and the protocol is written to a private copy of the original stdout.
-Logs go to stderr. Tool calls run in worker threads, each bounded by the call timeout.
+The protocol and start-up are app.mcp.wire, which opens this module in a thread once it serves:
+importing it loads the database layer and the tool modules. Tool calls run in worker threads,
+each bounded by the call timeout.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import sys
 from dataclasses import dataclass, field
-from io import TextIOWrapper
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 from app.mcp.calls import DEFAULT_TIMEOUT, ToolCall
 from app.mcp.errors import Reason, ToolRefusal, scrub
@@ -25,10 +21,6 @@ if TYPE_CHECKING:
     from storage.service import Storage
 
 log = logging.getLogger("tether.mcp")
-
-SERVER_NAME = "tether"
-# Beyond the connector's own timeout, how long a call may still take before the server gives up waiting.
-GRACE_SECONDS = 5.0
 
 
 @dataclass
@@ -86,124 +78,7 @@ def scrub_values(value: Any, secrets: set[str]) -> Any:
     return value
 
 
-# --- the protocol ---------------------------------------------------------------------------
-
-
-def build_server(service: McpService):  # type: ignore[no-untyped-def]
-    """The low-level MCP server: tools/list from the declarations, tools/call through the service."""
-    import anyio
-    import mcp_types as types
-    from mcp.server import Server
-
-    listed = [
-        types.Tool(
-            name=tool.name,
-            title=tool.title,
-            description=tool.description,
-            input_schema=tool.input_schema,
-            output_schema=tool.output_schema,
-            annotations=types.ToolAnnotations(
-                title=tool.title,
-                read_only_hint=not tool.writes,
-                destructive_hint=False,
-                idempotent_hint=not tool.writes,
-                open_world_hint=bool(tool.types),
-            ),
-        )
-        for tool in service.tools.values()
-    ]
-
-    async def list_tools(ctx, params) -> types.ListToolsResult:  # type: ignore[no-untyped-def]
-        return types.ListToolsResult(tools=listed)
-
-    async def call_tool(ctx, params) -> types.CallToolResult:  # type: ignore[no-untyped-def]
-        arguments = dict(params.arguments or {})
-        try:
-            with anyio.fail_after(service.timeout + GRACE_SECONDS):
-                result = await anyio.to_thread.run_sync(
-                    service.call, params.name, arguments, abandon_on_cancel=True
-                )
-        except ToolRefusal as refusal:
-            return _error_result(types, refusal)
-        except TimeoutError:
-            return _error_result(
-                types,
-                ToolRefusal(
-                    Reason.TIMEOUT,
-                    f"No answer within {service.timeout + GRACE_SECONDS:.0f} s.",
-                    action="Try again later; `tether check LABEL` tests the connection.",
-                ),
-            )
-        text = json.dumps(result, ensure_ascii=False, default=str)
-        return types.CallToolResult(content=[types.TextContent(type="text", text=text)], structured_content=result)
-
-    return Server(
-        SERVER_NAME,
-        version=_version(),
-        instructions=_instructions(service),
-        on_list_tools=list_tools,
-        on_call_tool=call_tool,
-    )
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("tether")
-    except PackageNotFoundError:  # running from a source checkout
-        return "dev"
-
-
-def _error_result(types, refusal: ToolRefusal):  # type: ignore[no-untyped-def]
-    return types.CallToolResult(
-        content=[types.TextContent(type="text", text=refusal.text())],
-        structured_content={"error": refusal.to_dict()},
-        is_error=True,
-    )
-
-
-def _instructions(service: McpService) -> str:
-    scope = f"the integrations of tether workflow {service.workflow!r}" if service.workflow else "every tether integration"
-    writes = (
-        "Write tools work only where the workflow links the integration as a sink with write access."
-        if service.workflow
-        else ("Write tools are allowed." if service.allow_write else "This server is read-only.")
-    )
-    return f"Mail and calendar access to {scope}. Start with list_integrations for the labels. {writes}"
-
-
-async def serve(service: McpService, wire: BinaryIO) -> None:
-    import anyio
-    from mcp.server.stdio import stdio_server
-
-    server = build_server(service)
-    stdout = anyio.wrap_file(TextIOWrapper(wire, encoding="utf-8", write_through=True))
-    async with stdio_server(stdout=stdout) as (read_stream, write_stream):
-        await server.run(read_stream, write_stream, server.create_initialization_options())
-
-
-# --- start-up -------------------------------------------------------------------------------
-
-
-def claim_stdout() -> BinaryIO:
-    """Keep the real stdout for the protocol and send everything else written to fd 1 to stderr."""
-    sys.stdout.flush()
-    wire = os.fdopen(os.dup(1), "wb", buffering=0)
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    return wire
-
-
-def configure_logging(verbose: bool) -> None:
-    """Warnings (everything with --verbose) to stderr as well as to tether's log file, masked alike."""
-    from app.core.logging_setup import MaskingFilter
-
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(MaskingFilter())
-    handler.setFormatter(logging.Formatter("tether mcp: %(levelname)s %(name)s: %(message)s"))
-    handler.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    logging.getLogger().addHandler(handler)
+# --- opening --------------------------------------------------------------------------------
 
 
 def unlock_quietly(choice) -> str | None:  # type: ignore[no-untyped-def]
@@ -227,41 +102,16 @@ def unlock_quietly(choice) -> str | None:  # type: ignore[no-untyped-def]
     return None
 
 
-def run(
-    data_dir: str | Path | None,
-    workflow: str | None,
-    *,
-    allow_write: bool = False,
-    timeout: float = DEFAULT_TIMEOUT,
-    verbose: bool = False,
-) -> int:
-    """Serve until the client closes stdin. Start-up problems go to stderr with exit status 2."""
-    wire = claim_stdout()
-    configure_logging(verbose)
-    import anyio
-
+def open_service(
+    data_dir: str | Path | None, workflow: str | None, *, allow_write: bool, timeout: float
+) -> McpService:
+    """Open the data directory and the vault for one run; raises the errors start-up reports (app.mcp.wire)."""
     from app.core.context import open_context
-    from storage.db import DatabaseError
-    from storage.errors import StorageError
-    from storage.paths import DataDirError
-    from storage.secrets.base import SecretStoreError
 
-    try:
-        context = open_context(data_dir)
-        if workflow is not None:
-            workflow = context.storage.workflows.find(workflow).name
-    except (StorageError, SecretStoreError, DatabaseError, DataDirError) as exc:
-        print(f"tether mcp: {exc}", file=sys.stderr)
-        return 2
-    if workflow is not None and allow_write:
-        log.warning("--allow-write has no effect with --workflow: the workflow's sinks with write access decide.")
+    context = open_context(data_dir)
+    if workflow is not None:
+        workflow = context.storage.workflows.find(workflow).name
     problem = unlock_quietly(context.secrets)
     if problem is not None:
         log.warning("secrets unavailable: %s Tools that need credentials will say so.", problem)
-    service = McpService(context.storage, workflow, allow_write, timeout, problem)
-    log.info("serving %s", f"workflow {workflow!r}" if workflow else "all integrations")
-    try:
-        anyio.run(serve, service, wire)
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return McpService(context.storage, workflow, allow_write, timeout, problem)
