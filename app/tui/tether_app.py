@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -92,9 +93,16 @@ class TetherApp(HealthMixin, App[None]):
     def exit(self, result: None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
         """Quit at once: every network call in progress is interrupted, so no worker thread keeps the
         process alive (and the terminal blank) until a slow server's timeout runs out."""
+        import asyncio
+        from concurrent.futures import ThreadPoolExecutor
+
         from connectors.deadline import cancel_all
 
         cancel_all()
+        # A worker stuck outside the network (a DNS lookup, a keyring) must not hold the exit either:
+        # closing the loop waits for every thread of its default executor, so the loop gets a fresh one.
+        with contextlib.suppress(RuntimeError):  # not called from the app's loop
+            asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(thread_name_prefix="tether-quit"))
         super().exit(result, return_code, message)
 
     def get_default_screen(self) -> Screen:
