@@ -58,13 +58,17 @@ def _resolve(name: str, rdtype: str, settings: DiscoverySettings, deadline: floa
     return records
 
 
+def timeout_text(budget: float) -> str:
+    return f"the DNS server did not answer within {budget:.0f} s."
+
+
 def _failure(name: str, exc: Exception, budget: float) -> SourceReport:
     """A DNS problem as one line: timeouts, a failing server, or no resolver at all."""
     import dns.exception
     import dns.resolver
 
     if isinstance(exc, dns.exception.Timeout):
-        return SourceReport(name, Outcome.TIMED_OUT, f"{name}: the DNS server did not answer within {budget:.0f} s.")
+        return SourceReport(name, Outcome.TIMED_OUT, f"{name}: {timeout_text(budget)}")
     if isinstance(exc, dns.resolver.NoNameservers):
         return SourceReport(name, Outcome.FAILED, f"{name}: the DNS server refused or failed the query.")
     if isinstance(exc, dns.resolver.NoResolverConfiguration):

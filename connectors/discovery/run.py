@@ -24,7 +24,8 @@ from connectors.discovery.model import (
     merge,
 )
 
-Source = tuple[str, Callable[[float], SourceResult]]  # (name, ask(deadline))
+# (name, ask(deadline), what to say when it has not answered in time)
+Source = tuple[str, Callable[[float], SourceResult], str]
 _MARGIN = 0.2  # sources stop a little before the budget, so each can still say what happened
 
 
@@ -36,7 +37,7 @@ def discover(text: str, settings: DiscoverySettings | None = None) -> Discovery:
     sources = _sources(address, settings)
     answers: queue.Queue[tuple[int, SourceResult]] = queue.Queue()
     own_deadline = started + max(settings.budget - _MARGIN, 0.1)
-    for index, (name, ask) in enumerate(sources):
+    for index, (name, ask, _) in enumerate(sources):
         threading.Thread(
             target=_run, args=(index, name, ask, own_deadline, answers), name=f"discover {name}", daemon=True
         ).start()
@@ -48,10 +49,9 @@ def discover(text: str, settings: DiscoverySettings | None = None) -> Discovery:
         except queue.Empty:
             break
         results[index] = result
-    for index, (name, _) in enumerate(sources):
+    for index, (name, _, late) in enumerate(sources):
         if index not in results:
-            late = SourceReport(name, Outcome.TIMED_OUT, f"{name}: no answer within {settings.budget:.0f} s.")
-            results[index] = SourceResult(late)
+            results[index] = SourceResult(SourceReport(name, Outcome.TIMED_OUT, f"{name}: {late}"))
     ordered = [results[index] for index in range(len(sources))]
     return Discovery(
         address=address.text,
@@ -65,20 +65,24 @@ def discover(text: str, settings: DiscoverySettings | None = None) -> Discovery:
 def _sources(address: Address, settings: DiscoverySettings) -> list[Source]:
     """In the order candidates are shown: the shipped table first, DNS-only guesses last."""
     domain = address.domain
-    table: Source = (providers.TABLE_SOURCE, lambda _deadline: _table(address))
+    # The same words as a source's own timeout, so a source that is merely late reads the same.
+    late_web = f"no answer within {settings.budget:.0f} s."
+    late_dns = dns_records.timeout_text(settings.budget)
+    table: Source = (providers.TABLE_SOURCE, lambda _deadline: _table(address), late_web)
     fetches: list[Source] = [
-        (name, functools.partial(autoconfig.fetch, name, url, address, settings))
+        (name, functools.partial(autoconfig.fetch, name, url, address, settings), late_web)
         for name, url in autoconfig.urls(address, settings)
     ]
     dns: list[Source] = [
-        (f"DNS SRV _imaps._tcp.{domain}", lambda d: dns_records.srv_mail("_imaps", address, settings, d)),
-        (f"DNS SRV _imap._tcp.{domain}", lambda d: dns_records.srv_mail("_imap", address, settings, d)),
-        (f"DNS MX {domain}", lambda d: dns_records.mx(address, settings, d)),
-        (f"DNS SRV _caldavs._tcp.{domain}", lambda d: dns_records.srv_caldav(address, settings, d)),
+        (f"DNS SRV _imaps._tcp.{domain}", lambda d: dns_records.srv_mail("_imaps", address, settings, d), late_dns),
+        (f"DNS SRV _imap._tcp.{domain}", lambda d: dns_records.srv_mail("_imap", address, settings, d), late_dns),
+        (f"DNS MX {domain}", lambda d: dns_records.mx(address, settings, d), late_dns),
+        (f"DNS SRV _caldavs._tcp.{domain}", lambda d: dns_records.srv_caldav(address, settings, d), late_dns),
     ]
     wellknown: Source = (
         f"/.well-known/caldav on {domain}",
         lambda deadline: caldav_wellknown.probe(address, settings, deadline),
+        late_web,
     )
     return [table, *fetches, *dns, wellknown]
 
