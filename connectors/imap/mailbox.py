@@ -20,6 +20,7 @@ from typing import Any
 from connectors.errors import ConnectorError, ErrorKind
 from connectors.imap.auth import ImapAuth
 from connectors.imap.connection import DEFAULT_TIMEOUT
+from connectors.imap.reading import ReadMessage, read_message
 from connectors.imap.search import Criteria, build_criteria, find_page
 from connectors.imap.session import ImapSession
 from connectors.imap.tokens import check_day, imap_flag, imap_folder
@@ -140,6 +141,11 @@ class Mailbox:
         if not data or b"BODY[]" not in data:
             raise ConnectorError(ErrorKind.NOT_FOUND, f"There is no message {uid} in {folder} (it may have been moved or deleted).")
         return bytes(data[b"BODY[]"])
+
+    def read(self, folder: str, uid: int, *, max_chars: int = 20_000) -> ReadMessage:
+        """One message parsed, without marking it read; a large one only in part (see connectors.imap.reading)."""
+        self._select(folder, readonly=True)
+        return read_message(self.session, folder, uid, max_chars=max_chars)
 
     # --- writing ---------------------------------------------------------------------------
 

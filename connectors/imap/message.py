@@ -60,11 +60,11 @@ def _body_text(message) -> str:  # type: ignore[no-untyped-def]
         payload = body.get_payload(decode=True) or b""
         content = payload.decode("utf-8", "replace")
     if body.get_content_subtype() == "html":
-        return _strip_html(content)
+        return strip_html(content)
     return content
 
 
-def _strip_html(html: str) -> str:
+def strip_html(html: str) -> str:
     from html.parser import HTMLParser
 
     class Text(HTMLParser):

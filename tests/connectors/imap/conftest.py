@@ -21,6 +21,7 @@ USERS = {
     "cli": "cli-secret-5",
     "juergen": "pässwörd-ß-7",  # a non-ASCII password, sent with AUTHENTICATE PLAIN
     "hostile": "hostile-secret-8",  # hostile search words and folder names
+    "large": "large-secret-9",  # messages of 60 MB
 }
 MAX_CONNECTIONS = 3
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)

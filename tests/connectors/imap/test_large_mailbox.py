@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,9 @@ from connectors.imap.session import ImapSession
 from connectors.types import CheckRequest
 from tests.connectors.imap.conftest import require_dovecot
 from tests.servers.dovecot import DovecotOptions, DovecotServer, start_dovecot
-from tests.servers.tls import TestCA
+
+if TYPE_CHECKING:
+    from tests.servers.tls import TestCA
 
 COUNT = 200_000
 PASSWORD = "big-secret-9"
