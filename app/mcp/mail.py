@@ -116,20 +116,14 @@ def search(call: ToolCall, arguments: dict[str, Any]) -> dict[str, Any]:
 
 
 def fetch(call: ToolCall, arguments: dict[str, Any]) -> dict[str, Any]:
-    from connectors.imap.message import parse_message
-
     arguments = schemas.with_defaults(schemas.FETCH_INPUT, arguments)
     integration = call.integration(arguments["label"], types=MAIL_TYPES)
     folder, uid, limit = arguments["folder"], arguments["uid"], arguments["max_chars"]
     with _checked_input(integration):
         _check_folders(arguments, "folder")
-    raw = _with_mailbox(call, integration, lambda mailbox: mailbox.fetch(folder, uid), what="reading a message")
-    try:
-        parsed = parse_message(raw)
-    except Exception as exc:  # a message the parser cannot read is the server's data, not our crash
-        raise ToolRefusal(
-            Reason.BAD_DATA, f"Message {uid} in {folder} could not be read ({type(exc).__name__}).", label=integration.label
-        ) from None
+    # A large message is read only in part: its headers and the first max_chars of its text.
+    read = _with_mailbox(call, integration, lambda mailbox: mailbox.read(folder, uid, max_chars=limit), what="reading a message")
+    parsed = read.parsed
     headers = {
         "from": parsed.sender,
         "to": ", ".join(parsed.to),
@@ -144,7 +138,7 @@ def fetch(call: ToolCall, arguments: dict[str, Any]) -> dict[str, Any]:
         "uid": uid,
         "headers": {name: value for name, value in headers.items() if value},
         "text": parsed.text[:limit],
-        "truncated": len(parsed.text) > limit,
+        "truncated": len(parsed.text) > limit or not read.complete,
         "attachments": list(parsed.attachments),
     }
 

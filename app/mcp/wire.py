@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("tether.mcp")
 
 SERVER_NAME = "tether"
+# Tool calls that run at once; the rest wait their turn. Each may hold a message or a page in memory
+# and an IMAP connection open, so the bound keeps both memory and the server's connection limit safe.
+MAX_CONCURRENT_CALLS = 4
 # Beyond the connector's own timeout, how long a call may still take before the server gives up waiting.
 GRACE_SECONDS = 5.0
 # What opening the data directory may raise; start-up reports these with exit status 2.
@@ -83,6 +86,13 @@ def build_server(opening: Opening, instructions: str):  # type: ignore[no-untype
     from mcp.server import Server
 
     listed: list[Any] = []
+    turns = anyio.CapacityLimiter(MAX_CONCURRENT_CALLS)
+    # A call abandoned on timeout goes on in its thread; it keeps its slot until it really ends.
+    running = threading.BoundedSemaphore(MAX_CONCURRENT_CALLS)
+
+    def bounded(service: McpService, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        with running:
+            return service.call(name, arguments)
 
     async def list_tools(ctx, params) -> types.ListToolsResult:  # type: ignore[no-untyped-def]
         service = await opening.service()
@@ -97,10 +107,11 @@ def build_server(opening: Opening, instructions: str):  # type: ignore[no-untype
         except STARTUP_ERRORS as exc:
             return _error_result(types, ToolRefusal(Reason.SERVER, f"tether could not open its data: {exc}"))
         try:
-            with anyio.fail_after(service.timeout + GRACE_SECONDS):
-                result = await anyio.to_thread.run_sync(
-                    service.call, params.name, arguments, abandon_on_cancel=True
-                )
+            async with turns:  # waiting for a turn does not count towards the call's timeout
+                with anyio.fail_after(service.timeout + GRACE_SECONDS):
+                    result = await anyio.to_thread.run_sync(
+                        bounded, service, params.name, arguments, abandon_on_cancel=True
+                    )
         except ToolRefusal as refusal:
             return _error_result(types, refusal)
         except TimeoutError:
