@@ -7,6 +7,9 @@ from spawn to the first line of its reply on stdout:
 - tether: `python -m app mcp` on a data directory with a few integrations and a vault unlocked
   by a passphrase command, the way an assistant's configuration starts it.
 
+The CPU time each server had used when its reply arrived is printed too: on a busy machine it
+moves much less than the wall time. Linux only (/proc).
+
 Run: python benchmarks/mcp_startup.py [--rounds 9]. Prints medians; the goal is tether <= 0.5 s.
 """
 
@@ -74,8 +77,14 @@ def prepare_data_dir(root: Path, count: int = 20) -> tuple[Path, dict[str, str]]
     return data, env
 
 
-def time_initialize(command: list[str], env: dict[str, str]) -> float:
-    """Seconds from spawn to the first line of the reply to initialize."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a running process has used so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def time_initialize(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Seconds from spawn to the first line of the reply to initialize, and the CPU seconds the server used by then."""
     start = time.perf_counter()
     process = subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=REPO, env=env
@@ -86,10 +95,11 @@ def time_initialize(command: list[str], env: dict[str, str]) -> float:
         process.stdin.flush()
         line = process.stdout.readline()
         elapsed = time.perf_counter() - start
+        cpu = cpu_seconds(process.pid)
         reply = json.loads(line)
         if "result" not in reply:
             raise RuntimeError(f"initialize failed: {line!r}")
-        return elapsed
+        return elapsed, cpu
     finally:
         process.stdin.close()
         try:
@@ -125,17 +135,22 @@ def main() -> int:
         tether = [sys.executable, "-m", "app", "mcp", "--data-dir", str(data)]
         anchor = [sys.executable, str(anchor_script)]
         time_initialize(tether, env)  # the first run migrates nothing but warms the file cache: not counted
-        interpreter, anchored, served = [], [], []
+        interpreter, anchored, served, anchor_cpu, tether_cpu = [], [], [], [], []
         for _ in range(args.rounds):  # alternate, so machine load affects all alike
             interpreter.append(time_interpreter(env))
-            anchored.append(time_initialize(anchor, env))
-            served.append(time_initialize(tether, env))
+            wall, cpu = time_initialize(anchor, env)
+            anchored.append(wall)
+            anchor_cpu.append(cpu)
+            wall, cpu = time_initialize(tether, env)
+            served.append(wall)
+            tether_cpu.append(cpu)
     i, a, t = statistics.median(interpreter), statistics.median(anchored), statistics.median(served)
     ratio = statistics.median(mine / base for mine, base in zip(served, anchored))
+    ac, tc = statistics.median(anchor_cpu), statistics.median(tether_cpu)
     print(f"rounds: {args.rounds} (medians); load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
     print(f"python -c pass:                        {i * 1000:7.0f} ms")
-    print(f"minimal MCP SDK server, initialize:    {a * 1000:7.0f} ms")
-    print(f"tether mcp, initialize:                {t * 1000:7.0f} ms   (goal <= 500 ms)")
+    print(f"minimal MCP SDK server, initialize:    {a * 1000:7.0f} ms   CPU {ac * 1000:5.0f} ms")
+    print(f"tether mcp, initialize:                {t * 1000:7.0f} ms   CPU {tc * 1000:5.0f} ms   (goal <= 500 ms)")
     print(f"TETHER MCP vs minimal SDK server: {ratio:.2f}x (median of per-round ratios)")
     return 0
 
