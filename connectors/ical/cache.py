@@ -23,6 +23,7 @@ MAX_CACHED_BYTES = 64 * 1024 * 1024  # of feed text; the parsed part of a window
 
 @dataclass(frozen=True)
 class CachedFeed:
+    url_fingerprint: str
     validators: dict[str, str]
     body_hash: str
     feed: ParsedFeed
@@ -42,7 +43,10 @@ class FeedCache:
             return entry
 
     def put(self, key: str, entry: CachedFeed) -> None:
+        """Keep ``entry``; an entry for the same URL under other settings (an edited integration) goes."""
         with self._lock:
+            for other in [k for k, v in self._entries.items() if v.url_fingerprint == entry.url_fingerprint]:
+                del self._entries[other]
             self._entries[key] = entry
             self._entries.move_to_end(key)
             while len(self._entries) > 1 and sum(item.feed.size for item in self._entries.values()) > self.max_bytes:
@@ -87,5 +91,5 @@ def remember(
         parsed = known.feed
     else:
         parsed = ParsedFeed(body, source=f"The feed at {source.shown}", field="url")
-    cache.put(key, CachedFeed(dict(validators), body_hash, parsed))
+    cache.put(key, CachedFeed(source.fingerprint, dict(validators), body_hash, parsed))
     return parsed

@@ -15,10 +15,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from connectors.ical.rules import RuleCheck
+
 # Floating and TZID times are compared as if they were UTC; no zone is further than
 # 14 h from UTC, so a day of slack on both sides keeps every event that may overlap.
 _SLACK = timedelta(days=1, hours=2)
-_FOREVER = datetime.max - _SLACK
+_FOREVER = datetime(9999, 1, 1)
 _LINES = re.compile(r"\r?\n")  # not str.splitlines: a value may hold other line-breaking characters
 # Component boundaries and the properties that place an event in time, in one pass.
 # Each match starts at the newline before its line: a literal start is much faster to search for.
@@ -55,6 +57,7 @@ class EventBlock:
     recurs: bool  # RRULE, RDATE, EXRULE or RECURRENCE-ID
     first: datetime | None  # earliest moment it may cover (naive, UTC give or take the slack); None: unknown
     last: datetime | None
+    rule: RuleCheck | None = None  # for a master with RRULE: a closer look than first..last
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,13 @@ class SplitCalendar:
         and single events near it."""
         low, high = _naive_utc(start), _naive_utc(end)
         series = {block.uid for block in self.events if block.recurs}
-        wanted = {block.uid for block in self.events if block.uid in series and _near(block, low, high)}
+        wanted = {
+            block.uid
+            for block in self.events
+            if block.uid in series
+            and _near(block, low, high)
+            and (block.rule is None or block.rule.may_touch(low, high))
+        }
         return [
             index
             for index, block in enumerate(self.events)
@@ -113,19 +122,20 @@ def split(data: bytes) -> SplitCalendar:
     outside = opened = 0  # where the VCALENDAR's own text resumes; where a component began
     own: dict[str, list[str]] = {}
     for match in _SCAN.finditer(text):
-        kind = match.group(1)
+        kind, name, prop, rest = match.groups()
         if kind is None:  # a property: an event's own (not an alarm's) counts
             if len(names) == 2 and names[1] == "VEVENT":
-                own.setdefault(match.group(3).upper(), []).append(match.group(4))
+                own.setdefault(prop.upper(), []).append(rest)
             continue
-        kind, name = kind.upper(), match.group(2).upper()
+        kind, name = kind.upper(), name.upper()
         if kind == "BEGIN":
             if not names:
                 if name != "VCALENDAR":
                     raise NotSplittable("no BEGIN:VCALENDAR")
                 outside = match.end()
             elif len(names) == 1:
-                header += _lines(text[outside : match.start()])
+                if match.start() - outside > 2:  # more than the line break between components
+                    header += _lines(text[outside : match.start()])
                 opened, own = match.start() + 1, {}
             names.append(name)
             continue
@@ -159,43 +169,55 @@ def _lines(text: str) -> list[str]:
 def _event_block(start: int, end: int, own: dict[str, list[str]]) -> EventBlock:
     uid = _value(own["UID"][0]).strip() if "UID" in own else ""
     recurs = any(name in own for name in ("RRULE", "RDATE", "RECURRENCE-ID", "EXRULE"))
-    first, last = _span(own)
-    return EventBlock(start, end, uid or "None", bool(uid), recurs, first, last)
+    timing = _timing(own)
+    if timing is None:
+        return EventBlock(start, end, uid or "None", bool(uid), recurs, None, None)
+    moment, length = timing
+    rdates = _rdates(own)
+    if rdates is None:
+        return EventBlock(start, end, uid or "None", bool(uid), recurs, None, None)
+    first, last = min([moment, *rdates]), max([moment, *rdates])
+    rule = None
+    if "RRULE" in own:
+        rule_end = _rule_end(own["RRULE"], moment)
+        last = _FOREVER if rule_end is None else max(last, rule_end)
+        rule = RuleCheck(tuple(_value(line) for line in own["RRULE"]), moment, length, tuple(rdates))
+    try:
+        last = min(last + length + _SLACK, _FOREVER)
+        first = first - _SLACK
+    except OverflowError:  # dates at the ends of the calendar: keep the event
+        return EventBlock(start, end, uid or "None", bool(uid), recurs, None, None, rule)
+    return EventBlock(start, end, uid or "None", bool(uid), recurs, first, last, rule)
 
 
-def _span(own: dict[str, list[str]]) -> tuple[datetime | None, datetime | None]:
-    """A span that surely contains every occurrence, or (None, None) when unsure."""
+def _timing(own: dict[str, list[str]]) -> tuple[datetime, timedelta] | None:
+    """DTSTART (naive) and the length, or None when unsure."""
     if "DTSTART" not in own or "RANGE=" in "".join(own.get("RECURRENCE-ID", [])).upper():
-        return None, None  # an override of this and all later occurrences: keep the series whole
+        return None  # an override of this and all later occurrences: keep the series whole
     start = _moment(_value(own["DTSTART"][0]))
     if start is None:
-        return None, None
+        return None
     moment, is_date = start
     if "DTEND" in own:
         end = _moment(_value(own["DTEND"][0]))
         if end is None:
-            return None, None
-        length = max(end[0] - moment, timedelta(0))
-    elif "DURATION" in own:
-        parsed = _duration(_value(own["DURATION"][0]))
-        if parsed is None:
-            return None, None
-        length = parsed
-    else:
-        length = timedelta(days=1) if is_date else timedelta(0)
-    first, last = moment, moment
-    if "RRULE" in own or "EXRULE" in own:
-        rule_end = _rule_end(own.get("RRULE", []), moment)
-        if rule_end is None:
-            return moment - _SLACK, _FOREVER
-        last = max(last, rule_end)
+            return None
+        return moment, max(end[0] - moment, timedelta(0))
+    if "DURATION" in own:
+        length = _duration(_value(own["DURATION"][0]))
+        return None if length is None else (moment, length)
+    return moment, timedelta(days=1) if is_date else timedelta(0)
+
+
+def _rdates(own: dict[str, list[str]]) -> list[datetime] | None:
+    moments = []
     for line in own.get("RDATE", []):
         for value in _value(line).split(","):
-            parsed_date = _moment(value)
-            if parsed_date is None:
-                return None, None  # a PERIOD or something odd
-            first, last = min(first, parsed_date[0]), max(last, parsed_date[0])
-    return first - _SLACK, last + length + _SLACK
+            parsed = _moment(value)
+            if parsed is None:
+                return None  # a PERIOD or something odd
+            moments.append(parsed[0])
+    return moments
 
 
 def _rule_end(rules: list[str], start: datetime) -> datetime | None:
