@@ -199,3 +199,24 @@ def test_sendable_values_arrive_as_the_text_they_are(writer: McpClient, value: s
     found = writer.ok("mail_search", {"label": "Writer mail", "folder": "Drafts", "text": value})
     assert saved["uid"] in [message["uid"] for message in found["messages"]]
     assert writer.error("mail_move", {"label": "Writer mail", "folder": "Drafts", "uids": [saved["uid"]], "destination": value})["reason"] in ("not_found", "bad_input")
+
+
+def test_callers_mistakes_never_open_the_circuit_breaker(writer: McpClient, data: DataDir) -> None:
+    """Missing messages and folders, impossible dates and forged headers are the caller's fault, not the server's."""
+    mistakes = [
+        *[("mail_fetch", {"uid": 999_990 + n}, "not_found") for n in range(3)],
+        ("mail_search", {"folder": "No such folder"}, "not_found"),
+        ("mail_fetch", {"folder": "No such folder", "uid": 1}, "not_found"),
+        ("mail_search", {"since": "0001-01-01"}, "bad_input"),
+        ("mail_search", {"since": "9999-12-31"}, "bad_input"),
+        ("mail_append", {"subject": "Hi\r\nBcc: everyone@example.com", "body": "b"}, "bad_input"),
+        ("mail_append", {"subject": "s", "body": "b", "to": ["a@example.com\r\nBcc: x@example.com"]}, "bad_input"),
+        ("mail_move", {"uids": [1], "destination": "Archive\r\nA1 DELETE INBOX"}, "bad_input"),
+    ]
+    for tool, arguments, reason in mistakes:
+        error = writer.error(tool, {"label": "Writer mail", **arguments})
+        assert error["reason"] == reason, (tool, arguments, error)
+        assert "Unexpected problem" not in error["message"]
+    health = data.storage.metrics.health(data.storage.integrations.find("Writer mail").id)
+    assert health.breaker.state is BreakerState.CLOSED and health.breaker.failures == 0
+    assert writer.ok("mail_search", {"label": "Writer mail", "limit": 1})["total"] >= 1
