@@ -136,3 +136,43 @@ def test_database_from_the_first_release_reaches_head_with_every_row(tmp_path: P
     assert after == sorted((i, label, json.loads(s), json.loads(n)) for i, label, s, n in before)
     assert sorted((w.id, w.name, w.schedule) for w in storage.workflows.list()) == workflows
     assert all(item.version == 1 for item in storage.integrations.list())
+
+
+def test_a_database_at_the_previous_head_keeps_every_row_and_column(tmp_path: Path) -> None:
+    db = tmp_path / DATABASE_NAME
+    engine = create_engine_for(db)
+    upgrade(engine, "0003")
+    engine.dispose()
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO integrations (id, label, label_key, type_key, settings, secret_ref, secret_store, secret_names, "
+            "status, status_detail, last_checked_at, pending, created_at, updated_at, check_summary, connector_state, "
+            "breaker_state, breaker_since, breaker_failures, last_success_at, last_error, last_error_at) VALUES "
+            "(7, 'Work mail', 'work mail', 'imap', '{\"host\": \"imap.example.com\", \"port\": 993}', 'ref7', 'keyring', "
+            "'[\"password\"]', 'connected', 'ok', '2026-01-02 03:04:05', 0, '2026-01-01 00:00:00', '2026-01-02 00:00:00', "
+            "'INBOX 3', '{\"etag\": \"x\"}', 'open', '2026-01-02 00:00:00', 3, '2026-01-01 12:00:00', 'boom', "
+            "'2026-01-02 00:00:00')"
+        )
+        conn.execute(
+            "INSERT INTO workflows (id, name, name_key, description, schedule, enabled, created_at, updated_at) "
+            "VALUES (3, 'Digest', 'digest', 'Morning', 'daily 07:00', 0, '2026-01-01', '2026-01-01')"
+        )
+        conn.execute(
+            "INSERT INTO workflow_integrations (workflow_id, integration_id, integration_label, role, access) "
+            "VALUES (3, 7, 'Work mail', 'sink', 'write')"
+        )
+        conn.execute(
+            "INSERT INTO call_samples (integration_id, at, ok, latency_ms, error_kind, source) "
+            "VALUES (7, '2026-01-02 00:00:00', 0, 12.5, 'timeout', 'call')"
+        )
+        before = {table: conn.execute(f"SELECT * FROM {table}").fetchall() for table in ("integrations", "workflows", "workflow_integrations", "call_samples")}
+    assert inspect_revision(db) == "0003"
+    open_storage(tmp_path, KeyringStore(MemoryKeyring())).integrations.engine.dispose()
+    with sqlite3.connect(db) as conn:
+        for table, rows in before.items():
+            columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+            kept = [column for column in columns if column != "version"]
+            after = conn.execute(f"SELECT {', '.join(kept)} FROM {table}").fetchall()
+            assert after == rows, table
+        assert conn.execute("SELECT version FROM integrations").fetchall() == [(1,)]
+        assert conn.execute("SELECT version FROM workflows").fetchall() == [(1,)]
