@@ -64,7 +64,10 @@ def _moved_start(parts: dict[str, str], start: datetime, earliest: datetime) -> 
     interval = int(parts.get("INTERVAL") or 1)
     step = _STEPS.get(freq)
     if "COUNT" in parts or "BYSETPOS" in parts:
-        walk = (earliest - start) / (step or timedelta(days=28)) / interval
+        density = 1
+        for name in ("BYHOUR", "BYMINUTE", "BYSECOND", "BYDAY", "BYMONTHDAY", "BYYEARDAY"):
+            density *= len(parts.get(name, "x").split(","))
+        walk = (earliest - start) / (step or timedelta(days=28)) / interval * density
         return start if walk <= _MAX_WALK else None  # the count starts at DTSTART: walk from there
     if step is not None:
         return start + ((earliest - start) // (step * interval)) * step * interval

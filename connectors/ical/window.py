@@ -20,6 +20,7 @@ from connectors.ical.split import NotSplittable, SplitCalendar, split
 
 _BATCH = 200  # components parsed per icalendar call: large enough to be cheap, small enough to check the clock
 _REMEMBERED_WINDOWS = 8
+_WHOLE_LIMIT = 2 * 1024 * 1024  # bodies the splitter cannot read are parsed whole only up to this size
 
 
 class ParsedFeed:
@@ -35,6 +36,8 @@ class ParsedFeed:
             self._split: SplitCalendar | None = split(data)
             self._whole = None
         except NotSplittable:  # unusual structure: let icalendar read (or refuse) it whole
+            if len(data) > _WHOLE_LIMIT:  # a whole parse cannot be stopped at the deadline
+                raise malformed(source, field) from None
             self._split = None
             self._whole = parse_calendar(data, source=source, field=field)
         self._shell = self._whole if self._split is None else self._parse_shell(self._split)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -105,3 +106,15 @@ def test_malformed_feed_message_shows_no_library_internals(feed_server: FeedServ
     assert caught.value.kind is ErrorKind.BAD_DATA and "malformed" in shown
     for internal in ("b'", "Found no components", "BEGIN:", "Traceback", "Error"):
         assert internal not in shown
+
+
+def test_large_feed_with_broken_structure_is_refused_without_a_whole_parse(feed_server: FeedServer) -> None:
+    """icalendar cannot be stopped at the deadline, so a big body the splitter cannot read is malformed."""
+    event = b"BEGIN:VEVENT\r\nUID:x\r\nDTSTART:20270101T090000Z\r\nSUMMARY:Filler\r\nEND:VEVENT\r\n"
+    body = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + event * 40_000 + b"END:VTODO\r\nEND:VCALENDAR\r\n"
+    url = feed_server.publish("/broken-big.ics", body)
+    started = time.monotonic()
+    with pytest.raises(ConnectorError) as caught:
+        check_feed(CheckRequest({"url": url, "ca_file": str(feed_server.ca_file)}, {}))
+    assert caught.value.kind is ErrorKind.BAD_DATA and "malformed" in str(caught.value)
+    assert time.monotonic() - started < 5
