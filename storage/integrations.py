@@ -169,16 +169,14 @@ class IntegrationRepository:
             raise SecretStoreUnavailable(
                 f"The secrets of {base.label!r} are in the {base.secret_store}, which is not in use now."
             )
+        # A conflict known now is refused before any secret is replaced.
+        _merged(base, label, settings, self.get(integration_id))
         # Secrets first: a crash after this keeps the old row pointing at the new secret, never at nothing.
         for name, value in secrets.items():
             self.secrets.set(secret_key(base.secret_ref, name), value)
         for _ in range(WRITE_ATTEMPTS):
             current = self.get(integration_id)
-            try:
-                new_label = merge_value("label", base.label, label if label is not None else base.label, current.label)
-                new_settings = merge_mapping(base.settings, settings if settings is not None else base.settings, current.settings)
-            except MergeConflict as conflict:
-                raise changed_elsewhere(base.label, conflict.field) from None
+            new_label, new_settings = _merged(base, label, settings, current)
             names = (set(current.secret_names) | set(secrets)) - set(forget_secrets)
             values: dict[str, Any] = {
                 "label": new_label,
@@ -364,3 +362,15 @@ class IntegrationRepository:
 def _same_name(typed: str, stored: str) -> bool:
     """The stored name typed again (perhaps in another normal form): not a rename to check."""
     return unicodedata.normalize("NFC", typed).strip() == stored
+
+
+def _merged(
+    base: Integration, label: str | None, settings: Mapping[str, Any] | None, current: Integration
+) -> tuple[str, dict[str, Any]]:
+    """Label and settings: this change (made from ``base``) applied onto ``current``."""
+    try:
+        new_label = merge_value("label", base.label, base.label if label is None else label, current.label)
+        new_settings = merge_mapping(base.settings, base.settings if settings is None else settings, current.settings)
+    except MergeConflict as conflict:
+        raise changed_elsewhere(base.label, conflict.field) from None
+    return new_label, new_settings

@@ -102,3 +102,13 @@ def test_workflow_fields_merge_and_conflicts_are_reported(storage: Storage) -> N
         "Workflow 'Digest' was changed elsewhere since you opened it (its schedule) — reload it and make your change again."
     )
     assert workflows.get(opened.id) == stored
+
+
+def test_a_conflict_leaves_the_stored_secret_as_it_was(storage: Storage) -> None:
+    integration_id = add(storage)
+    repo = storage.integrations
+    opened = repo.get(integration_id)
+    repo.update(integration_id, settings={**opened.settings, "host": "elsewhere"}, opened=opened)
+    with pytest.raises(ChangedElsewhere):
+        repo.update(integration_id, settings={**opened.settings, "host": "here"}, secrets={"password": "pw-2"}, opened=opened)
+    assert repo.read_secrets(repo.get(integration_id)) == {"password": "pw-1"}
