@@ -43,6 +43,11 @@ def secret_key(secret_ref: str, name: str) -> str:
     return f"integration/{secret_ref}/{name}"
 
 
+def rowcount(result: object) -> int:
+    """Rows an UPDATE matched (a CursorResult's count; typed loosely by SQLAlchemy's stubs)."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def changed_elsewhere(label: str, field: str | None = None) -> ChangedElsewhere:
     what = f" (its {field})" if field else ""
     return ChangedElsewhere(
@@ -337,7 +342,7 @@ class IntegrationRepository:
                     .values(**values)
                     .execution_options(synchronize_session=False)
                 )
-                if result.rowcount != 1:
+                if rowcount(result) != 1:
                     return False
                 if relabel:
                     session.execute(

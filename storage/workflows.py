@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload, sessionmaker
 
 from storage.convert import now, to_workflow
 from storage.errors import ChangedElsewhere, DuplicateName, NotFound
+from storage.integrations import rowcount
 from storage.merge import MergeConflict, merge_value
 from storage.models import IntegrationRow, WorkflowIntegrationRow, WorkflowRow
 from storage.names import name_key, normalise_name
@@ -116,7 +117,7 @@ class WorkflowRepository:
                     .values(**values)
                     .execution_options(synchronize_session=False)
                 )
-                return result.rowcount == 1
+                return rowcount(result) == 1
         except IntegrityError:
             raise DuplicateName(f"A workflow named {values['name']!r} already exists; choose another name.") from None
 

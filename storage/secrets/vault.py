@@ -16,7 +16,7 @@ import os
 
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +145,7 @@ class VaultStore:
         try:
             return self._open(secret_key, key, entry).decode("utf-8")
         except WrongPassphrase:
-            raise VaultDamaged(self._damaged_message(f"the entry for one secret cannot be decrypted")) from None
+            raise VaultDamaged(self._damaged_message("the entry for one secret cannot be decrypted")) from None
 
     def set(self, key: str, value: str) -> None:
         secret_key = self._require_key()
@@ -232,10 +232,8 @@ class VaultStore:
                 os.fsync(handle.fileno())
             os.replace(tmp_name, self.path)
         except BaseException:
-            try:
+            with suppress(FileNotFoundError):
                 os.unlink(tmp_name)
-            except FileNotFoundError:
-                pass
             raise
         dir_fd = os.open(directory, os.O_RDONLY)
         try:
