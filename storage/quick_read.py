@@ -80,8 +80,13 @@ def quick_integrations(data_dir: Path) -> list[Integration] | None:
 
 
 def database_is_current(data_dir: Path) -> bool:
-    """True when the database exists at this tether's newest schema: opening it creates and migrates nothing."""
+    """True when the database exists at this tether's newest schema: opening it creates and migrates nothing.
+
+    False for a directory others can write, as in quick_integrations: the full open refuses it.
+    """
     try:
+        if writable_by_others(data_dir.stat().st_mode):
+            return False
         return inspect_revision(data_dir / DATABASE_NAME) == HEAD_REVISION
     except (DatabaseError, OSError):
         return False

@@ -137,9 +137,25 @@ def test_a_database_from_a_newer_tether_stops_start_up_before_serving(data: Data
     connection.commit()
     connection.close()
     server = Server(data)
+    server.send(INITIALIZE)  # waits in the pipe: the process is still starting
     status = server.close()
     assert server.process.stdout is not None and server.process.stderr is not None
-    assert server.process.stdout.read() == ""  # nothing was served
+    assert server.process.stdout.read() == ""  # not even initialize was answered
     stderr = server.process.stderr.read()
     assert status == 2
     assert "made by a newer tether" in stderr and "Traceback" not in stderr
+
+
+def test_a_data_directory_others_can_write_is_refused_before_serving(data: DataDir) -> None:
+    data.path.chmod(0o777)
+    try:
+        server = Server(data)
+        server.send(INITIALIZE)  # waits in the pipe: the process is still starting
+        status = server.close()
+    finally:
+        data.path.chmod(0o700)
+    assert server.process.stdout is not None and server.process.stderr is not None
+    assert server.process.stdout.read() == ""  # not even initialize was answered
+    stderr = server.process.stderr.read()
+    assert status == 2
+    assert "can be written by other users" in stderr and "Traceback" not in stderr
