@@ -11,8 +11,10 @@ makes a line of about 1.2 MB, which imaplib refuses (its limit is 1 MB). So:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from connectors.imap.commands import uid_search, uid_search_count
 from connectors.imap.session import ImapSession
@@ -28,7 +30,7 @@ class Criteria:
     charset: bytes | None
 
 
-def build_criteria(text: str = "", sender: str = "", since=None, unseen: bool = False) -> Criteria:  # type: ignore[no-untyped-def]
+def build_criteria(text: str = "", sender: str = "", since: date | None = None, unseen: bool = False) -> Criteria:
     """SEARCH keys from a query; every string goes through ``imap_string``."""
     tokens: list[bytes] = []
     if text:
@@ -65,12 +67,16 @@ def find_page(session: ImapSession, folder: str, criteria: Criteria, exists: int
     for low, high in _windows(exists):
         if total is not None and (len(found) >= wanted or counted >= total):
             break
-        tokens = [f"{low}:{high}".encode(), *criteria.tokens]
-        uids = session.run(f"search {folder}", lambda client: uid_search(client, tokens, criteria.charset))
+        uids = session.run(f"search {folder}", _window_search(low, high, criteria))
         counted += len(uids)
         if len(found) < wanted:
             found += sorted(uids, reverse=True)[: wanted - len(found)]
     return (counted if total is None else total), found[offset:wanted]
+
+
+def _window_search(low: int, high: int, criteria: Criteria) -> Callable[[Any], list[int]]:
+    tokens = [f"{low}:{high}".encode(), *criteria.tokens]
+    return lambda client: uid_search(client, tokens, criteria.charset)
 
 
 def _windows(exists: int) -> Sequence[tuple[int, int]]:
