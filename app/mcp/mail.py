@@ -270,16 +270,18 @@ def _compose(arguments: dict[str, Any], default_sender: str) -> tuple[bytes, str
         ("In-Reply-To", "in_reply_to", arguments.get("in_reply_to") or ""),
         ("References", "in_reply_to", arguments.get("in_reply_to") or ""),
     )
-    argument = "body"
+    blamed = ""  # the argument being added when the email library objects
     try:
-        for header, argument, value in headers:
+        for header, name, value in headers:
+            blamed = name
             if value or header == "Subject":
                 message[header] = value
-        argument = "body"
+        blamed = "body"
         message.set_content(arguments["body"])
+        blamed = ""
         return message.as_bytes(), message_id
     except (ValueError, TypeError, IndexError, MessageError) as exc:
-        raise ToolRefusal(Reason.BAD_INPUT, f"{argument or 'The message'} cannot be used in a message ({type(exc).__name__}).") from None
+        raise ToolRefusal(Reason.BAD_INPUT, f"{blamed or 'The message'} cannot be used in a message ({type(exc).__name__}).") from None
 
 
 def _tool(name: str, title: str, description: str, run, input_schema, output_schema, *, writes: bool = False) -> ToolSpec:  # type: ignore[no-untyped-def]
