@@ -10,26 +10,35 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
+from connectors.oauth.provider import OAuthProvider
 from storage.records import Integration
+from widgets.plain import plain
 
 
-def consequences(integration: Integration) -> Content:
+def consequences(integration: Integration, provider: OAuthProvider | None = None) -> Content:
     content = _workflow_consequences(integration)
-    if integration.has_secret("refresh_token"):
-        content = Content.assemble(content, "\nIts browser sign-in is revoked first, so the token stops working too.")
+    if provider is not None and integration.has_secret("refresh_token"):
+        if provider.can_revoke:
+            ending = f"\nIts {provider.name} sign-in is revoked first, so the token stops working too."
+        else:
+            ending = (
+                f"\n{provider.name} offers no way for tether to end its sign-in: after deleting, remove tether's "
+                f"access at {provider.access_page}."
+            )
+        content = Content.assemble(content, ending)
     return content
 
 
 def _workflow_consequences(integration: Integration) -> Content:
     if not integration.used_by:
         return Content("No workflow uses it. Its settings and stored secrets will be removed.")
-    lines: list[str | tuple[str, str]] = [
+    lines: list[str | tuple[str, str] | Content] = [
         f"{len(integration.used_by)} workflow(s) use it and will keep a note that they lost it:\n"
     ]
     for use in integration.used_by:
         schedule = f", {use.schedule}" if use.schedule else ""
-        lines.append((f"  • {use.workflow_name}", "bold"))
-        lines.append(f" — {use.role}, {use.access}{schedule}\n")
+        lines.append(plain(f"  • {use.workflow_name}", "bold"))
+        lines += [plain(f" — {use.role}, {use.access}{schedule}"), "\n"]
     lines.append("Its settings and stored secrets will be removed.")
     return Content.assemble(*lines)
 
@@ -42,16 +51,17 @@ class ConfirmDeleteScreen(ModalScreen[bool]):
         Binding("left,right", "app.focus_previous", "Switch", show=False, tooltip="Move between the buttons", id="delete.switch"),
     ]
 
-    def __init__(self, integration: Integration) -> None:
+    def __init__(self, integration: Integration, provider: OAuthProvider | None = None) -> None:
         super().__init__()
         self.integration = integration
+        self.provider = provider  # who signed in, for OAuth types: what deleting does to that sign-in
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
             yield Static(
-                Content.assemble("Delete ", (self.integration.label, "bold"), "?"), classes="dialog-title"
+                Content.assemble("Delete ", plain(self.integration.label, "bold"), "?"), classes="dialog-title"
             )
-            yield Static(consequences(self.integration), id="delete-consequences")
+            yield Static(consequences(self.integration, self.provider), id="delete-consequences")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel", variant="primary")
                 yield Button("Delete", id="delete", variant="error")

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 from textual.message import Message
 
+from widgets.plain import plain
+
 if TYPE_CHECKING:
     from connectors.errors import ConnectorError
     from connectors.types import CheckResult
@@ -30,14 +32,14 @@ class Tested(Message):
 
 def outcome_content(result: CheckResult | None, error: ConnectorError | None) -> Content:
     if error is not None:
-        parts: list[str | tuple[str, str]] = [(f"✖ {error.kind.title}: ", "$error bold"), error.message]
+        parts: list[str | tuple[str, str] | Content] = [(f"✖ {error.kind.title}: ", "$error bold"), plain(error.message)]
         if error.hint:
-            parts += ["\n", (error.hint, "$text-muted")]
+            parts += ["\n", plain(error.hint, "$text-muted")]
         return Content.assemble(*parts)
     assert result is not None
-    parts = [("● Connected: ", "$success bold"), result.summary]
+    parts = [("● Connected: ", "$success bold"), plain(result.summary)]
     for line in result.details:
-        parts += ["\n  ", line]
+        parts += ["\n  ", plain(line)]
     for warning in result.warnings:
-        parts += ["\n", ("⚠ ", "$warning bold"), warning]
+        parts += ["\n", ("⚠ ", "$warning bold"), plain(warning)]
     return Content.assemble(*parts)

@@ -9,6 +9,8 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
+from widgets.plain import plain
+
 
 def screen_classes() -> list[type[Screen]]:
     from screens.confirm_delete import ConfirmDeleteScreen
@@ -33,12 +35,13 @@ def _keys(binding: Binding, keymap: dict[str, str]) -> str:
 
 
 def bindings_content(title: str, bindings: list[Binding], keymap: dict[str, str]) -> Content:
-    parts: list[str | tuple[str, str]] = [(title, "$accent bold"), "\n"]
+    parts: list[str | tuple[str, str] | Content] = [(title, "$accent bold"), "\n"]
     for binding in bindings:
         if not isinstance(binding, Binding):
             continue
         what = binding.tooltip or binding.description
-        parts += [(f"  {_keys(binding, keymap):<12}", "bold"), f" {what}", (f"  [{binding.id}]", "$text-muted"), "\n"]
+        # The keys come from the person's keymap file: text, never markup.
+        parts += [plain(f"  {_keys(binding, keymap):<12}", "bold"), f" {what}", (f"  [{binding.id}]", "$text-muted"), "\n"]
     return Content.assemble(*parts)
 
 

@@ -17,6 +17,7 @@ from screens.base import ReportsWorkerFailures
 from storage.records import Integration, Status
 from widgets.integration_detail import IntegrationDetail
 from widgets.integration_table import IntegrationTable
+from widgets.plain import plain
 
 if TYPE_CHECKING:
     from app.core.checks import CheckOutcome
@@ -102,7 +103,7 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
 
     def show_failure(self, message: str) -> None:
         self.table.show_failure(message)
-        self.query_one("#secrets-line", Static).update(message)
+        self.query_one("#secrets-line", Static).update(plain(message))
         self.query_one(IntegrationDetail).show(None, self.app.clock(), message)
 
     def _show_secrets_line(self) -> None:
@@ -114,7 +115,7 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
         if choice.vault is not None:
             state = " (unlocked)" if choice.vault.unlocked else " (locked until a secret is needed)"
         description = choice.store.description.replace(str(Path.home()), "~")
-        self.query_one("#secrets-line", Static).update(f"Secrets{state}: {description}")
+        self.query_one("#secrets-line", Static).update(plain(f"Secrets{state}: {description}"))
 
     def reload(self, select_label: str | None = None) -> None:
         if self.app.context is not None:
@@ -192,9 +193,7 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
     # --- actions --------------------------------------------------------------------------
 
     def _spec(self, integration: Integration) -> IntegrationType:
-        from connectors.registry import get_type
-
-        return get_type(integration.type_key)
+        return self.app.types.get(integration.type_key)
 
     def _all_labels(self) -> set[str]:
         return self.table.all_labels()
@@ -241,7 +240,7 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
             else:
                 self._remove(selected.id)
 
-        self.app.push_screen(ConfirmDeleteScreen(selected), confirmed)
+        self.app.push_screen(ConfirmDeleteScreen(selected, self._spec(selected).oauth_provider), confirmed)
 
     @work(thread=True, group="write", exit_on_error=False, name="delete the integration")
     def _remove(self, integration_id: int) -> None:
@@ -253,7 +252,8 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
         assert self.app.context is not None
         repo = self.app.context.storage.integrations
         try:
-            problem = revoke_before_remove(repo, repo.get(integration_id))  # best effort, before the secrets go
+            current = repo.get(integration_id)
+            problem = revoke_before_remove(repo, self._spec(current), current)  # best effort, before the secrets go
             removed = repo.remove(integration_id)
         except (StorageError, SecretStoreError) as exc:
             self.post_message(IntegrationRemoved(None, str(exc)))
@@ -301,7 +301,8 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
         from app.core.checks import check_integration
 
         assert self.app.context is not None
-        self.post_message(IntegrationChecked(check_integration(self.app.context.storage.integrations, integration)))
+        context = self.app.context
+        self.post_message(IntegrationChecked(check_integration(context.storage.integrations, integration, types=context.types)))
 
     def on_integration_checked(self, message: IntegrationChecked) -> None:
         outcome = message.outcome

@@ -13,6 +13,7 @@ from textual.widgets import Footer, Static
 
 from app.core.mcp_config import McpLaunch
 from storage.secrets.select import ENV_PASSPHRASE_COMMAND
+from widgets.plain import plain
 
 
 class McpSetupScreen(ModalScreen[None]):
@@ -33,7 +34,7 @@ class McpSetupScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         launch = self.launch
         with Vertical(id="dialog", classes="dialog wide tall"):
-            yield Static(f"Connect an assistant to {launch.workflow}", classes="dialog-title")
+            yield Static(plain(f"Connect an assistant to {launch.workflow}"), classes="dialog-title")
             with VerticalScroll(id="mcp-body"):
                 yield Static(
                     Content.assemble(
@@ -42,7 +43,7 @@ class McpSetupScreen(ModalScreen[None]):
                         ("Command line", "bold"),
                     )
                 )
-                yield Static(launch.command_line, id="mcp-command", markup=False)
+                yield Static(plain(launch.command_line), id="mcp-command")
                 yield Static(Content.styled("\nClaude Desktop, Cursor and most clients (mcpServers)", "bold"))
                 yield Static(json.dumps(launch.client_config(), indent=2), id="mcp-json", markup=False)
                 yield Static(Content.styled("\nVS Code (.vscode/mcp.json)", "bold"))

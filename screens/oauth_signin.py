@@ -1,4 +1,4 @@
-"""The browser sign-in for an OAuth integration (Gmail), wherever the person's browser is.
+"""The browser sign-in for an OAuth integration, wherever the person's browser is (device code: screens.device_signin).
 
 Shows the authorization address in full (and copies it to the terminal's clipboard with OSC 52),
 the ``ssh -L`` command on an SSH session, and a field for the address the browser ended on when
@@ -21,9 +21,12 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Static
 
+from widgets.plain import plain
+
 if TYPE_CHECKING:
     from app.core.oauth_flow import SignedIn
     from connectors.errors import ConnectorError
+    from connectors.types import IntegrationType
     from storage.records import Integration
 
 
@@ -54,7 +57,8 @@ class SignInSaved(Message):
 class OAuthSignInScreen(ModalScreen["Integration | None"]):
     """Sign in again for a stored integration; dismisses with the updated integration, or None."""
 
-    HELP_TITLE = "Sign in with Google"
+    HELP_TITLE = "Sign in through the browser"
+    METHOD = "loopback"
     HELP_NEXT = (
         "Open the address in a browser and allow access. If the browser is on another computer and ends on "
         "a page that fails to load, copy that page's address into the field and press enter."
@@ -79,6 +83,7 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
         Binding("escape", "cancel", "Cancel", tooltip="Stop waiting for the sign-in; nothing is changed", id="signin.cancel"),
         Binding("ctrl+y", "copy", "Copy address", tooltip="Copy the sign-in address to the clipboard again", id="signin.copy"),
         Binding("ctrl+r", "restart", "Start again", tooltip="A new sign-in address (after a timeout or error)", id="signin.restart"),
+        Binding("ctrl+o", "other_method", "Other way", tooltip="Sign in with a device code, or with a browser redirect, instead", id="signin.other"),
     ]
 
     def __init__(
@@ -86,12 +91,14 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
         integration: Integration,
         secrets: Mapping[str, str] | None = None,
         *,
+        spec: IntegrationType | None = None,
         environ: Mapping[str, str] | None = None,
         timeout: float | None = None,
         open_browser: bool = True,
     ) -> None:
         super().__init__()
         self.integration = integration
+        self._spec = spec  # None: looked up in the App's registry when mounted
         self._secrets = dict(secrets) if secrets is not None else None  # None: read from storage in a worker
         self._environ = dict(os.environ if environ is None else environ)
         self._timeout = timeout
@@ -101,11 +108,22 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
         self._waiting = False
 
     def __repr__(self) -> str:
-        return f"OAuthSignInScreen({self.integration.label!r})"
+        return f"{type(self).__name__}({self.integration.label!r})"
+
+    @property
+    def spec(self) -> IntegrationType:
+        if self._spec is None:
+            self._spec = self.app.types.get(self.integration.type_key)  # type: ignore[attr-defined]
+        return self._spec
+
+    @property
+    def provider(self):  # type: ignore[no-untyped-def]
+        assert self.spec.oauth_provider is not None, "only OAuth types sign in"
+        return self.spec.oauth_provider
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="signin"):
-            yield Static(f"Sign in with Google for {self.integration.label}", id="signin-title")
+            yield Static(plain(f"{self.provider.sign_in_title} for {self.integration.label}"), id="signin-title")
             with Vertical(id="signin-steps"):
                 yield Static("1. Open this address in a browser and allow access (ctrl+y copies it):", classes="muted")
                 yield Static("preparing the sign-in address…", id="signin-url")
@@ -145,7 +163,9 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
         try:
             if self._secrets is None:
                 self._secrets = self.app.context.storage.integrations.read_secrets(self.integration)  # type: ignore[attr-defined]
-            signin = start_signin(self.integration.settings, self._secrets, timeout=self._timeout)
+            signin = start_signin(
+                self.spec, self.integration.settings, self._secrets, method=self.METHOD, environ=self._environ, timeout=self._timeout
+            )
         except SecretStoreError as exc:
             self.post_message(SignInFinished(None, ConnectorError(ErrorKind.SECRETS, str(exc))))
             return
@@ -155,17 +175,20 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
         self.post_message(SignInStarted(signin))
 
     def on_sign_in_started(self, message: SignInStarted) -> None:
-        from connectors.gmail.signin import may_open_browser, ssh_tunnel_command
+        from connectors.oauth.loopback import may_open_browser, ssh_tunnel_command
 
         self._signin = signin = message.signin
-        self.query_one("#signin-url", Static).update(Content(signin.authorization_url))
+        self.query_one("#signin-url", Static).update(plain(signin.authorization_url))
         tunnel = ssh_tunnel_command(signin.port, self._environ)
         tunnel_box = self.query_one("#signin-tunnel", Static)
         tunnel_box.display = tunnel is not None
         if tunnel:
             tunnel_box.update(
-                "You are on SSH: for the browser on your own computer to come back here, run there first\n"
-                f"  {tunnel}\n(or skip it and paste the address as in step 2)."
+                plain(
+                    "You are on SSH: for the browser on your own computer to come back here, run there first\n"
+                    f"  {tunnel}\n(or skip it and paste the address as in step 2).",
+                    multiline=True,
+                )
             )
         self.app.copy_to_clipboard(signin.authorization_url)
         minutes = max(1, round(signin.timeout / 60))
@@ -187,15 +210,14 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
     def _wait(self, signin: Any) -> None:
         from app.core.oauth_flow import finish_signin
         from connectors.errors import ConnectorError
-        from connectors.registry import get_type
+
 
         try:
             result = signin.wait()
             if result is None:
                 return
-            self.post_message(SignInProgress(f"Signed in as {result.email}. Testing IMAP with it…"))
-            spec = get_type(self.integration.type_key)
-            signed_in = finish_signin(spec, self.integration.settings, self._secrets or {}, result)
+            self.post_message(SignInProgress(f"Signed in as {result.email}. Checking the connection with it…"))
+            signed_in = finish_signin(self.spec, self.integration.settings, self._secrets or {}, result)
         except ConnectorError as exc:
             self.post_message(SignInFinished(None, exc))
         else:
@@ -214,9 +236,9 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
                 False,
                 Content.assemble(
                     (f"✖ {error.kind.title}: ", "$error bold"),
-                    error.message,
+                    plain(error.message),
                     "\n",
-                    (error.hint or "ctrl+r starts again; escape leaves without changes.", "$text-muted"),
+                    plain(error.hint or "ctrl+r starts again; escape leaves without changes.", "$text-muted"),
                 ),
             )
             return
@@ -224,13 +246,13 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
         assert signed_in is not None
         self._signed_in = signed_in
         self.query_one("#signin-steps").display = False  # done with them: make room for the preview
-        parts: list[str | tuple[str, str]] = [("● Signed in as ", "$success bold"), (signed_in.address, "bold")]
+        parts: list[str | tuple[str, str] | Content] = [("● Signed in as ", "$success bold"), plain(signed_in.address, "bold")]
         if signed_in.result is not None:
-            parts += ["\n", signed_in.result.summary]
+            parts += ["\n", plain(signed_in.result.summary)]
             for line in signed_in.result.details:
-                parts += ["\n  ", line]
+                parts += ["\n  ", plain(line)]
             for warning in signed_in.result.warnings:
-                parts += ["\n", ("⚠ ", "$warning bold"), warning]
+                parts += ["\n", ("⚠ ", "$warning bold"), plain(warning)]
         parts += ["\n", ("Save keeps this sign-in.", "$text-muted")]
         self._busy(False, Content.assemble(*parts))
         save = self.query_one("#signin-save", Button)
@@ -248,7 +270,7 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
         if message is None:
             self._busy(True, "Got it. Finishing the sign-in…")
         else:
-            self._busy(True, Content.assemble((message, "$error")))
+            self._busy(True, plain(message, "$error"))
 
     # --- saving, leaving ----------------------------------------------------------------------
 
@@ -276,7 +298,7 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
 
     def on_sign_in_saved(self, message: SignInSaved) -> None:
         if message.integration is None:
-            self._busy(False, Content.assemble(("Not saved: ", "$error bold"), message.error))
+            self._busy(False, Content.assemble(("Not saved: ", "$error bold"), plain(message.error)))
             self.query_one("#signin-save", Button).disabled = False
             return
         self.app.notify(f"{message.integration.label} is signed in as {self._signed_in.address if self._signed_in else ''}.", title="Signed in")
@@ -292,6 +314,17 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
             self.app.copy_to_clipboard(self._signin.authorization_url)
             self.notify("Sign-in address copied to the clipboard.")
 
+    def action_other_method(self) -> None:
+        """Leave this sign-in and start the other kind (the App knows which screens there are)."""
+        methods = self.provider.sign_in_methods(self.integration.settings)
+        other = next((method for method in methods if method != self.METHOD), None)
+        if other is None:
+            self.notify(f"{self.provider.name} offers no other way to sign in here.")
+            return
+        self._stop()
+        self.dismiss(None)
+        self.app.open_signin(self.integration, self._secrets, other)  # type: ignore[attr-defined]
+
     def action_restart(self) -> None:
         if self._waiting:
             return
@@ -301,6 +334,8 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "restart":
             return not self._waiting and self._signed_in is None
+        if action == "other_method":  # only for a provider with both kinds of sign-in
+            return self._signed_in is None and len(self.provider.sign_in_methods(self.integration.settings)) > 1
         return True
 
     def _stop(self) -> None:
@@ -316,7 +351,7 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
     def _busy(self, busy: bool, text: str | Content) -> None:
         # Words, not a spinner: the wait can last minutes, and the text says what it waits for.
         self.query_one("#signin-status", Static).set_class(busy, "-busy")
-        self.query_one("#signin-status", Static).update(text)
+        self.query_one("#signin-status", Static).update(plain(text) if isinstance(text, str) else text)
         self.refresh_bindings()
 
     def on_worker_state_changed(self, event: Any) -> None:

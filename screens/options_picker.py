@@ -12,12 +12,13 @@ from textual.widgets import Button, Footer, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from connectors.fields import Option
+from widgets.plain import plain
 
 
 def option_prompt(option: Option) -> Content:
     if option.note:
-        return Content.assemble(option.label, (f"  ({option.note})", "$warning"))
-    return Content(option.label)
+        return Content.assemble(plain(option.label), plain(f"  ({option.note})", "$warning"))
+    return plain(option.label)
 
 
 class OptionsPickerScreen(ModalScreen["list[str] | None"]):

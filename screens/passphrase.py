@@ -12,6 +12,7 @@ from textual.widgets import Button, Footer, Input, LoadingIndicator, Static
 
 from screens.base import ReportsWorkerFailures
 from storage.secrets.vault import VaultStore
+from widgets.plain import plain
 
 
 class Unlocked(Message):
@@ -35,7 +36,7 @@ class PassphraseScreen(ReportsWorkerFailures, ModalScreen[bool]):
         with Vertical(id="dialog", classes="dialog"):
             title = "Create the secret vault" if self.creating else "Unlock the secret vault"
             yield Static(title, classes="dialog-title")
-            yield Static(self.reason, classes="muted", markup=False)
+            yield Static(plain(self.reason), classes="muted")
             if self.creating:
                 yield Static("Choose a passphrase (at least 8 characters). tether asks for it once per run; "
                              "it cannot be recovered if lost.")
@@ -54,7 +55,7 @@ class PassphraseScreen(ReportsWorkerFailures, ModalScreen[bool]):
         self.query_one("#passphrase", Input).focus()
 
     def _error(self, message: str) -> None:
-        self.query_one("#passphrase-error", Static).update(message)
+        self.query_one("#passphrase-error", Static).update(plain(message))
 
     @on(Input.Submitted, "#passphrase")
     def _first_done(self) -> None:

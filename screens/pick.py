@@ -11,6 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from widgets.plain import plain
+
 
 class PickScreen(ModalScreen["str | None"]):
     """Returns the chosen entry's id, or None on escape."""
@@ -27,10 +29,10 @@ class PickScreen(ModalScreen["str | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title", markup=False)
+            yield Static(plain(self.title_text), classes="dialog-title")
             if self.note:
-                yield Static(self.note, classes="muted")
-            yield OptionList(*(Option(Content(p) if isinstance(p, str) else p, id=key) for key, p in self.entries), id="pick")
+                yield Static(plain(self.note), classes="muted")
+            yield OptionList(*(Option(plain(p) if isinstance(p, str) else p, id=key) for key, p in self.entries), id="pick")
         yield Footer()  # the dialog's own keys, not the screen underneath
 
     def on_mount(self) -> None:
@@ -49,17 +51,20 @@ class ConfirmScreen(ModalScreen[bool]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Change nothing", id="confirm.cancel")]
 
-    def __init__(self, title: str, body: Content | str, action_label: str) -> None:
+    def __init__(
+        self, title: str, body: Content | str, action_label: str, *, cancel_label: str = "Cancel", variant: str = "error"
+    ) -> None:
         super().__init__()
         self.title_text, self.body, self.action_label = title, body, action_label
+        self.cancel_label, self.variant = cancel_label, variant
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title", markup=False)
-            yield Static(self.body, markup=False)
+            yield Static(plain(self.title_text), classes="dialog-title")
+            yield Static(plain(self.body, multiline=True) if isinstance(self.body, str) else self.body)
             with Horizontal(classes="buttons"):
-                yield Button("Cancel", id="cancel", variant="primary")
-                yield Button(self.action_label, id="confirm", variant="error")
+                yield Button(self.cancel_label, id="cancel", variant="primary")
+                yield Button(self.action_label, id="confirm", variant=self.variant)  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()

@@ -11,9 +11,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from connectors.registry import get_type, search_types
 from connectors.types import Category, IntegrationType
 from screens.base import ReportsWorkerFailures
+from widgets.plain import plain
 
 CATEGORY_TITLES = {Category.MAIL: "Mail", Category.CALENDAR: "Calendars"}
 
@@ -25,7 +25,7 @@ def type_option(spec: IntegrationType) -> Option:
 
 class TypePickerScreen(ReportsWorkerFailures, ModalScreen["IntegrationType | None"]):
     HELP_TITLE = "New integration: choose a type"
-    HELP_NEXT = "Type part of a name (gmail, webcal, nextcloud…) or a category (mail, calendar), then enter."
+    HELP_NEXT = "Type part of a name or provider, or a category (mail, calendar), then enter."
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", tooltip="Close without adding anything", id="types.cancel"),
         Binding("down", "move(1)", "Next", show=False, tooltip="Next type", id="types.next"),
@@ -48,7 +48,7 @@ class TypePickerScreen(ReportsWorkerFailures, ModalScreen["IntegrationType | Non
     def _fill(self, query: str) -> None:
         options = self.query_one("#types", OptionList)
         options.clear_options()
-        found = search_types(query)
+        found = self.app.types.search(query)  # type: ignore[attr-defined]
         for category in Category:
             group = [spec for spec in found if spec.category is category]
             if not group:
@@ -58,7 +58,7 @@ class TypePickerScreen(ReportsWorkerFailures, ModalScreen["IntegrationType | Non
         first = next((i for i in range(options.option_count) if not options.get_option_at_index(i).disabled), None)
         options.highlighted = first
         empty = "" if found else f"No type matches “{query}”. Try mail or calendar."
-        self.query_one("#types-empty", Static).update(empty)
+        self.query_one("#types-empty", Static).update(plain(empty))
 
     @on(Input.Changed, "#type-search")
     def _search(self, event: Input.Changed) -> None:
@@ -71,7 +71,7 @@ class TypePickerScreen(ReportsWorkerFailures, ModalScreen["IntegrationType | Non
     @on(OptionList.OptionSelected, "#types")
     def _selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
-            self.dismiss(get_type(event.option.id))
+            self.dismiss(self.app.types.get(event.option.id))  # type: ignore[attr-defined]
 
     def action_move(self, delta: int) -> None:
         options = self.query_one("#types", OptionList)
@@ -86,7 +86,7 @@ class TypePickerScreen(ReportsWorkerFailures, ModalScreen["IntegrationType | Non
             return
         option = options.get_option_at_index(options.highlighted)
         if option.id:
-            self.dismiss(get_type(option.id))
+            self.dismiss(self.app.types.get(option.id))  # type: ignore[attr-defined]
 
     def action_cancel(self) -> None:
         self.dismiss(None)

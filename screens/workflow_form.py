@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Static, Switch
 
 from storage.records import Workflow
+from widgets.plain import plain
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class WorkflowFormScreen(ModalScreen["WorkflowDraft | None"]):
     def compose(self) -> ComposeResult:
         workflow = self.workflow
         with Vertical(id="dialog", classes="dialog"):
-            yield Static(f"Edit {workflow.name}" if workflow else "New workflow", classes="dialog-title", markup=False)
+            yield Static(plain(f"Edit {workflow.name}" if workflow else "New workflow"), classes="dialog-title")
             yield Label("Name")
             yield Input(workflow.name if workflow else "", placeholder="Morning briefing", id="wf-name")
             yield Static("", id="wf-name-error", classes="error", markup=False)
@@ -70,14 +71,14 @@ class WorkflowFormScreen(ModalScreen["WorkflowDraft | None"]):
 
     @on(Input.Changed, "#wf-name")
     def _name_changed(self, event: Input.Changed) -> None:
-        self.query_one("#wf-name-error", Static).update(validate_workflow_name(event.value, self.taken) or "")
+        self.query_one("#wf-name-error", Static).update(plain(validate_workflow_name(event.value, self.taken) or ""))
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         name = self.query_one("#wf-name", Input).value
         if message := validate_workflow_name(name, self.taken):
-            self.query_one("#wf-name-error", Static).update(message)
+            self.query_one("#wf-name-error", Static).update(plain(message))
             self.query_one("#wf-name", Input).focus()
             return
         self.dismiss(

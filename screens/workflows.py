@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from app.core.formatting import STATUS_MARKER, STATUS_TEXT
 from screens.base import ReportsWorkerFailures
 from storage.records import Access, Integration, LinkSpec, Role, Workflow
+from widgets.plain import plain
 
 if TYPE_CHECKING:
     from app.tui.tether_app import TetherApp
@@ -44,22 +45,22 @@ class WorkflowsChanged(Message):
 
 
 def links_content(workflow: Workflow) -> Content:
-    parts: list[str | tuple[str, str]] = [(workflow.name, "bold")]
+    parts: list[str | tuple[str, str] | Content] = [plain(workflow.name, "bold")]
     if workflow.description:
-        parts.append((f" — {workflow.description}", "$text-muted"))
+        parts.append(plain(f" — {workflow.description}", "$text-muted"))
     parts.append("\n")
     if not workflow.links:
         parts.append(("No integrations yet: press a to attach one.", "$text-muted"))
     for link in workflow.links:
         if link.missing:
-            parts += [("  ✖ ", "$error bold"), (f"{link.integration_label}", "$error"),
+            parts += [("  ✖ ", "$error bold"), plain(link.integration_label, "$error"),
                       (f" ({link.role}, {link.access}) was deleted — attach another or detach it with x\n", "$error")]
             continue
         status = link.integration_status
         marker = f"{STATUS_MARKER[status]} {STATUS_TEXT[status]}" if status else ""
         if status == "disabled":
             marker += " — this workflow cannot run until it is enabled (x on the list)"
-        parts += [f"  {link.role:<6} {link.access:<5} ", (link.integration_label, "bold"), (f"  {marker}\n", "$text-muted")]
+        parts += [f"  {link.role:<6} {link.access:<5} ", plain(link.integration_label, "bold"), (f"  {marker}\n", "$text-muted")]
     return Content.assemble(*parts)
 
 
@@ -123,9 +124,9 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
         table.clear()
         for workflow in self.workflows:
             lost = workflow.missing_labels
-            problems = Content.styled(f"✖ lost {', '.join(lost)}", "$error") if lost else Content("")
+            problems = plain(f"✖ lost {', '.join(lost)}", "$error") if lost else Content("")
             table.add_row(
-                Content(workflow.name), Content(workflow.schedule or "-"), "yes" if workflow.enabled else "off",
+                plain(workflow.name), plain(workflow.schedule or "-"), "yes" if workflow.enabled else "off",
                 str(len(workflow.links)), problems, key=str(workflow.id),
             )
         for row, workflow in enumerate(self.workflows):
@@ -252,7 +253,7 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
             self.notify("Every integration is disabled: enable one on the main screen with x.")
             return
         entries = [
-            (str(item.id), Content.assemble((item.label, "bold"), (f"  {STATUS_MARKER[item.status]} {STATUS_TEXT[item.status]}", "$text-muted")))
+            (str(item.id), Content.assemble(plain(item.label, "bold"), (f"  {STATUS_MARKER[item.status]} {STATUS_TEXT[item.status]}", "$text-muted")))
             for item in offered
         ]
 

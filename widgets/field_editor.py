@@ -8,6 +8,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from connectors.fields import Field, FieldKind
+from widgets.plain import plain
 
 STORED_PLACEHOLDER = "stored — leave empty to keep"
 
@@ -54,7 +55,7 @@ class FieldEditor(Vertical):
         value = self._initial if isinstance(self._initial, str) else ""
         if is_chooser(field):
             yield Button("Choose…", id=f"field-{field.name}", compact=True, tooltip="Ask the server what to choose from")
-            yield Static(self._chosen_text(), classes="chosen", id=f"chosen-{field.name}", markup=False)
+            yield Static(plain(self._chosen_text()), classes="chosen", id=f"chosen-{field.name}")
             return
         if field.kind is FieldKind.CHOICE:
             options = [(label, choice) for choice, label in field.choices]
@@ -111,14 +112,14 @@ class FieldEditor(Vertical):
 
     def set_chosen(self, values: list[str]) -> None:
         self.chosen = list(values)
-        self.query_one(f"#chosen-{self.field.name}", Static).update(self._chosen_text())
+        self.query_one(f"#chosen-{self.field.name}", Static).update(plain(self._chosen_text()))
 
     def show_error(self, message: str | None) -> None:
         message = message or ""
         if message == self._shown_error:
             return  # re-laying out the form on every keystroke is what makes typing feel slow
         self._shown_error = message
-        self.query_one(f"#error-{self.field.name}", Static).update(message)
+        self.query_one(f"#error-{self.field.name}", Static).update(plain(message))
         self.set_class(bool(message), "-invalid")
 
     def focus_input(self) -> None:

@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from app.core.formatting import STATUS_MARKER, STATUS_TEXT, ago, type_name, visible_settings
 from storage.records import Integration, Status
+from widgets.plain import plain
 
 STATUS_STYLE = {
     Status.CONNECTED: "$success",
@@ -25,22 +26,22 @@ def detail_content(integration: Integration, now: datetime) -> Content:
     item = integration
     status = item.status
     parts: list[str | tuple[str, str] | Content] = [
-        (item.label, "bold"),
+        plain(item.label, "bold"),
         (f"  {type_name(item.type_key)}\n", "$text-muted"),
         ("Status    ", "$text-muted"),
         (f"{STATUS_MARKER[status]} {STATUS_TEXT[status]}", STATUS_STYLE[status]),
     ]
     if item.status_detail:
-        parts.append(f" — {item.status_detail}")
+        parts.append(plain(f" — {item.status_detail}"))
     parts.append("\n")
     parts += [("Checked   ", "$text-muted"), ago(item.last_checked_at, now)]
     if item.check_summary:
-        parts.append(f" — {item.check_summary}")
+        parts.append(plain(f" — {item.check_summary}"))
     parts.append("\n")
     settings = visible_settings(item)
     if settings:
         parts.append(("Settings  ", "$text-muted"))
-        parts.append("  ·  ".join(f"{label}: {value}" for label, value in settings))
+        parts.append(plain("  ·  ".join(f"{label}: {value}" for label, value in settings)))
         parts.append("\n")
     parts.append(("Workflows ", "$text-muted"))
     if item.used_by:
@@ -49,7 +50,7 @@ def detail_content(integration: Integration, now: datetime) -> Content:
             schedule = f", {use.schedule}" if use.schedule else ""
             off = ", off" if not use.enabled else ""
             uses.append(f"{use.workflow_name} ({use.role}, {use.access}{schedule}{off})")
-        parts.append("; ".join(uses))
+        parts.append(plain("; ".join(uses)))
     else:
         parts.append(("none — press w to use it in a workflow", "$text-muted"))
     return Content.assemble(*parts)
@@ -73,5 +74,5 @@ class IntegrationDetail(VerticalScroll, can_focus=False):
         else:
             content = detail_content(integration, now)
         if footer:
-            content = Content.assemble(content, "\n", (footer, "$text-muted"))
+            content = Content.assemble(content, "\n", plain(footer, "$text-muted"))
         text.update(content)

@@ -20,6 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from app.core.formatting import STATUS_MARKER, STATUS_TEXT, ago, type_name
+from connectors.outside_text import clean
 from storage.records import Integration, Status
 
 STATUS_WIDTH = 16
@@ -46,6 +47,8 @@ def _row(integration: Integration) -> _Row:
 
 
 def _fit(text: str, width: int) -> str:
+    """``text`` in exactly ``width`` characters; every cell goes through here, so it is cleaned here too."""
+    text = clean(text)
     if len(text) <= width:
         return text.ljust(width)
     return text[: max(0, width - 1)] + "…"
@@ -282,7 +285,7 @@ class IntegrationTable(ScrollView, can_focus=True):
     def _empty_line(self, y: int, width: int) -> Strip:
         message = ""
         if self.failure and y >= 2:
-            lines = [f"  {line}" for line in _wrap(self.failure, max(20, width - 4))]
+            lines = [f"  {line}" for line in _wrap(clean(self.failure), max(20, width - 4))]
             message = lines[y - 2] if y - 2 < len(lines) else ""
         elif y == 2:
             if not self.loaded:

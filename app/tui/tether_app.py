@@ -14,11 +14,14 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from app.tui.keymap import load_keymap
 from app.tui.health import HealthMixin
+from connectors.registry import TypeRegistry, default_types
+from connectors.outside_text import clean
 from screens.integrations import IntegrationsScreen
 
 if TYPE_CHECKING:
@@ -82,13 +85,32 @@ class TetherApp(HealthMixin, App[None]):
         *,
         clock: Callable[[], datetime] | None = None,
         keymap_path: Path | None = None,
+        types: TypeRegistry | None = None,
     ) -> None:
         super().__init__()
         self.data_dir = data_dir
+        # The integration types this app offers; screens ask it, never a module of their own.
+        self.types: TypeRegistry = types if types is not None else default_types()
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.context: Context | None = None
         self.keymap: dict[str, str] = {}
         self._keymap_path = keymap_path
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification, from any screen: always text, never markup, control characters replaced.
+
+        Notifications quote labels, server text and errors; ``[/x]`` in one would stop the app and
+        ``[@click=...]`` would become a live link, so ``markup`` is ignored here on purpose.
+        """
+        super().notify(clean(message, multiline=True), title=clean(title), severity=severity, timeout=timeout, markup=False)
 
     def exit(self, result: None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
         """Quit at once: every network call in progress is interrupted, so no worker thread keeps the
@@ -136,7 +158,7 @@ class TetherApp(HealthMixin, App[None]):
         from storage.secrets.base import SecretStoreError
 
         try:
-            context = open_context(self.data_dir)
+            context = open_context(self.data_dir, self.types)
             context.storage.integrations.finish_pending()
             integrations = context.storage.integrations.list()
         except (DataDirError, DatabaseError, SecretStoreError, StorageError) as exc:
@@ -228,7 +250,7 @@ class TetherApp(HealthMixin, App[None]):
     # --- hooks other screens replace --------------------------------------------------------
 
     def reauthenticate(self, integration: Integration | None, type_name: str) -> None:
-        """Open the browser sign-in (screens.oauth_signin) for a saved OAuth integration."""
+        """Open the sign-in (screens.oauth_signin, screens.device_signin) for a saved OAuth integration."""
         if integration is None:
             self.notify(
                 f"Save the {type_name} integration first (ctrl+s); then Re-authenticate opens the browser sign-in.",
@@ -250,7 +272,17 @@ class TetherApp(HealthMixin, App[None]):
         self.post_message(SignInReady(integration, secrets))
 
     def on_sign_in_ready(self, message: SignInReady) -> None:
+        self.open_signin(message.integration, message.secrets)
+
+    def open_signin(self, integration: Integration, secrets: dict[str, str] | None, method: str | None = None) -> None:
+        """The sign-in screen for ``method``; by default the provider's choice (device code over SSH, if it has one)."""
+        from screens.device_signin import DeviceSignInScreen
         from screens.oauth_signin import OAuthSignInScreen
+
+        spec = self.types.get(integration.type_key)
+        if method is None and spec.oauth_provider is not None:
+            method = spec.oauth_provider.default_method(integration.settings, os.environ)
+        screen_class = DeviceSignInScreen if method == DeviceSignInScreen.METHOD else OAuthSignInScreen
 
         def signed_in(updated: Integration | None) -> None:
             if updated is not None:
@@ -260,7 +292,7 @@ class TetherApp(HealthMixin, App[None]):
                 if isinstance(self.screen, IntegrationFormScreen):
                     self.screen.signed_in(updated)
 
-        self.push_screen(OAuthSignInScreen(message.integration, message.secrets), signed_in)
+        self.push_screen(screen_class(integration, secrets, spec=spec), signed_in)
 
     # --- help, palette, failures ------------------------------------------------------------
 

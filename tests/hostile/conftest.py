@@ -24,3 +24,7 @@ def hostile_feed_server(test_ca: TestCA) -> Iterator[FeedServer]:
 @pytest.fixture
 def log_dir(tmp_path: Path) -> Path:
     return tmp_path / "logs"
+
+
+# The TUI tests start from the same migrated data directory and in-process keyring as tests/tui.
+from tests.tui.conftest import keyring_store, migrated_database, tui_data  # noqa: E402, F401
