@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connectors.fields import Field, FieldKind, FormErrors
 from connectors.outside_text import clean
+
+if TYPE_CHECKING:
+    from connectors.calendar_events import CalendarEvent
+    from connectors.mailbox import Mailbox
+    from connectors.oauth.provider import OAuthProvider
 
 
 class Category(StrEnum):
@@ -56,6 +62,16 @@ class CheckRequest:
 
 # A checker takes a request and returns a result or raises ConnectorError.
 Checker = Callable[[CheckRequest], CheckResult]
+# Opens a signed-in mailbox: (settings, secrets, *, timeout, save_secret) -> context manager of a Mailbox.
+MailboxOpener = Callable[..., "AbstractContextManager[Mailbox]"]
+# Reads events: (settings, secrets, start, end, *, timeout) -> [CalendarEvent], recurrences expanded.
+EventReader = Callable[..., "list[CalendarEvent]"]
+
+
+def _load(path: str) -> Any:
+    """Import "module:function" when it is first needed, so client libraries stay off the start-up path."""
+    module_name, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
 
 
 @dataclass(frozen=True)
@@ -68,12 +84,17 @@ class IntegrationType:
     aliases: tuple[str, ...] = ()
     capabilities: frozenset[Capability] = frozenset({Capability.READ})
     default_label: str = ""
-    oauth: bool = False
-    # Secrets that are not typed into the form (e.g. an OAuth refresh token).
+    # Secrets that are not typed into the form.
     extra_secrets: tuple[str, ...] = ()
     # "module:function" of the checker, imported only when a check runs so
     # that heavy client libraries stay off the start-up path.
     checker_path: str | None = None
+    # "module:function" that opens a mailbox (see MailboxOpener); mail types only.
+    mailbox_path: str | None = None
+    # "module:function" that reads events (see EventReader); calendar types only.
+    events_path: str | None = None
+    # Who signs in, for types that sign in through OAuth instead of storing a password.
+    oauth_provider: OAuthProvider | None = None
     # Non-secret settings computed from typed values (e.g. a redacted URL to show in the list).
     derive_settings: Callable[[Mapping[str, str]], dict[str, Any]] | None = None
     # Cross-field validation: values by field name -> messages by field name.
@@ -85,8 +106,41 @@ class IntegrationType:
 
     @property
     def secret_names(self) -> tuple[str, ...]:
-        """Every secret this type may store, typed or not."""
-        return tuple(f.name for f in self.secret_fields) + self.extra_secrets
+        """Every secret this type may store, typed or not (an OAuth refresh token is never typed)."""
+        names = tuple(f.name for f in self.secret_fields) + self.extra_secrets
+        if self.oauth_provider is not None:
+            names += tuple(name for name in self.oauth_provider.secret_names if name not in names)
+        return names
+
+    @property
+    def oauth(self) -> bool:
+        return self.oauth_provider is not None
+
+    @property
+    def has_mailbox(self) -> bool:
+        return self.mailbox_path is not None
+
+    @property
+    def has_events(self) -> bool:
+        return self.events_path is not None
+
+    def open_mailbox(
+        self,
+        settings: Mapping[str, Any],
+        secrets: Mapping[str, str],
+        *,
+        timeout: float,
+        save_secret: Callable[[str, str], None] | None = None,
+    ) -> AbstractContextManager[Mailbox]:
+        """A signed-in mailbox; ``save_secret`` keeps a secret the service replaced (a rotated refresh token)."""
+        if self.mailbox_path is None:
+            raise LookupError(f"{self.name} has no mailbox.")
+        return _load(self.mailbox_path)(settings, secrets, timeout=timeout, save_secret=save_secret)
+
+    def load_event_reader(self) -> EventReader:
+        if self.events_path is None:
+            raise LookupError(f"{self.name} has no events to read.")
+        return _load(self.events_path)  # type: ignore[no-any-return]
 
     @property
     def setting_fields(self) -> tuple[Field, ...]:
@@ -108,8 +162,7 @@ class IntegrationType:
     def load_checker(self) -> Checker:
         if self.checker_path is None:
             raise LookupError(f"{self.name} has no connection check yet.")
-        module_name, _, attr = self.checker_path.partition(":")
-        return getattr(importlib.import_module(module_name), attr)
+        return _load(self.checker_path)  # type: ignore[no-any-return]
 
     def matches(self, query: str) -> bool:
         """Whether a search query finds this type (name, description, aliases, category)."""

@@ -25,7 +25,6 @@ from screens.form_discovery import FindSettingsMixin, find_settings_state
 from screens.form_options import ServerOptionsMixin
 from screens.form_outcome import Saved, Tested, outcome_content
 from widgets.field_editor import FieldEditor, is_chooser
-from widgets.plain import plain
 
 if TYPE_CHECKING:
     from app.core.checks import CheckOutcome
@@ -81,7 +80,7 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
         title = f"Edit {self.integration.label}" if self.integration else f"New {spec.name}"
         yield Header()
         with VerticalScroll(id="form"):
-            yield Static(Content.assemble(plain(title, "bold"), "\n", (spec.description, "$text-muted")), id="form-title")
+            yield Static(Content.assemble((title, "bold"), "\n", (spec.description, "$text-muted")), id="form-title")
             yield FieldEditor(LABEL_FIELD, self._label)
             for field in spec.fields:
                 if not field.advanced:
@@ -206,7 +205,7 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
     # --- progress and outcome ---------------------------------------------------------------
 
     def _say(self, content: Content | str) -> None:
-        self.query_one("#outcome", Static).update(plain(content) if isinstance(content, str) else content)
+        self.query_one("#outcome", Static).update(content)
 
     def _set_busy(self, busy: bool, message: str = "") -> None:
         self._busy = busy
@@ -286,7 +285,7 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
             if message.field:
                 self.editor(message.field).show_error(message.error)
                 self.editor(message.field).focus_input()
-            self._say(plain(f"Not saved: {message.error}", "$error"))
+            self._say(Content.styled(f"Not saved: {message.error}", "$error"))
             return
         self.integration = saved = message.integration
         if self._saving is not None:
@@ -326,7 +325,8 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
         from app.core.checks import check_integration
 
         assert self.app.context is not None
-        outcome: CheckOutcome = check_integration(self.app.context.storage.integrations, integration)
+        context = self.app.context
+        outcome: CheckOutcome = check_integration(context.storage.integrations, integration, types=context.types)
         self.post_message(Tested(outcome.result, outcome.error, outcome.integration, discarded=outcome.discarded))
 
     # --- test without saving ------------------------------------------------------------------
@@ -436,7 +436,7 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
         if self.spec.has_field("address"):
             self.editor("address").set_value(str(integration.settings.get("address", "")))
         self._done = True
-        self._say(Content.assemble(("● Signed in: ", "$success bold"), plain(integration.check_summary or "connected")))
+        self._say(Content.assemble(("● Signed in: ", "$success bold"), integration.check_summary or "connected"))
         save = self.query_one("#save", Button)
         save.label = "Done"
         save.focus()

@@ -14,7 +14,7 @@ from app.cli.errors import CliError
 from app.core.formatting import STATUS_TEXT, ago, integration_as_dict, type_name
 from app.cli.values import parse_assignments, timeout_option
 from app.core.form_values import form_values_for_add, form_values_for_edit, unique_label
-from connectors.registry import TYPES, UnknownType, get_type
+from connectors.registry import UnknownType, default_types, get_type
 from connectors.types import validate_label
 from storage.db import DatabaseError
 from storage.errors import StorageError, Superseded
@@ -116,11 +116,11 @@ def list_types(args: argparse.Namespace) -> int:
                         for f in t.fields
                     ],
                 }
-                for t in TYPES
+                for t in default_types()
             ]
         )
         return EXIT_OK
-    for t in TYPES:
+    for t in default_types():
         print(f"{t.key:8} {t.name} - {t.description}")
         for f in t.fields:
             flags = ", ".join(x for x in ("required" if f.required else "", "secret" if f.secret else "") if x)

@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = command("add", commands.add, "add an integration (secrets only from stdin or a prompt)")
-    p.add_argument("type", metavar="TYPE", help="imap, gmail, ical or caldav (see `tether types`)")
+    p.add_argument("type", metavar="TYPE", help="a type's key, e.g. imap (`tether types` lists them all)")
     p.add_argument("--label", help="your name for it, e.g. 'Work mail'")
     p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", help="a setting; repeatable")
     p.add_argument(
@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("label", metavar="LABEL")
     p.add_argument("--yes", action="store_true", help="delete even if workflows use it")
 
-    p = command("reauth", reauth, "sign in again through the browser (Gmail), keeping label and workflows")
+    p = command("reauth", reauth, "sign in again (OAuth types), keeping label and workflows")
     p.add_argument("label", metavar="LABEL")
     p.add_argument("--no-check", action="store_true", help="save without testing the connection")
     add_signin_arguments(p)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.errors import ConnectorError, ErrorKind
-from connectors.registry import get_type
+from connectors.registry import TypeRegistry, default_types
 from connectors.types import CheckRequest, CheckResult, IntegrationType
 from storage.convert import now
 from storage.errors import Superseded
@@ -91,6 +91,7 @@ def check_integration(
     *,
     metrics: MetricsRepository | None = None,
     timeout: float | None = None,
+    types: TypeRegistry | None = None,
 ) -> CheckOutcome:
     """Check one stored integration, store the new status and its health sample. Never raises ConnectorError."""
     from app.core.health import record_outcome
@@ -101,7 +102,7 @@ def check_integration(
     # an edit made meanwhile must not be reported "connected" on the old settings' behalf.
     integration = repo.get(integration.id)
     version = integration.version
-    spec = get_type(integration.type_key)
+    spec = (types or default_types()).get(integration.type_key)
     if integration.status is Status.DISABLED or not spec.can_check:
         return CheckOutcome(integration)
     metrics = metrics or MetricsRepository(repo.engine)

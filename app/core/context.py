@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from connectors.registry import TypeRegistry, default_types
 from storage.paths import ensure_data_dir, resolve_data_dir
 from storage.secrets.select import SecretStoreChoice, choose_secret_store
 from storage.service import Storage, open_storage
@@ -15,6 +16,8 @@ class Context:
     data_dir: Path
     secrets: SecretStoreChoice
     storage: Storage
+    # The integration types this run knows (tests hand in their own registry).
+    types: TypeRegistry = field(default_factory=default_types)
 
     @property
     def secrets_usable(self) -> bool:
@@ -26,7 +29,7 @@ class Context:
         self.storage.integrations.finish_pending()
 
 
-def open_context(data_dir: str | Path | None = None) -> Context:
+def open_context(data_dir: str | Path | None = None, types: TypeRegistry | None = None) -> Context:
     """Resolve the data directory, choose the secret store, open and migrate the database.
 
     Choosing the secret store may probe the keyring for up to 3 s: call this off the UI thread.
@@ -34,7 +37,7 @@ def open_context(data_dir: str | Path | None = None) -> Context:
     path = ensure_data_dir(resolve_data_dir(data_dir))
     choice = choose_secret_store(path)
     storage = open_storage(path, choice.store)
-    context = Context(path, choice, storage)
+    context = Context(path, choice, storage, types or default_types())
     if context.secrets_usable:
         context.secrets_ready()
     return context

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.fields import FieldKind
-from connectors.registry import get_type
+from connectors.registry import TypeRegistry, default_types
 from storage.records import Integration, Status
 
 STATUS_TEXT = {
@@ -46,17 +46,17 @@ def ago(moment: datetime | None, now: datetime | None = None) -> str:
     return f"{seconds // 86400} d ago"
 
 
-def type_name(type_key: str) -> str:
+def type_name(type_key: str, types: TypeRegistry | None = None) -> str:
     try:
-        return get_type(type_key).name
+        return (types or default_types()).get(type_key).name
     except KeyError:
         return type_key
 
 
-def visible_settings(integration: Integration) -> list[tuple[str, str]]:
+def visible_settings(integration: Integration, types: TypeRegistry | None = None) -> list[tuple[str, str]]:
     """(label, value) pairs safe to show: no secrets, only declared settings."""
     try:
-        spec = get_type(integration.type_key)
+        spec = (types or default_types()).get(integration.type_key)
     except KeyError:
         return sorted((key, str(value)) for key, value in integration.settings.items())
     pairs: list[tuple[str, str]] = []

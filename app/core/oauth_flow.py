@@ -1,6 +1,6 @@
 """What happens around an OAuth sign-in, shared by the CLI and the TUI.
 
-The sign-in itself (connectors.gmail.signin) yields tokens and the account's address. Here they
+The sign-in itself (connectors.oauth: loopback or device code) yields tokens and the account's address. Here they
 become settings and secrets, are proven with the type's check before anything is saved, and are
 stored either as a new integration or into an existing one (re-authentication keeps its label,
 id and workflow links). Deleting an OAuth integration revokes its grant first, best effort.
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.errors import ConnectorError
+from connectors.errors import ConnectorError, ErrorKind
 from connectors.types import CheckResult, IntegrationType
 from storage.integrations import IntegrationRepository
 from storage.records import Integration
@@ -32,18 +32,30 @@ class SignedIn:
         return str(self.settings.get("address", ""))
 
 
-def provider_for(settings: Mapping[str, Any], secrets: Mapping[str, str]):  # type: ignore[no-untyped-def]
-    from connectors.gmail.oauth import Provider
+def start_signin(
+    spec: IntegrationType,
+    settings: Mapping[str, Any],
+    secrets: Mapping[str, str],
+    *,
+    method: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+) -> Any:
+    """Start the sign-in the type's provider offers (device code by default over SSH, when it has one).
 
-    return Provider.from_settings(settings, secrets)
+    Returns a started sign-in to show and then ``wait()`` on in a worker. Raises ConnectorError.
+    """
+    import os
+
+    provider = _provider(spec)
+    chosen = method or provider.default_method(settings, os.environ if environ is None else environ)
+    return provider.start_sign_in(settings, secrets, method=chosen, timeout=timeout)
 
 
-def start_signin(settings: Mapping[str, Any], secrets: Mapping[str, str], *, timeout: float | None = None):  # type: ignore[no-untyped-def]
-    """Open the loopback listener and build the authorization URL. Raises ConnectorError."""
-    from connectors.gmail.signin import SIGN_IN_TIMEOUT, SignIn
-
-    port = settings.get("redirect_port") or None
-    return SignIn(provider_for(settings, secrets), port=int(port) if port else None, timeout=timeout or SIGN_IN_TIMEOUT).start()
+def _provider(spec: IntegrationType):  # type: ignore[no-untyped-def]
+    if spec.oauth_provider is None:
+        raise ConnectorError(ErrorKind.CONFIG, f"{spec.name} does not sign in through OAuth.")
+    return spec.oauth_provider
 
 
 def finish_signin(
@@ -80,45 +92,44 @@ def save_new(repo: IntegrationRepository, spec: IntegrationType, label: str, sig
 def save_reauth(repo: IntegrationRepository, integration: Integration, signed_in: SignedIn) -> Integration:
     """Store the new sign-in into the same integration: label, id and workflow links stay."""
     from app.core.checks import record_success
+    from connectors.oauth.provider import REFRESH_SECRET
 
     updated = repo.update(
         integration.id,
         settings={**integration.settings, **signed_in.settings},
-        secrets={"refresh_token": signed_in.secrets["refresh_token"]},
+        secrets={REFRESH_SECRET: signed_in.secrets[REFRESH_SECRET]},
     )
     if signed_in.result is not None:
         updated = record_success(repo, integration.id, signed_in.result)
     return updated
 
 
-def discard_signin(settings: Mapping[str, Any], secrets: Mapping[str, str], refresh_token: str) -> None:
-    """A sign-in that will not be saved: give the grant back so it does not linger in the account."""
-    from connectors.gmail.oauth import revoke
-
-    revoke(settings, {**secrets, "refresh_token": refresh_token})
+def discard_signin(spec: IntegrationType, settings: Mapping[str, Any], secrets: Mapping[str, str], refresh_token: str) -> None:
+    """A sign-in that will not be saved: give the grant back (where the provider allows it) so it does not linger."""
+    _provider(spec).revoke(settings, {**secrets, "refresh_token": refresh_token})
 
 
-def revoke_before_remove(repo: IntegrationRepository, integration: Integration) -> str | None:
-    """Revoke an OAuth integration's grant before it is removed.
+def revoke_before_remove(repo: IntegrationRepository, spec: IntegrationType, integration: Integration) -> str | None:
+    """End an OAuth integration's grant before it is removed.
 
-    Returns a message for the person when revocation failed (the removal should go ahead anyway),
-    or None when it worked or there was nothing to revoke. Call it before ``repo.remove``.
+    Returns a message for the person when that failed or is not possible (the removal should go
+    ahead anyway; the message says where to remove tether's access by hand), or None when it
+    worked or there was nothing to end. Call it before ``repo.remove``.
     """
-    from connectors.registry import get_type
-
-    if not get_type(integration.type_key).oauth or not integration.has_secret("refresh_token"):
+    provider = spec.oauth_provider
+    if provider is None or not integration.has_secret("refresh_token"):
         return None
-    from connectors.gmail.oauth import revoke
     from storage.secrets.base import SecretStoreError
 
+    by_hand = f" Remove tether's access at {provider.access_page}." if provider.access_page else ""
     try:
         secrets = repo.read_secrets(integration)
     except SecretStoreError as exc:
-        return f"Could not read the stored sign-in to revoke it ({exc}); remove access in the Google account settings."
+        return f"Could not read the stored sign-in to end it ({exc}).{by_hand}"
     try:
-        return revoke(integration.settings, secrets)
+        return provider.revoke(integration.settings, secrets)
     except ConnectorError as exc:  # revoke() reports its own failures; this is a safety net
-        return f"Could not revoke the sign-in: {exc}"
+        return f"Could not revoke the sign-in: {exc}{by_hand}"
 
 
 __all__ = [

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from app.mcp.calls import ToolCall
 from app.mcp.errors import Reason, ToolRefusal
-from app.mcp.tools import LABEL_PROPERTY, ToolSpec, object_schema
+from app.mcp.tools import CALENDARS, LABEL_PROPERTY, ToolSpec, object_schema
 from connectors.calendar_events import CalendarEvent
+from storage.records import Integration
 
-# Each calendar type's reader: read_events(settings, secrets, start, end, *, timeout) -> [CalendarEvent].
-READERS = {
-    "ical": "connectors.ical.check:read_events",
-    "caldav": "connectors.caldav.events:read_events",
-}
 MAX_DAYS = 366  # one call covers at most a year, so a recurring series cannot explode the answer
 
 EventReader = Callable[..., list[CalendarEvent]]
 
 
 def calendar_events(call: ToolCall, arguments: dict[str, Any]) -> dict[str, Any]:
-    integration = call.integration(arguments.get("label"), types=READERS.keys())
+    integration = call.integration(arguments.get("label"), types=CALENDARS)
     first = _date(arguments, "start_date")
     last = _date(arguments, "end_date")
     if last < first:
@@ -38,7 +33,7 @@ def calendar_events(call: ToolCall, arguments: dict[str, Any]) -> dict[str, Any]
     zone = _zone(arguments.get("timezone"), integration.label)
     start = _midnight(first, zone)
     end = _midnight(last + timedelta(days=1), zone)
-    reader = _reader(integration.type_key, integration.label)
+    reader = _reader(call, integration)
 
     def read(secrets: Mapping[str, str], timeout: float) -> list[CalendarEvent]:
         return reader(integration.settings, secrets, start, end, timeout=timeout)
@@ -101,11 +96,12 @@ def _midnight(day: date, zone: tzinfo | None) -> datetime:
     return moment.replace(tzinfo=zone) if zone is not None else moment.astimezone()
 
 
-def _reader(type_key: str, label: str) -> EventReader:
-    module_name, _, attr = READERS[type_key].partition(":")
+def _reader(call: ToolCall, integration: Integration) -> EventReader:
+    """The type's own event reader (every calendar type declares one)."""
+    label = integration.label
     try:
-        return getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError):
+        return call.types.get(integration.type_key).load_event_reader()
+    except (ImportError, AttributeError, LookupError):
         raise ToolRefusal(
             Reason.UNSUPPORTED,
             "Reading events from this calendar type is not available in this version of tether.",
@@ -154,7 +150,7 @@ CALENDAR_EVENTS = ToolSpec(
         required=("label", "start_date", "end_date", "events"),
     ),
     run=calendar_events,
-    types=frozenset(READERS),
+    types=CALENDARS,
 )
 
 CALENDAR_TOOLS = [CALENDAR_EVENTS]

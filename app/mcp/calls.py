@@ -9,19 +9,22 @@ checks' circuit breaker and metrics. Every failure comes out as a ToolRefusal.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from app.mcp.errors import Reason, ToolRefusal, action_for, quoted, refusal_from
 from app.mcp.scope import Scope, unknown_integration
 from connectors.errors import ConnectorError, ErrorKind
-from connectors.registry import get_type
+from connectors.registry import TypeRegistry, default_types
 from connectors.types import CheckRequest
 from storage.convert import now
 from storage.errors import NotFound
 from storage.records import Integration, Status
 from storage.service import Storage
+
+if TYPE_CHECKING:
+    from app.mcp.tools import Serves
 
 T = TypeVar("T")
 
@@ -42,8 +45,9 @@ class ToolCall:
     secrets_read: set[str] = field(default_factory=set)
     # Set when the secret store could not be opened at start-up (e.g. the vault stayed locked).
     secrets_problem: str | None = None
+    types: TypeRegistry = field(default_factory=default_types)
 
-    def integration(self, label: object, *, types: Collection[str], write: bool = False) -> Integration:
+    def integration(self, label: object, *, types: Serves, write: bool = False) -> Integration:
         """The integration a tool argument names, checked against the scope and the tool's types."""
         if not isinstance(label, str) or not label.strip():
             raise ToolRefusal(Reason.BAD_INPUT, "Name the integration by its label (see list_integrations).")
@@ -53,11 +57,11 @@ class ToolCall:
             raise unknown_integration(label, self.scope.workflow) from None
         # Outside the workflow an integration is absent: the same answer, in the words asked with.
         self.scope.require_visible(integration, asked_as=label)
-        if integration.type_key not in types:
-            kind = get_type(integration.type_key).name
+        spec = self.types.get(integration.type_key)
+        if not types(spec):
             raise ToolRefusal(
                 Reason.UNSUPPORTED,
-                f"This tool does not work on {kind} integrations; it works on {', '.join(sorted(types))}.",
+                f"This tool does not work on {spec.name} integrations; it works on {types.what}.",
                 action="Use list_integrations to see each integration's type and capabilities.",
                 label=integration.label,
             )
@@ -96,6 +100,18 @@ class ToolCall:
             if error.message.startswith("Unexpected problem during the call"):
                 error.message = error.message.replace("during the call", f"while {what}")
             raise refusal_from(error, current.label).scrubbed(self.secrets_read) from None
+
+    def secret_keeper(self, integration: Integration) -> Callable[[str, str], None]:
+        """Stores a secret the service replaced during the call (a rotated OAuth refresh token) at once,
+        and keeps it out of the answer and the logs like every secret read."""
+        from app.core.logging_setup import remember_secrets
+
+        def save(name: str, value: str) -> None:
+            remember_secrets([value])
+            self.secrets_read.add(value)
+            self.storage.integrations.rotate_secret(integration.id, name, value)
+
+        return save
 
     def _locked(self, integration: Integration, problem: str) -> ToolRefusal:
         return ToolRefusal(

@@ -1,7 +1,7 @@
-"""The mail tools: folders, search, fetch, append (drafts), flags and move, for IMAP and Gmail.
+"""The mail tools: folders, search, fetch, append (drafts), flags and move, for every type with a mailbox.
 
-Each call opens one signed-in session (connectors.imap.mailbox), does its work and logs out.
-Gmail is the same IMAP session signed in with XOAUTH2 (see app.mcp.gmail).
+Each call opens one signed-in mailbox through its type (``IntegrationType.open_mailbox``), does its
+work and logs out. OAuth types sign in with XOAUTH2 and store a rotated refresh token at once.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import Any, TypeVar
 from app.mcp import mail_schemas as schemas
 from app.mcp.calls import ToolCall
 from app.mcp.errors import Reason, ToolRefusal, refusal_from
-from app.mcp.tools import ToolSpec
+from app.mcp.tools import MAILBOXES, ToolSpec
 from connectors.errors import ConnectorError
 from storage.records import Integration
 
-MAIL_TYPES = frozenset({"imap", "gmail"})
+MAIL_TYPES = MAILBOXES  # every type that declares a mailbox
 T = TypeVar("T")
 # Header arguments of mail_append: they go into the message, so a line break would forge a header.
 HEADER_ARGUMENTS = ("subject", "from", "in_reply_to", "to", "cc")
@@ -43,15 +43,9 @@ def _check_folders(arguments: dict[str, Any], *names: str) -> None:
 
 @contextmanager
 def _mailbox(call: ToolCall, integration: Integration, secrets: Mapping[str, str], timeout: float) -> Iterator[Any]:
-    from connectors.imap.mailbox import open_mailbox
-
-    if integration.type_key == "gmail":
-        from app.mcp.gmail import gmail_mailbox
-
-        with gmail_mailbox(call.storage, integration, secrets, timeout) as mailbox:
-            yield mailbox
-        return
-    with open_mailbox(integration.settings, secrets, timeout=timeout) as mailbox:
+    spec = call.types.get(integration.type_key)
+    save_secret = call.secret_keeper(integration)
+    with spec.open_mailbox(integration.settings, secrets, timeout=timeout, save_secret=save_secret) as mailbox:
         yield mailbox
 
 

@@ -16,6 +16,7 @@ from app.mcp.calls import DEFAULT_TIMEOUT, ToolCall
 from app.mcp.errors import Reason, ToolRefusal, scrub
 from app.mcp.scope import Scope, load_scope
 from app.mcp.tools import ToolSpec, all_tools
+from connectors.registry import TypeRegistry, default_types
 
 if TYPE_CHECKING:
     from storage.service import Storage
@@ -32,6 +33,7 @@ class McpService:
     allow_write: bool = False
     timeout: float = DEFAULT_TIMEOUT
     secrets_problem: str | None = None
+    types: TypeRegistry = field(default_factory=default_types)
     tools: dict[str, ToolSpec] = field(default_factory=lambda: {tool.name: tool for tool in all_tools()})
 
     def call(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -40,7 +42,9 @@ class McpService:
         if tool is None:
             raise ToolRefusal(Reason.BAD_INPUT, f"Unknown tool {name!r}; tools/list shows the tools.")
         check_arguments(tool, arguments)
-        call = ToolCall(self.storage, self._scope(), timeout=self.timeout, secrets_problem=self.secrets_problem)
+        call = ToolCall(
+            self.storage, self._scope(), timeout=self.timeout, secrets_problem=self.secrets_problem, types=self.types
+        )
         try:
             result = tool.run(call, arguments)
         except ToolRefusal as refusal:
@@ -114,4 +118,4 @@ def open_service(
     problem = unlock_quietly(context.secrets)
     if problem is not None:
         log.warning("secrets unavailable: %s Tools that need credentials will say so.", problem)
-    return McpService(context.storage, workflow, allow_write, timeout, problem)
+    return McpService(context.storage, workflow, allow_write, timeout, problem, context.types)

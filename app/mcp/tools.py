@@ -12,12 +12,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.mcp.calls import ToolCall
+from connectors.types import IntegrationType
 
 LABEL_PROPERTY: dict[str, Any] = {
     "type": "string",
     "minLength": 1,
     "description": "The integration's label, as list_integrations shows it.",
 }
+
+
+@dataclass(frozen=True)
+class Serves:
+    """Which integration types a tool works on, by what the type can do (never by its key)."""
+
+    what: str  # in words, for a refusal: "mailboxes"
+    test: Callable[[IntegrationType], bool]
+
+    def __call__(self, spec: IntegrationType) -> bool:
+        return self.test(spec)
+
+
+MAILBOXES = Serves("mailboxes (mail integrations)", lambda spec: spec.has_mailbox)
+CALENDARS = Serves("calendars (iCal feeds, CalDAV and other calendar integrations)", lambda spec: spec.has_events)
 
 
 @dataclass(frozen=True)
@@ -29,8 +45,8 @@ class ToolSpec:
     output_schema: dict[str, Any]
     run: Callable[[ToolCall, dict[str, Any]], dict[str, Any]]
     writes: bool = False
-    # Integration types the tool works on; empty for tools about tether itself.
-    types: frozenset[str] = frozenset()
+    # Integration types the tool works on; None for tools about tether itself.
+    types: Serves | None = None
 
 
 def object_schema(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -46,8 +62,10 @@ def all_tools() -> list[ToolSpec]:
     return [*INVENTORY_TOOLS, *MAIL_TOOLS, *CALENDAR_TOOLS]
 
 
-def tools_for_type(type_key: str, *, writable: bool) -> list[str]:
+def tools_for_type(spec: IntegrationType, *, writable: bool) -> list[str]:
     """The tool names that work on an integration of this type (write tools only when writable)."""
     return [
-        tool.name for tool in all_tools() if type_key in tool.types and (writable or not tool.writes)
+        tool.name
+        for tool in all_tools()
+        if tool.types is not None and tool.types(spec) and (writable or not tool.writes)
     ]

@@ -92,12 +92,9 @@ class HealthMixin:
             table.update_integration(replace(item, status=Status.CHECKING))
             self._background_check(item)
 
-    @staticmethod
-    def _checkable(item: Integration) -> bool:
-        from connectors.registry import get_type
-
+    def _checkable(self, item: Integration) -> bool:
         try:
-            return item.status is not Status.DISABLED and get_type(item.type_key).can_check
+            return item.status is not Status.DISABLED and self.types.get(item.type_key).can_check  # type: ignore[attr-defined]
         except KeyError:
             return False
 
@@ -107,7 +104,7 @@ class HealthMixin:
 
         context = self.context  # type: ignore[attr-defined]
         try:
-            outcome = check_integration(context.storage.integrations, integration)
+            outcome = check_integration(context.storage.integrations, integration, types=context.types)
             health = context.storage.metrics.health(integration.id)
         except Exception:
             if self.health_scheduler is not None:
@@ -158,7 +155,7 @@ class HealthMixin:
         storage = self.context.storage  # type: ignore[attr-defined]
 
         def one(item: Integration) -> None:
-            outcome = check_integration(storage.integrations, item)
+            outcome = check_integration(storage.integrations, item, types=self.types)  # type: ignore[attr-defined]
             self.post_message(BackgroundChecked(outcome, storage.metrics.health(item.id)))  # type: ignore[attr-defined]
 
         # Each row updates as its own check ends: one hung server only delays its own row.

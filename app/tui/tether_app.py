@@ -14,14 +14,12 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
-from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from app.tui.keymap import load_keymap
 from app.tui.health import HealthMixin
 from connectors.registry import TypeRegistry, default_types
-from connectors.outside_text import clean
 from screens.integrations import IntegrationsScreen
 
 if TYPE_CHECKING:
@@ -95,22 +93,6 @@ class TetherApp(HealthMixin, App[None]):
         self.context: Context | None = None
         self.keymap: dict[str, str] = {}
         self._keymap_path = keymap_path
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = False,
-    ) -> None:
-        """Every notification, from any screen: always text, never markup, control characters replaced.
-
-        Notifications quote labels, server text and errors; ``[/x]`` in one would stop the app and
-        ``[@click=...]`` would become a live link, so ``markup`` is ignored here on purpose.
-        """
-        super().notify(clean(message, multiline=True), title=clean(title), severity=severity, timeout=timeout, markup=False)
 
     def exit(self, result: None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
         """Quit at once: every network call in progress is interrupted, so no worker thread keeps the

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from connectors.errors import ConnectorError, ErrorKind
-from connectors.gmail.oauth import REAUTH_HINT, Provider, fetch_email
-from connectors.gmail.tokens import AccessToken, access_token
+from connectors.gmail.spec import GOOGLE
+from connectors.oauth.imap import oauth_imap_check
 from connectors.types import CheckRequest, CheckResult
 
 # Google ends refresh tokens after 7 days while an OAuth consent screen is in "Testing".
@@ -20,32 +19,8 @@ TESTING_NOTE = (
 
 def check(request: CheckRequest) -> CheckResult:
     """Refresh the access token (storing a rotated refresh token), then sign in to IMAP and preview INBOX."""
-    settings, secrets = request.settings, request.secrets
-    provider = Provider.from_settings(settings, secrets, request.timeout)
-    refresh_token = secrets.get("refresh_token")
-    if not refresh_token:
-        raise ConnectorError(ErrorKind.NEEDS_REAUTH, "Not signed in to Google yet.", hint=REAUTH_HINT)
-    token = _access_token(request, provider, refresh_token)
-    refresh_token = token.rotated_refresh_token or refresh_token
-    address = str(settings.get("address") or "").strip() or fetch_email(provider, token.value)
-    try:
-        result = _imap_preview(request, address, token.value)
-    except ConnectorError as exc:
-        if exc.kind not in (ErrorKind.NEEDS_REAUTH, ErrorKind.AUTH):
-            raise
-        # The cached access token may have been revoked before it expired: refresh once and try again.
-        # A refused refresh raises NEEDS_REAUTH, which is the truth; a refused fresh token is not a sign-in problem.
-        token = _access_token(request, provider, refresh_token, force=True)
-        try:
-            result = _imap_preview(request, address, token.value)
-        except ConnectorError as again:
-            if again.kind not in (ErrorKind.NEEDS_REAUTH, ErrorKind.AUTH):
-                raise
-            raise ConnectorError(
-                ErrorKind.AUTH,
-                f"Google accepted the sign-in but the IMAP server refused it for {address}.",
-                hint="Check that the OAuth client has the scope https://mail.google.com/ and IMAP is enabled in Gmail.",
-            ) from None
+    settings = request.settings
+    address, result = oauth_imap_check(GOOGLE, request)
     # Kept in the connector state too, so an edit that rewrites the settings does not lose it.
     issued = settings.get("refresh_issued_at") or request.state.get("refresh_issued_at")
     return CheckResult(
@@ -55,27 +30,6 @@ def check(request: CheckRequest) -> CheckResult:
         learned_settings={} if settings.get("address") else {"address": address},
         state={"refresh_issued_at": issued} if issued else {},
     )
-
-
-def _access_token(request: CheckRequest, provider: Provider, refresh_token: str, *, force: bool = False) -> AccessToken:
-    token = access_token(provider, refresh_token, force=force)
-    if token.rotated_refresh_token and request.save_secret is not None:
-        # The old refresh token is void now: store the new one before anything else can fail.
-        request.save_secret("refresh_token", token.rotated_refresh_token)
-    return token
-
-
-def _imap_preview(request: CheckRequest, address: str, token: str) -> CheckResult:
-    from connectors.imap.auth import XOAuth2Auth
-    from connectors.imap.check import check as imap_check
-
-    imap_settings = {
-        "host": request.settings.get("imap_host") or "imap.gmail.com",
-        "port": request.settings.get("imap_port") or 993,
-        "tls_mode": "implicit",
-        "ca_file": request.settings.get("ca_file") or None,
-    }
-    return imap_check(CheckRequest(imap_settings, {}, timeout=request.timeout), auth=XOAuth2Auth(address, token))
 
 
 def _issued(value: object) -> datetime | None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.registry import TYPES, get_type, search_types
+from connectors.registry import builtin_types, get_type
+
+TYPES = builtin_types()
+search_types = TYPES.search
 from connectors.types import validate_label
 
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from app.core.toggle import set_disabled
-from connectors.gmail.oauth import Provider
-from connectors.gmail.signin import SignIn
+from connectors.gmail.spec import GOOGLE
+from connectors.oauth.loopback import SignIn
 from tests.connectors.gmail.conftest import INBOX, USER, Google, _dovecot, google, oauth_server  # noqa: F401 - fixtures
 from tests.mcp.harness import DataDir, assert_no_secret, result_text, start_client
 
@@ -23,7 +23,7 @@ def data() -> Iterator[DataDir]:
 
 
 def _refresh_token(google: Google) -> str:
-    signin = SignIn(Provider.from_settings(google.settings, google.secrets)).start()
+    signin = SignIn(GOOGLE.client(google.settings, google.secrets)).start()
     signin.submit_url(google.consent(signin.authorization_url, follow=False))
     result = signin.wait()
     assert result is not None

@@ -1,4 +1,8 @@
-"""Fixtures for the TUI: an app on a temporary data dir, a fixed clock, and types with pluggable checks."""
+"""Fixtures for the TUI: an app on a temporary data dir, a fixed clock, and types with pluggable checks.
+
+Types reach the app as a registry handed to ``TetherApp``: ``offline_types`` builds one whose types
+never touch the network, and the fixtures below replace one type in it. Nothing patches a module.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +14,24 @@ from pathlib import Path
 import pytest
 
 from app.tui.tether_app import TetherApp
-from connectors import registry
+from connectors.registry import TypeRegistry, builtin_types
 from connectors.types import IntegrationType
 from tests.tui import plugins
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+# The registry the current test's app gets when the test does not name one (set by offline_types).
+_test_types: list[TypeRegistry] = []
 
 
 def minutes_ago(minutes: float) -> datetime:
     return NOW - timedelta(minutes=minutes)
 
 
-def make_app(data_dir: Path, tmp_path: Path, keymap_path: Path | None = None) -> TetherApp:
-    app = TetherApp(data_dir=data_dir, clock=lambda: NOW, keymap_path=keymap_path or tmp_path / "no-keymap.toml")
+def make_app(
+    data_dir: Path, tmp_path: Path, keymap_path: Path | None = None, *, types: TypeRegistry | None = None
+) -> TetherApp:
+    types = types or (_test_types[-1] if _test_types else None)
+    app = TetherApp(data_dir=data_dir, clock=lambda: NOW, keymap_path=keymap_path or tmp_path / "no-keymap.toml", types=types)
     app.animation_level = "none"
     # Keep what was said to the person, for assertions.
     app.notes = []  # type: ignore[attr-defined]
@@ -79,7 +88,7 @@ def tui_data(isolated_environment: Path, migrated_database: Path) -> Path:
 def context(tui_data: Path, keyring_store, offline_types):  # type: ignore[no-untyped-def]
     from app.core.context import open_context
 
-    return open_context(tui_data)
+    return open_context(tui_data, offline_types)
 
 
 @pytest.fixture
@@ -87,33 +96,34 @@ def app(tui_data: Path, tmp_path: Path, keyring_store, offline_types) -> TetherA
     return make_app(tui_data, tmp_path)
 
 
-def _replace_type(monkeypatch: pytest.MonkeyPatch, key: str, **changes) -> IntegrationType:  # type: ignore[no-untyped-def]
-    changed = dataclasses.replace(registry.get_type(key), **changes)
-    monkeypatch.setitem(registry._BY_KEY, key, changed)
-    monkeypatch.setattr(registry, "TYPES", tuple(changed if t.key == key else t for t in registry.TYPES))
-    return changed
+def _replace_type(types: TypeRegistry, key: str, **changes) -> IntegrationType:  # type: ignore[no-untyped-def]
+    return types.register(dataclasses.replace(types.get(key), **changes))
 
 
 @pytest.fixture
-def offline_types(monkeypatch: pytest.MonkeyPatch) -> None:
+def offline_types() -> Iterator[TypeRegistry]:
     """No TUI test reaches the network: types have no checker unless a test plugs one in."""
-    for spec in registry.TYPES:
+    types = builtin_types()
+    for spec in types:
         fields = tuple(dataclasses.replace(f, options_path=None) for f in spec.fields)
-        _replace_type(monkeypatch, spec.key, checker_path=None, fields=fields)
+        _replace_type(types, spec.key, checker_path=None, fields=fields)
+    _test_types.append(types)
+    yield types
+    _test_types.remove(types)
 
 
 @pytest.fixture
-def checkable_imap(monkeypatch: pytest.MonkeyPatch, offline_types: None) -> Iterator[IntegrationType]:
+def checkable_imap(offline_types: TypeRegistry) -> Iterator[IntegrationType]:
     plugins.CALLS.clear()
-    yield _replace_type(monkeypatch, "imap", checker_path="tests.tui.plugins:password_checker")
+    yield _replace_type(offline_types, "imap", checker_path="tests.tui.plugins:password_checker")
 
 
 @pytest.fixture
-def caldav_with_options(monkeypatch: pytest.MonkeyPatch, offline_types: None) -> Iterator[IntegrationType]:
+def caldav_with_options(offline_types: TypeRegistry) -> Iterator[IntegrationType]:
     plugins.CALLS.clear()
-    spec = registry.get_type("caldav")
+    spec = offline_types.get("caldav")
     fields = tuple(
         dataclasses.replace(f, options_path="tests.tui.plugins:list_calendars") if f.name == "calendars" else f
         for f in spec.fields
     )
-    yield _replace_type(monkeypatch, "caldav", fields=fields)
+    yield _replace_type(offline_types, "caldav", fields=fields)

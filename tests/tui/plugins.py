@@ -36,3 +36,8 @@ def list_calendars(request: CheckRequest) -> list[Option]:
         Option("/cal/home/", "Home"),
         Option("/cal/holidays/", "Holidays", note="read-only"),
     ]
+
+
+def no_mailbox(settings, secrets, *, timeout, save_secret=None):  # type: ignore[no-untyped-def]
+    """A mailbox opener for a test type that is listed but never opened."""
+    raise AssertionError("the test type's mailbox was opened")

@@ -147,11 +147,11 @@ async def test_test_connection_in_edit_uses_the_stored_sign_in_and_keeps_a_rotat
     gmail_app: TetherApp, google: Google, tui_data: Path
 ) -> None:
     from app.core.context import open_context
-    from connectors.gmail.oauth import Provider
-    from connectors.gmail.signin import SignIn
+    from connectors.gmail.spec import GOOGLE
+    from connectors.oauth.loopback import SignIn
 
     google.oauth.state.access_token_lifetime = 30  # the next use must refresh, and the server rotates
-    signin = SignIn(Provider.from_settings(google.settings, google.secrets)).start()
+    signin = SignIn(GOOGLE.client(google.settings, google.secrets)).start()
     signin.submit_url(google.consent(signin.authorization_url, follow=False))
     result = signin.wait()
     assert result is not None

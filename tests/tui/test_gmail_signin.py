@@ -14,6 +14,7 @@ from typing import Any
 from textual.app import App
 from textual.widgets import Button, Input, Static
 
+from connectors.registry import builtin_types
 from screens.oauth_signin import OAuthSignInScreen
 from storage.records import LinkSpec, Role, Status
 from storage.secrets.keyring_store import KeyringStore
@@ -36,6 +37,7 @@ class Host(App[None]):
     def __init__(self, storage: Storage, screen: OAuthSignInScreen) -> None:
         super().__init__()
         self.context = Context(storage)
+        self.types = builtin_types()
         self.signin_screen = screen
         self.results: list[Any] = []
 

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from textual.app import App
 
+from connectors.registry import builtin_types
 from screens.oauth_signin import OAuthSignInScreen
 from storage.records import Integration, Status
 from tests.tui.conftest import NOW
@@ -41,6 +42,7 @@ def _integration(**settings: object) -> Integration:
 class Host(App[None]):
     def __init__(self, screen: OAuthSignInScreen) -> None:
         super().__init__()
+        self.types = builtin_types()
         self.animation_level = "none"
         self.signin_screen = screen
 
@@ -52,7 +54,7 @@ class Host(App[None]):
 def repeatable_randomness(monkeypatch: pytest.MonkeyPatch) -> None:
     import secrets
 
-    import connectors.gmail.signin as signin
+    import connectors.oauth.loopback as signin
 
     counter = itertools.count()
     fake = SimpleNamespace(

@@ -7,16 +7,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from connectors.errors import ConnectorError, ErrorKind
-from connectors.gmail import tokens
+from connectors.oauth import tokens
 from connectors.gmail.check import check, expiry_warnings
-from connectors.gmail.oauth import Provider, revoke
-from connectors.gmail.signin import SignIn, SignInResult
+from connectors.gmail.spec import GOOGLE
+from connectors.oauth.access import revoke
+from connectors.oauth.loopback import SignIn
+from connectors.oauth.result import SignInResult
 from connectors.types import CheckRequest
 from tests.connectors.gmail.conftest import INBOX, UNSEEN, USER, Google
 
 
 def _sign_in(google: Google) -> SignInResult:
-    signin = SignIn(Provider.from_settings(google.settings, google.secrets)).start()
+    signin = SignIn(GOOGLE.client(google.settings, google.secrets)).start()
     signin.submit_url(google.consent(signin.authorization_url, follow=False))
     result = signin.wait()
     assert result is not None
@@ -78,12 +80,12 @@ def test_no_refresh_token_means_not_signed_in(google: Google) -> None:
 
 def test_revoke_ends_the_grant_and_reports_failure_in_words(google: Google) -> None:
     result = _sign_in(google)
-    assert revoke(google.settings, {**google.secrets, "refresh_token": result.refresh_token}) is None
+    assert revoke(GOOGLE, google.settings, {**google.secrets, "refresh_token": result.refresh_token}) is None
     assert result.refresh_token not in google.oauth.state.live_refresh_tokens()
     with pytest.raises(ConnectorError):
-        tokens.access_token(Provider.from_settings(google.settings, google.secrets), result.refresh_token, force=True)
+        tokens.current_tokens(GOOGLE.client(google.settings, google.secrets), result.refresh_token, force=True)
     unreachable = {**google.settings, "revoke_url": "https://127.0.0.1:9/revoke"}
-    message = revoke(unreachable, {**google.secrets, "refresh_token": "whatever-token"})
+    message = revoke(GOOGLE, unreachable, {**google.secrets, "refresh_token": "whatever-token"})
     assert message is not None and "Could not revoke" in message and "whatever-token" not in message
 
 
@@ -118,9 +120,9 @@ def test_two_checks_at_once_share_one_refresh_and_both_learn_the_rotated_token(g
     result = _sign_in(google)
     google.oauth.state.access_token_lifetime = 3600
     refreshes = google.oauth.state.refreshes
-    provider = Provider.from_settings(google.settings, google.secrets)
+    provider = GOOGLE.client(google.settings, google.secrets)
     with ThreadPoolExecutor(2) as pool:
-        got = list(pool.map(lambda _: tokens.access_token(provider, result.refresh_token), range(2)))
+        got = list(pool.map(lambda _: tokens.current_tokens(provider, result.refresh_token), range(2)))
     assert google.oauth.state.refreshes == refreshes + 1
-    assert got[0].value == got[1].value
-    assert got[0].rotated_refresh_token == got[1].rotated_refresh_token != result.refresh_token
+    assert got[0][0].access_token == got[1][0].access_token
+    assert got[0][1] == got[1][1] != result.refresh_token

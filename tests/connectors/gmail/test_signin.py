@@ -10,13 +10,14 @@ import httpx
 import pytest
 
 from connectors.errors import ConnectorError, ErrorKind
-from connectors.gmail.oauth import Provider
-from connectors.gmail.signin import SignIn, may_open_browser, ssh_tunnel_command
+from connectors.gmail.spec import GOOGLE
+from connectors.oauth.provider import OAuthClient
+from connectors.oauth.loopback import SignIn, may_open_browser, ssh_tunnel_command
 from tests.connectors.gmail.conftest import USER, Google
 
 
-def _provider(google: Google) -> Provider:
-    return Provider.from_settings(google.settings, google.secrets)
+def _provider(google: Google) -> OAuthClient:
+    return GOOGLE.client(google.settings, google.secrets)
 
 
 def _wait_in_thread(signin: SignIn) -> tuple[threading.Thread, dict]:
@@ -124,7 +125,7 @@ def test_a_fixed_port_is_used_and_a_busy_one_is_named(oauth_only: Google) -> Non
 
 
 def test_wrong_client_secret_is_named_after_consent(oauth_only: Google) -> None:
-    provider = Provider.from_settings(oauth_only.settings, {"client_secret": "not-the-secret"})
+    provider = GOOGLE.client(oauth_only.settings, {"client_secret": "not-the-secret"})
     signin = SignIn(provider).start()
     signin.submit_url(oauth_only.consent(signin.authorization_url, follow=False))
     with pytest.raises(ConnectorError) as caught:
@@ -152,8 +153,8 @@ def test_ssh_sessions_get_the_tunnel_command_and_no_browser() -> None:
 def test_plain_http_endpoints_only_on_this_machine(url: str, ok: bool) -> None:
     settings = {"client_id": "id", "token_url": url}
     if ok:
-        assert Provider.from_settings(settings, {"client_secret": "s"}).token_url == url
+        assert GOOGLE.client(settings, {"client_secret": "s"}).token_url == url
     else:
         with pytest.raises(ConnectorError) as caught:
-            Provider.from_settings(settings, {"client_secret": "s"})
+            GOOGLE.client(settings, {"client_secret": "s"})
         assert caught.value.kind is ErrorKind.CONFIG and caught.value.field == "token_url"

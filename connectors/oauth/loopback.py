@@ -1,9 +1,9 @@
-"""The browser sign-in: authorization code with PKCE, finished by a loopback redirect or a pasted URL.
+"""Loopback sign-in: OAuth 2.0 authorization code with PKCE, the answer arriving at 127.0.0.1.
 
-tether listens on 127.0.0.1 (a fixed port, so one ``ssh -L`` tunnel can be reused, or a free
-one) for the redirect. When the browser is on another machine and the redirect "fails to load",
-the person pastes the address it shows instead; both end the same wait. ``state`` ties the
-answer to this attempt, so a stale tab or an old URL is recognised and explained.
+The browser is sent back to ``http://127.0.0.1:PORT/``. When that browser runs on another computer
+(tether over SSH), the person either opens an ``ssh -L`` tunnel first or pastes the address the
+browser ended on ("failed to load"); both answers are checked against this attempt's ``state``.
+A pasted address from an older attempt is recognised and explained.
 """
 
 from __future__ import annotations
@@ -11,34 +11,20 @@ from __future__ import annotations
 import queue
 import secrets
 import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from connectors.errors import ConnectorError, ErrorKind
-from connectors.gmail.oauth import Provider, describe_oauth_error, exchange_code, fetch_email
-
-SIGN_IN_TIMEOUT = 300.0  # five minutes, as the consent page itself expires
+from connectors.oauth.exchange import describe_oauth_error, exchange_code
+from connectors.oauth.provider import LOOPBACK, OAuthClient
+from connectors.oauth.result import SIGN_IN_TIMEOUT, SignInResult, signed_in, timed_out
 
 _DONE_PAGE = (
     "<!doctype html><title>tether</title><body style='font-family:sans-serif'>"
     "<h2>{title}</h2><p>{text}</p></body>"
 )
-
-
-@dataclass(frozen=True)
-class SignInResult:
-    email: str
-    refresh_token: str
-    access_token: str
-    expires_at: float
-    issued_at: str  # ISO 8601, UTC
-
-    def __repr__(self) -> str:
-        return f"SignInResult(email={self.email!r}, issued_at={self.issued_at!r})"
 
 
 @dataclass(frozen=True)
@@ -70,8 +56,10 @@ def may_open_browser(environ: Mapping[str, str]) -> bool:
 class SignIn:
     """One sign-in attempt. Start it, show ``authorization_url``, then ``wait()`` in a worker thread."""
 
-    def __init__(self, provider: Provider, *, port: int | None = None, timeout: float = SIGN_IN_TIMEOUT) -> None:
-        self.provider = provider
+    method = LOOPBACK
+
+    def __init__(self, client: OAuthClient, *, port: int | None = None, timeout: float = SIGN_IN_TIMEOUT) -> None:
+        self.client = client
         self.requested_port = port
         self.timeout = timeout
         self.state = secrets.token_urlsafe(24)
@@ -91,14 +79,12 @@ class SignIn:
         self._server = self._listen(self.requested_port or 0)
         self.port = self._server.server_address[1]
         self.redirect_uri = f"http://127.0.0.1:{self.port}/"
-        with self.provider.client(self.redirect_uri) as client:
-            self.authorization_url, _ = client.create_authorization_url(
-                self.provider.authorize_url,
+        with self.client.session(self.redirect_uri) as session:
+            self.authorization_url, _ = session.create_authorization_url(
+                self.client.urls["authorize_url"],
                 state=self.state,
                 code_verifier=self._verifier,
-                # Google sends a refresh token only for offline access, and again only when consent is asked.
-                access_type="offline",
-                prompt="consent",
+                **self.client.provider.authorize_params,
             )
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="oauth-redirect", daemon=True
@@ -171,33 +157,17 @@ class SignIn:
             try:
                 answer = self._answers.get(timeout=self.timeout)
             except queue.Empty:
-                minutes = max(1, round(self.timeout / 60))
-                raise ConnectorError(
-                    ErrorKind.TIMEOUT,
-                    f"No sign-in arrived within {minutes} minute{'s' if minutes != 1 else ''}; the attempt was ended.",
-                    hint="Start the sign-in again when you are ready.",
-                ) from None
+                raise timed_out(self.timeout) from None
         finally:
             self.close()
         if answer.cancelled:
             return None
+        provider = self.client.provider
         if answer.error is not None:
             kind = ErrorKind.AUTH if answer.error == "access_denied" else ErrorKind.SERVER
-            raise ConnectorError(kind, describe_oauth_error(answer.error, answer.description))
+            raise ConnectorError(kind, describe_oauth_error(provider, answer.error, answer.description))
         assert answer.code is not None
-        tokens = exchange_code(self.provider, answer.code, self._verifier, self.redirect_uri)
-        if not tokens.refresh_token:
-            raise ConnectorError(
-                ErrorKind.BAD_DATA,
-                "Google signed you in but sent no refresh token, so tether could not stay signed in.",
-                hint="Remove tether at myaccount.google.com/permissions and sign in again.",
-            )
-        from connectors.gmail.tokens import remember
-
-        remember(self.provider.client_id, tokens.refresh_token, tokens)
-        email = fetch_email(self.provider, tokens.access_token)
-        issued = datetime.fromtimestamp(time.time(), UTC).replace(microsecond=0).isoformat()
-        return SignInResult(email, tokens.refresh_token, tokens.access_token, tokens.expires_at, issued)
+        return signed_in(self.client, exchange_code(self.client, answer.code, self._verifier, self.redirect_uri))
 
 
 class _RedirectHandler(BaseHTTPRequestHandler):
@@ -216,7 +186,7 @@ class _RedirectHandler(BaseHTTPRequestHandler):
         if message is not None:
             self._page(400, "This sign-in cannot be used", message)
         elif "error" in params:
-            self._page(200, "Sign-in not completed", describe_oauth_error(params["error"]) + " Return to tether.")
+            self._page(200, "Sign-in not completed", describe_oauth_error(self.signin.client.provider, params["error"]) + " Return to tether.")
         else:
             self._page(200, "Signed in", "You can close this tab and return to tether.")
 
