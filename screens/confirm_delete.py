@@ -12,6 +12,7 @@ from textual.widgets import Button, Footer, Static
 
 from connectors.oauth.provider import OAuthProvider
 from storage.records import Integration
+from widgets.plain import plain
 
 
 def consequences(integration: Integration, provider: OAuthProvider | None = None) -> Content:
@@ -31,13 +32,13 @@ def consequences(integration: Integration, provider: OAuthProvider | None = None
 def _workflow_consequences(integration: Integration) -> Content:
     if not integration.used_by:
         return Content("No workflow uses it. Its settings and stored secrets will be removed.")
-    lines: list[str | tuple[str, str]] = [
+    lines: list[str | tuple[str, str] | Content] = [
         f"{len(integration.used_by)} workflow(s) use it and will keep a note that they lost it:\n"
     ]
     for use in integration.used_by:
         schedule = f", {use.schedule}" if use.schedule else ""
-        lines.append((f"  • {use.workflow_name}", "bold"))
-        lines.append(f" — {use.role}, {use.access}{schedule}\n")
+        lines.append(plain(f"  • {use.workflow_name}", "bold"))
+        lines += [plain(f" — {use.role}, {use.access}{schedule}"), "\n"]
     lines.append("Its settings and stored secrets will be removed.")
     return Content.assemble(*lines)
 
@@ -58,7 +59,7 @@ class ConfirmDeleteScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
             yield Static(
-                Content.assemble("Delete ", (self.integration.label, "bold"), "?"), classes="dialog-title"
+                Content.assemble("Delete ", plain(self.integration.label, "bold"), "?"), classes="dialog-title"
             )
             yield Static(consequences(self.integration, self.provider), id="delete-consequences")
             with Horizontal(classes="buttons"):

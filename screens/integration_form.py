@@ -25,6 +25,7 @@ from screens.form_discovery import FindSettingsMixin, find_settings_state
 from screens.form_options import ServerOptionsMixin
 from screens.form_outcome import Saved, Tested, outcome_content
 from widgets.field_editor import FieldEditor, is_chooser
+from widgets.plain import plain
 
 if TYPE_CHECKING:
     from app.core.checks import CheckOutcome
@@ -80,7 +81,7 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
         title = f"Edit {self.integration.label}" if self.integration else f"New {spec.name}"
         yield Header()
         with VerticalScroll(id="form"):
-            yield Static(Content.assemble((title, "bold"), "\n", (spec.description, "$text-muted")), id="form-title")
+            yield Static(Content.assemble(plain(title, "bold"), "\n", (spec.description, "$text-muted")), id="form-title")
             yield FieldEditor(LABEL_FIELD, self._label)
             for field in spec.fields:
                 if not field.advanced:
@@ -205,7 +206,7 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
     # --- progress and outcome ---------------------------------------------------------------
 
     def _say(self, content: Content | str) -> None:
-        self.query_one("#outcome", Static).update(content)
+        self.query_one("#outcome", Static).update(plain(content) if isinstance(content, str) else content)
 
     def _set_busy(self, busy: bool, message: str = "") -> None:
         self._busy = busy
@@ -285,7 +286,7 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
             if message.field:
                 self.editor(message.field).show_error(message.error)
                 self.editor(message.field).focus_input()
-            self._say(Content.styled(f"Not saved: {message.error}", "$error"))
+            self._say(plain(f"Not saved: {message.error}", "$error"))
             return
         self.integration = saved = message.integration
         if self._saving is not None:
@@ -436,7 +437,7 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
         if self.spec.has_field("address"):
             self.editor("address").set_value(str(integration.settings.get("address", "")))
         self._done = True
-        self._say(Content.assemble(("● Signed in: ", "$success bold"), integration.check_summary or "connected"))
+        self._say(Content.assemble(("● Signed in: ", "$success bold"), plain(integration.check_summary or "connected")))
         save = self.query_one("#save", Button)
         save.label = "Done"
         save.focus()

@@ -17,6 +17,7 @@ from screens.base import ReportsWorkerFailures
 from storage.records import Integration, Status
 from widgets.integration_detail import IntegrationDetail
 from widgets.integration_table import IntegrationTable
+from widgets.plain import plain
 
 if TYPE_CHECKING:
     from app.core.checks import CheckOutcome
@@ -102,7 +103,7 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
 
     def show_failure(self, message: str) -> None:
         self.table.show_failure(message)
-        self.query_one("#secrets-line", Static).update(message)
+        self.query_one("#secrets-line", Static).update(plain(message))
         self.query_one(IntegrationDetail).show(None, self.app.clock(), message)
 
     def _show_secrets_line(self) -> None:
@@ -114,7 +115,7 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
         if choice.vault is not None:
             state = " (unlocked)" if choice.vault.unlocked else " (locked until a secret is needed)"
         description = choice.store.description.replace(str(Path.home()), "~")
-        self.query_one("#secrets-line", Static).update(f"Secrets{state}: {description}")
+        self.query_one("#secrets-line", Static).update(plain(f"Secrets{state}: {description}"))
 
     def reload(self, select_label: str | None = None) -> None:
         if self.app.context is not None:

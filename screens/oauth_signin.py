@@ -21,6 +21,8 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Static
 
+from widgets.plain import plain
+
 if TYPE_CHECKING:
     from app.core.oauth_flow import SignedIn
     from connectors.errors import ConnectorError
@@ -121,7 +123,7 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="signin"):
-            yield Static(f"{self.provider.sign_in_title} for {self.integration.label}", id="signin-title")
+            yield Static(plain(f"{self.provider.sign_in_title} for {self.integration.label}"), id="signin-title")
             with Vertical(id="signin-steps"):
                 yield Static("1. Open this address in a browser and allow access (ctrl+y copies it):", classes="muted")
                 yield Static("preparing the sign-in address…", id="signin-url")
@@ -176,14 +178,17 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
         from connectors.oauth.loopback import may_open_browser, ssh_tunnel_command
 
         self._signin = signin = message.signin
-        self.query_one("#signin-url", Static).update(Content(signin.authorization_url))
+        self.query_one("#signin-url", Static).update(plain(signin.authorization_url))
         tunnel = ssh_tunnel_command(signin.port, self._environ)
         tunnel_box = self.query_one("#signin-tunnel", Static)
         tunnel_box.display = tunnel is not None
         if tunnel:
             tunnel_box.update(
-                "You are on SSH: for the browser on your own computer to come back here, run there first\n"
-                f"  {tunnel}\n(or skip it and paste the address as in step 2)."
+                plain(
+                    "You are on SSH: for the browser on your own computer to come back here, run there first\n"
+                    f"  {tunnel}\n(or skip it and paste the address as in step 2).",
+                    multiline=True,
+                )
             )
         self.app.copy_to_clipboard(signin.authorization_url)
         minutes = max(1, round(signin.timeout / 60))
@@ -231,9 +236,9 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
                 False,
                 Content.assemble(
                     (f"✖ {error.kind.title}: ", "$error bold"),
-                    error.message,
+                    plain(error.message),
                     "\n",
-                    (error.hint or "ctrl+r starts again; escape leaves without changes.", "$text-muted"),
+                    plain(error.hint or "ctrl+r starts again; escape leaves without changes.", "$text-muted"),
                 ),
             )
             return
@@ -241,13 +246,13 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
         assert signed_in is not None
         self._signed_in = signed_in
         self.query_one("#signin-steps").display = False  # done with them: make room for the preview
-        parts: list[str | tuple[str, str]] = [("● Signed in as ", "$success bold"), (signed_in.address, "bold")]
+        parts: list[str | tuple[str, str] | Content] = [("● Signed in as ", "$success bold"), plain(signed_in.address, "bold")]
         if signed_in.result is not None:
-            parts += ["\n", signed_in.result.summary]
+            parts += ["\n", plain(signed_in.result.summary)]
             for line in signed_in.result.details:
-                parts += ["\n  ", line]
+                parts += ["\n  ", plain(line)]
             for warning in signed_in.result.warnings:
-                parts += ["\n", ("⚠ ", "$warning bold"), warning]
+                parts += ["\n", ("⚠ ", "$warning bold"), plain(warning)]
         parts += ["\n", ("Save keeps this sign-in.", "$text-muted")]
         self._busy(False, Content.assemble(*parts))
         save = self.query_one("#signin-save", Button)
@@ -265,7 +270,7 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
         if message is None:
             self._busy(True, "Got it. Finishing the sign-in…")
         else:
-            self._busy(True, Content.assemble((message, "$error")))
+            self._busy(True, plain(message, "$error"))
 
     # --- saving, leaving ----------------------------------------------------------------------
 
@@ -293,7 +298,7 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
 
     def on_sign_in_saved(self, message: SignInSaved) -> None:
         if message.integration is None:
-            self._busy(False, Content.assemble(("Not saved: ", "$error bold"), message.error))
+            self._busy(False, Content.assemble(("Not saved: ", "$error bold"), plain(message.error)))
             self.query_one("#signin-save", Button).disabled = False
             return
         self.app.notify(f"{message.integration.label} is signed in as {self._signed_in.address if self._signed_in else ''}.", title="Signed in")
@@ -346,7 +351,7 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
     def _busy(self, busy: bool, text: str | Content) -> None:
         # Words, not a spinner: the wait can last minutes, and the text says what it waits for.
         self.query_one("#signin-status", Static).set_class(busy, "-busy")
-        self.query_one("#signin-status", Static).update(text)
+        self.query_one("#signin-status", Static).update(plain(text) if isinstance(text, str) else text)
         self.refresh_bindings()
 
     def on_worker_state_changed(self, event: Any) -> None:

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from connectors.types import Category, IntegrationType
 from screens.base import ReportsWorkerFailures
+from widgets.plain import plain
 
 CATEGORY_TITLES = {Category.MAIL: "Mail", Category.CALENDAR: "Calendars"}
 
@@ -57,7 +58,7 @@ class TypePickerScreen(ReportsWorkerFailures, ModalScreen["IntegrationType | Non
         first = next((i for i in range(options.option_count) if not options.get_option_at_index(i).disabled), None)
         options.highlighted = first
         empty = "" if found else f"No type matches “{query}”. Try mail or calendar."
-        self.query_one("#types-empty", Static).update(empty)
+        self.query_one("#types-empty", Static).update(plain(empty))
 
     @on(Input.Changed, "#type-search")
     def _search(self, event: Input.Changed) -> None:

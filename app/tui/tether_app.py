@@ -14,11 +14,13 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from app.tui.keymap import load_keymap
 from app.tui.health import HealthMixin
+from connectors.outside_text import clean
 from connectors.registry import TypeRegistry, default_types
 from screens.integrations import IntegrationsScreen
 
@@ -108,6 +110,22 @@ class TetherApp(HealthMixin, App[None]):
         with contextlib.suppress(RuntimeError):  # not called from the app's loop
             asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(thread_name_prefix="tether-quit"))
         super().exit(result, return_code, message)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification, from any screen: always text, never markup, control characters replaced.
+
+        Notifications quote labels, server text and errors; ``[/x]`` in one would stop the app and
+        ``[@click=...]`` would become a live link, so ``markup`` is ignored here on purpose.
+        """
+        super().notify(clean(message, multiline=True), title=clean(title), severity=severity, timeout=timeout, markup=False)
 
     def get_default_screen(self) -> Screen:
         return IntegrationsScreen()
