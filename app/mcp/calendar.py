@@ -45,6 +45,8 @@ def calendar_events(call: ToolCall, arguments: dict[str, Any]) -> dict[str, Any]
         "end_date": last.isoformat(),
         "timezone": str(arguments.get("timezone") or f"local (UTC{start:%z})"),
         "events": [_event(event, start.tzinfo) for event in events],
+        # What the reader left out: a series cut at its cap, events whose data cannot be read.
+        "notes": [str(note) for note in getattr(events, "notes", [])],
     }
 
 
@@ -129,7 +131,8 @@ CALENDAR_EVENTS = ToolSpec(
     title="Calendar events",
     description="Events of an iCal feed or CalDAV calendar that overlap the days from start_date to end_date "
     f"(both included; at most {MAX_DAYS} days), sorted by start. Recurring events appear once per "
-    "occurrence. Timed events are given in `timezone` (default: the local zone of the machine running tether).",
+    "occurrence (at most 1,000 per series and 10,000 per call; `notes` says when something was cut). "
+    "Timed events are given in `timezone` (default: the local zone of the machine running tether).",
     input_schema=object_schema(
         {
             "label": LABEL_PROPERTY,
@@ -146,6 +149,11 @@ CALENDAR_EVENTS = ToolSpec(
             "end_date": {"type": "string"},
             "timezone": {"type": "string"},
             "events": {"type": "array", "items": _EVENT},
+            "notes": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "What was left out, e.g. a recurring series cut after 1,000 occurrences",
+            },
         },
         required=("label", "start_date", "end_date", "events"),
     ),

@@ -303,3 +303,33 @@ def test_nothing_secret_reached_the_server_log(client: McpClient, data: DataDir)
     assert "call failed (not_found)" in data.log_text  # the health guard logged the calls
     assert_no_secret(data, client.stderr, data.log_text)
     assert SECRET_TOKEN not in client.stderr + data.log_text
+
+
+def test_an_endless_series_is_cut_with_a_note_and_an_unchanged_feed_is_reused(
+    feeds: FeedServer, test_ca: TestCA
+) -> None:
+    """The server keeps the parsed feed for its lifetime: the second call costs a 304, not a parse."""
+    ticks = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//ticks//EN\r\nX-WR-CALNAME:Ticks\r\nBEGIN:VEVENT\r\n"
+        b"UID:tick@tests\r\nDTSTAMP:20200101T000000Z\r\nDTSTART:20200101T000000Z\r\nDURATION:PT1S\r\n"
+        b"RRULE:FREQ=SECONDLY\r\nSUMMARY:Tick\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    url = feeds.publish("/ticks.ics", ticks)
+    data = DataDir()
+    ticker = data.add("ical", "Ticker", {"ca_file": str(test_ca.ca_file)}, {"url": url})
+    data.storage.workflows.add("Ticks", links=[LinkSpec(ticker, Role.SOURCE, Access.READ)])
+    client = start_client(data, "--workflow", "ticks", "--timeout", "10", name="ticks")
+    try:
+        window = {"label": "Ticker", "start_date": utc_today().isoformat(), "end_date": utc_today().isoformat()}
+        started = time.monotonic()
+        first = client.ok("calendar_events", window)
+        assert time.monotonic() - started < 5
+        assert len(first["events"]) == 1000
+        assert first["notes"] == ["Series 'Tick' cut after 1,000 occurrences."]
+        again = client.ok("calendar_events", window)
+        assert again == first
+        answers = [status for path, status in feeds.statuses if path == "/ticks.ics"]
+        assert answers == [200, 304]
+    finally:
+        client.close()
+        data.close()
