@@ -83,11 +83,11 @@ def calendar_events(
     with _WINDOWS_LOCK:
         remembered = _WINDOWS.get(key) if key else None
     if remembered is not None:
-        events, warnings, notes = remembered
-        budget.used += len(events)
-        for note in notes:
+        known_events, known_warnings, known_notes = remembered
+        budget.used += len(known_events)
+        for note in known_notes:
             budget.note(note)
-        return list(events), list(warnings)
+        return list(known_events), list(known_warnings)
     notes_before = len(budget.notes)
     answer = connection.report(calendar.url, _query(start, end))
     if answer.status == 404:
@@ -108,10 +108,11 @@ def calendar_events(
     for _, props in answer.responses():
         budget.check()
         data = props.get(f"{CALDAV}calendar-data")
-        if data is None or not (data.text or "").strip():
+        text = (data.text or "") if data is not None else ""
+        if not text.strip():
             continue
         try:
-            parsed = parse_calendar(data.text.encode())
+            parsed = parse_calendar(text.encode())
         except ConnectorError:
             warnings.append("Skipped an event whose data cannot be read.")
             continue

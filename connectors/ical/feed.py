@@ -107,7 +107,7 @@ def fetch(source: FeedSource, *, timeout: float, state: Mapping[str, Any] | None
         for key, value in (("etag", response.headers.get("etag")), ("last_modified", response.headers.get("last-modified")))
         if value
     }
-    warnings = ()
+    warnings: tuple[str, ...] = ()
     if response.redirected_to_http:
         warnings = ("The feed redirected from https:// to unencrypted http://.",)
     if response.status == 304:

@@ -34,13 +34,13 @@ class ParsedFeed:
         self._results: OrderedDict[tuple[Any, ...], tuple[list[CalendarEvent], list[str], list[str]]] = OrderedDict()
         try:
             self._split: SplitCalendar | None = split(data)
-            self._whole = None
+            self._whole: Any = None
         except NotSplittable:  # unusual structure: let icalendar read (or refuse) it whole
             if len(data) > _WHOLE_LIMIT:  # a whole parse cannot be stopped at the deadline
                 raise malformed(source, field) from None
             self._split = None
             self._whole = parse_calendar(data, source=source, field=field)
-        self._shell = self._whole if self._split is None else self._parse_shell(self._split)
+        self._shell: Any = self._whole if self._split is None else self._parse_shell(self._split)
 
     @property
     def name(self) -> str:
