@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from storage.paths import VAULT_NAME
+from storage.secrets.vault import VaultStore
+from storage.service import open_storage
 from tests.conftest import REPO_ROOT, TEST_PASSPHRASE
 
 ROUNDS = 25
@@ -32,6 +34,7 @@ def test_parallel_edits_of_different_fields_never_lose_one(tether_cli, data_dir:
             cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
 
+    repo = open_storage(data_dir, VaultStore(data_dir / VAULT_NAME)).integrations
     lost = []
     for round_number in range(ROUNDS):
         host, port = f"host-{round_number}.example.com", str(1000 + round_number)
@@ -39,7 +42,7 @@ def test_parallel_edits_of_different_fields_never_lose_one(tether_cli, data_dir:
         for editor in editors:
             out, err = editor.communicate(timeout=60)
             assert editor.returncode == 0 and out.strip() == "Updated 'Work'.", err
-        settings = json.loads(tether_cli("list", "--json").stdout)[0]["settings"]
+        settings = repo.find("Work").settings
         if (settings["host"], str(settings["port"])) != (host, port):
             lost.append((round_number, settings["host"], settings["port"]))
     assert lost == []
