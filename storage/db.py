@@ -7,6 +7,8 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from storage.paths import shared_directory_message, writable_by_others
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
@@ -31,6 +33,9 @@ def inspect_revision(path: Path) -> str | None:
         )
     if not path.exists() or path.stat().st_size == 0:
         return None
+    # Even a read-only open creates journal files beside the database: not in a shared directory.
+    if writable_by_others(mode := path.parent.stat().st_mode):
+        raise DatabaseError(shared_directory_message(path.parent, mode))
     try:
         with path.open("rb") as handle:
             magic = handle.read(16)

@@ -35,6 +35,13 @@ def writable_by_others(mode: int) -> bool:
     return bool(mode & (stat.S_IWGRP | stat.S_IWOTH))
 
 
+def shared_directory_message(path: Path, mode: int) -> str:
+    return (
+        f"The data directory {path} can be written by other users (mode {stat.S_IMODE(mode):o}); "
+        f"tether will not use it. Run `chmod 700 {shlex.quote(str(path))}` and start again."
+    )
+
+
 def ensure_data_dir(path: Path) -> Path:
     """Create the directory private to the user (0700) if it is new; refuse one others can write.
 
@@ -51,10 +58,7 @@ def ensure_data_dir(path: Path) -> Path:
     except PermissionError:
         raise DataDirError(f"Cannot create the data directory {path}: permission denied.") from None
     if writable_by_others(mode):
-        raise DataDirError(
-            f"The data directory {path} can be written by other users (mode {stat.S_IMODE(mode):o}); "
-            f"tether will not use it. Run `chmod 700 {shlex.quote(str(path))}` and start again."
-        )
+        raise DataDirError(shared_directory_message(path, mode))
     if not os.access(path, os.W_OK | os.X_OK):
         raise DataDirError(f"The data directory {path} is not writable; fix its permissions or choose another --data-dir.")
     return path

@@ -160,3 +160,15 @@ def test_absurd_key_settings_stay_small_in_a_process_with_little_memory(tmp_path
     )
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert "is damaged (its key settings" in result.stdout
+
+
+def test_even_a_look_at_the_revision_refuses_a_shared_directory(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    open_database(data_dir / DATABASE_NAME).dispose()
+    for leftover in data_dir.glob(f"{DATABASE_NAME}-*"):
+        leftover.unlink()
+    data_dir.chmod(0o777)
+    with pytest.raises(DatabaseError, match=r"Run `chmod 700 .*` and start again"):
+        inspect_revision(data_dir / DATABASE_NAME)
+    assert tree(data_dir) == [DATABASE_NAME]
