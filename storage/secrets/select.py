@@ -40,6 +40,11 @@ def choose_secret_store(data_dir: Path, *, probe_timeout: float = 3.0) -> Secret
     forced = os.environ.get(ENV_SECRET_STORE, "").strip().lower()
     if forced == "vault":
         return SecretStoreChoice(vault, f"{ENV_SECRET_STORE}=vault asks for the encrypted vault.")
+    if vault.path.is_dir() and forced != "keyring":
+        # Never fall back to the keyring here: the secrets may be in a vault someone moved aside.
+        return SecretStoreChoice(
+            vault, f"{vault.path} is a directory, not tether's secret vault file; move it away to use secrets."
+        )
     if vault.exists() and forced != "keyring":
         return SecretStoreChoice(vault, "Your secrets are already in the encrypted vault in the data directory.")
     probe = probe_keyring(probe_timeout)

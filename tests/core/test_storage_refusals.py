@@ -172,3 +172,12 @@ def test_even_a_look_at_the_revision_refuses_a_shared_directory(tmp_path: Path) 
     with pytest.raises(DatabaseError, match=r"Run `chmod 700 .*` and start again"):
         inspect_revision(data_dir / DATABASE_NAME)
     assert tree(data_dir) == [DATABASE_NAME]
+
+
+def test_the_store_choice_says_when_the_vault_is_a_directory(tmp_path: Path) -> None:
+    from storage.secrets.select import choose_secret_store
+
+    (tmp_path / VAULT_NAME).mkdir()
+    choice = choose_secret_store(tmp_path, probe_timeout=0.1)
+    assert choice.kind == "vault"
+    assert choice.reason == f"{tmp_path / VAULT_NAME} is a directory, not tether's secret vault file; move it away to use secrets."
