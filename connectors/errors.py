@@ -28,13 +28,6 @@ class ErrorKind(StrEnum):
         return self in (ErrorKind.TIMEOUT, ErrorKind.RATE_LIMITED, ErrorKind.UNREACHABLE)
 
     @property
-    def caller_fault(self) -> bool:
-        """The caller asked for something absent or impossible; the integration itself is fine.
-
-        Such failures never count towards an integration's health (its circuit breaker)."""
-        return self in (ErrorKind.NOT_FOUND, ErrorKind.BAD_INPUT)
-
-    @property
     def title(self) -> str:
         return _TITLES[self]
 
@@ -63,6 +56,9 @@ class ConnectorError(Exception):
     the cursor there; ``retry_after`` carries a server's Retry-After hint.
     Message and hint often quote a server (an IMAP NO text, a certificate's
     names), so both are cleaned of control characters here, once for every connector.
+    ``caller_fault`` marks a failure caused by what the caller asked for (a value that
+    cannot be sent; a message or folder it named that does not exist) rather than by the
+    integration: such failures never count towards the integration's health.
     """
 
     def __init__(
@@ -73,6 +69,7 @@ class ConnectorError(Exception):
         hint: str = "",
         field: str | None = None,
         retry_after: float | None = None,
+        caller_fault: bool | None = None,
     ) -> None:
         message, hint = clean(message), clean(hint)
         super().__init__(message)
@@ -81,6 +78,7 @@ class ConnectorError(Exception):
         self.hint = hint
         self.field = field
         self.retry_after = retry_after
+        self.caller_fault = kind is ErrorKind.BAD_INPUT if caller_fault is None else caller_fault
 
     def __str__(self) -> str:
         return f"{self.message} {self.hint}".strip()

@@ -160,7 +160,7 @@ def guarded_call(
         if error is None or error.kind is not ErrorKind.SECRETS:
             # A locked secret store says nothing about the server: it must not open the breaker. Nor does
             # a caller's mistake (no such message or folder, a value that cannot be sent): the server answered.
-            counted = None if error is None or error.kind.caller_fault else error
+            counted = None if error is None or error.caller_fault else error
             record_outcome(metrics, current.id, latency_ms=latency_ms, error=counted, source="call", policy=policy)
         log.info(
             "call %s in %.0f ms",

@@ -139,7 +139,7 @@ class Mailbox:
         fetched = self.session.run(f"read message {uid} in {folder}", lambda client: client.fetch([uid], ["BODY.PEEK[]"]))
         data = fetched.get(uid)
         if not data or b"BODY[]" not in data:
-            raise ConnectorError(ErrorKind.NOT_FOUND, f"There is no message {uid} in {folder} (it may have been moved or deleted).")
+            raise ConnectorError(ErrorKind.NOT_FOUND, f"There is no message {uid} in {folder} (it may have been moved or deleted).", caller_fault=True)
         return bytes(data[b"BODY[]"])
 
     def read(self, folder: str, uid: int, *, max_chars: int = 20_000) -> ReadMessage:

@@ -40,12 +40,12 @@ def read_message(session: Any, folder: str, uid: int, *, max_chars: int, limit: 
     what = f"read message {uid} in {folder}"
     facts = session.run(what, lambda client: client.fetch([uid], ["RFC822.SIZE", "BODYSTRUCTURE"])).get(uid)
     if not facts or b"RFC822.SIZE" not in facts:
-        raise ConnectorError(ErrorKind.NOT_FOUND, f"There is no message {uid} in {folder} (it may have been moved or deleted).")
+        raise ConnectorError(ErrorKind.NOT_FOUND, f"There is no message {uid} in {folder} (it may have been moved or deleted).", caller_fault=True)
     size = int(facts[b"RFC822.SIZE"])
     if size <= limit:
         data = session.run(what, lambda client: client.fetch([uid], ["BODY.PEEK[]"])).get(uid) or {}
         if b"BODY[]" not in data:
-            raise ConnectorError(ErrorKind.NOT_FOUND, f"There is no message {uid} in {folder} (it may have been moved or deleted).")
+            raise ConnectorError(ErrorKind.NOT_FOUND, f"There is no message {uid} in {folder} (it may have been moved or deleted).", caller_fault=True)
         return ReadMessage(_parsed(bytes(data[b"BODY[]"]), uid, folder), size, complete=True)
     structure = facts.get(b"BODYSTRUCTURE")
     part = _first_text_part(structure)

@@ -116,7 +116,8 @@ def command_refused(what: str, words: str) -> ConnectorError:
         return ConnectorError(ErrorKind.RATE_LIMITED, f"The server is limiting requests while trying to {what}. {quoted}", hint="Wait a few minutes and try again.")
     lowered = words.lower()
     if "[nonexistent]" in lowered or "doesn't exist" in lowered or "does not exist" in lowered or "unknown mailbox" in lowered:
-        return ConnectorError(ErrorKind.NOT_FOUND, f"Could not {what}: no such folder or message. {quoted}")
+        # The folder or message was named by the caller: the mailbox itself is fine.
+        return ConnectorError(ErrorKind.NOT_FOUND, f"Could not {what}: no such folder or message. {quoted}", caller_fault=True)
     if any(marker in lowered for marker in _UNAVAILABLE_MARKERS):
         return ConnectorError(ErrorKind.RATE_LIMITED, f"The server is temporarily unavailable. {quoted}", hint="Try again in a few minutes.")
     return ConnectorError(ErrorKind.SERVER, f"The server refused to {what}. {quoted}")
