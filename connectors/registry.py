@@ -68,8 +68,9 @@ def builtin_types() -> TypeRegistry:
     from connectors.gmail.spec import GMAIL
     from connectors.ical.spec import ICAL
     from connectors.imap.spec import IMAP
+    from connectors.outlook.spec import OUTLOOK
 
-    return TypeRegistry((IMAP, GMAIL, ICAL, CALDAV))
+    return TypeRegistry((IMAP, GMAIL, OUTLOOK, ICAL, CALDAV))
 
 
 _default: TypeRegistry | None = None

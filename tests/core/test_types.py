@@ -11,8 +11,8 @@ search_types = TYPES.search
 from connectors.types import validate_label
 
 
-def test_the_four_product_types_are_registered() -> None:
-    assert [t.key for t in TYPES] == ["imap", "gmail", "ical", "caldav"]
+def test_the_product_types_are_registered() -> None:
+    assert [t.key for t in TYPES] == ["imap", "gmail", "outlook", "ical", "caldav"]
     for t in TYPES:
         assert t.name and t.description and t.fields and t.category in ("mail", "calendar")
 

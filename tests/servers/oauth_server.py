@@ -1,9 +1,11 @@
-"""A local OAuth 2.0 authorization server that behaves like Google's, for tests and for trying tether by hand.
+"""A local OAuth 2.0 authorization server that behaves like Google's or Microsoft's, for tests and by hand.
 
-Built on authlib's server side: the authorization code grant with PKCE required, refresh tokens that
-rotate on every use, revocation, introspection (Dovecot's oauth2 passdb asks it whether an access
-token is valid) and a userinfo endpoint. It runs on ``http.server`` in a thread, over HTTPS with the
-test CA. Tests steer it: deny consent, revoke every token of a user, shorten token lifetimes.
+Built on authlib's server side: the authorization code grant with PKCE required, the device
+authorization grant (RFC 8628), refresh tokens that rotate on every use, revocation, introspection
+(Dovecot's oauth2 passdb asks it whether an access token is valid), a userinfo endpoint, and ID
+tokens naming the account for public clients (as Microsoft's). It runs on ``http.server`` in a
+thread, over HTTPS with the test CA. Tests steer it: deny consent, revoke every token of a user,
+shorten token lifetimes, approve, refuse, slow down or expire a device code.
 
 Run ``python -m tests.servers.oauth_server`` to start it with a Dovecot that accepts its tokens.
 """
@@ -26,19 +28,23 @@ from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
+from authlib.oauth2.rfc8628 import DeviceAuthorizationEndpoint, DeviceCodeGrant, DeviceCredentialDict
 
 from tests.servers.tls import ServerCert
 
 SCOPES = ("https://mail.google.com/", "openid", "email")
+MICROSOFT_SCOPES = ("https://outlook.office.com/IMAP.AccessAsUser.All", "offline_access", "openid", "email", "profile")
 INTROSPECTION_CLIENT = "dovecot"
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
 
 @dataclass
 class Client(ClientMixin):
     client_id: str
-    client_secret: str
+    client_secret: str  # empty for a public client (Microsoft's app registrations with public client flows)
     # Like Google's "Desktop app" clients: any port on the loopback address is a valid redirect.
     loopback_redirects: bool = True
+    scopes: tuple[str, ...] = SCOPES
 
     def get_client_id(self) -> str:
         return self.client_id
@@ -47,23 +53,27 @@ class Client(ClientMixin):
         return None
 
     def get_allowed_scope(self, scope: str) -> str:
-        return " ".join(s for s in (scope or "").split() if s in SCOPES)
+        return " ".join(s for s in (scope or "").split() if s in self.scopes)
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
         parts = urlsplit(redirect_uri)
         return self.loopback_redirects and parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
 
+    @property
+    def public(self) -> bool:
+        return not self.client_secret
+
     def check_client_secret(self, client_secret: str) -> bool:
-        return secrets.compare_digest(client_secret, self.client_secret)
+        return not self.public and secrets.compare_digest(client_secret, self.client_secret)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        return method in ("client_secret_basic", "client_secret_post")
+        return method == "none" if self.public else method in ("client_secret_basic", "client_secret_post")
 
     def check_response_type(self, response_type: str) -> bool:
         return response_type == "code"
 
     def check_grant_type(self, grant_type: str) -> bool:
-        return grant_type in ("authorization_code", "refresh_token")
+        return grant_type in ("authorization_code", "refresh_token", DEVICE_GRANT)
 
 
 @dataclass
@@ -165,9 +175,9 @@ def _multi(text: str) -> dict[str, list[str]]:
 
 class _Server(AuthorizationServer):
     def __init__(self, state: OAuthState) -> None:
-        super().__init__(scopes_supported=list(SCOPES))
+        super().__init__(scopes_supported=list(dict.fromkeys(SCOPES + MICROSOFT_SCOPES)))
         self.state = state
-        self.register_token_generator("default", BearerTokenGenerator(_token, _token, self._expires_in))
+        self.register_token_generator("default", _Generator(_token, _token, self._expires_in))
 
     def _expires_in(self, client: Client, grant_type: str) -> int:
         return self.state.access_token_lifetime
@@ -195,8 +205,33 @@ def _token(**_: object) -> str:
     return secrets.token_urlsafe(32)
 
 
+class _Generator(BearerTokenGenerator):
+    """Bearer tokens, plus an ID token naming the account for public clients that ask for openid (as Microsoft)."""
+
+    def generate(self, grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True):  # type: ignore[no-untyped-def]
+        token = super().generate(grant_type, client, user, scope, expires_in, include_refresh_token)
+        if client.public and "openid" in (scope or "").split() and user:
+            token["id_token"] = id_token({"sub": f"sub-{user}", "preferred_username": user, "aud": client.client_id})
+        return token
+
+
+def id_token(claims: dict[str, object]) -> str:
+    """A JWT with these claims, signed (HS256) with a throwaway key: clients read it straight from the token endpoint."""
+    import base64
+    import hashlib
+    import hmac
+
+    def part(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    payload = {"iss": "https://oauth.test", "iat": int(time.time()), "exp": int(time.time()) + 3600, **claims}
+    signing = f"{part(json.dumps({'alg': 'HS256', 'typ': 'JWT'}).encode())}.{part(json.dumps(payload).encode())}"
+    signature = hmac.new(secrets.token_bytes(32), signing.encode(), hashlib.sha256).digest()
+    return f"{signing}.{part(signature)}"
+
+
 class _CodeGrant(grants.AuthorizationCodeGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
     def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
         data = request.payload.data
@@ -224,7 +259,7 @@ class _CodeGrant(grants.AuthorizationCodeGrant):
 
 
 class _RefreshGrant(grants.RefreshTokenGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
     INCLUDE_NEW_REFRESH_TOKEN = True  # rotation, as some providers do
 
     def authenticate_refresh_token(self, refresh_token: str) -> Token | None:
@@ -265,6 +300,47 @@ class _Revocation(RevocationEndpoint):
         self.server.state.revoke_grant(token)
 
 
+class _DeviceAuthorization(DeviceAuthorizationEndpoint):
+    """Step one of RFC 8628: a device code for tether, a user code for the person."""
+
+    @property
+    def EXPIRES_IN(self) -> int:  # type: ignore[override]  # noqa: N802 - authlib's name
+        return self.server.state.device_lifetime
+
+    @property
+    def INTERVAL(self) -> int:  # type: ignore[override]  # noqa: N802 - authlib's name
+        return self.server.state.device_interval
+
+    def get_verification_uri(self) -> str:
+        return self.server.state.verification_uri
+
+    def save_device_credential(self, client_id: str, scope: str, data: dict) -> None:
+        state = self.server.state
+        with state.lock:
+            state.devices[data["device_code"]] = DeviceCredentialDict(
+                client_id=client_id, scope=scope, user_code=data["user_code"], expires_at=time.time() + data["expires_in"]
+            )
+
+
+class _DeviceGrant(DeviceCodeGrant):
+    """Step two: tether polls; the answer depends on what the person did at the verification page."""
+
+    def query_device_credential(self, device_code: str) -> DeviceCredentialDict | None:
+        state = self.server.state
+        state.device_polls += 1
+        return state.devices.get(device_code)
+
+    def query_user_grant(self, user_code: str) -> tuple[str, bool] | None:
+        return self.server.state.device_answers.get(user_code)
+
+    def should_slow_down(self, credential: DeviceCredentialDict) -> bool:
+        state = self.server.state
+        if state.slow_down_polls > 0:
+            state.slow_down_polls -= 1
+            return True
+        return False
+
+
 class _Introspection(IntrospectionEndpoint):
     CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
@@ -300,7 +376,25 @@ class OAuthState:
     refreshes: int = 0
     introspections: int = 0
     revocations: int = 0
+    # The device authorization grant: codes issued, the person's answers by user code, and how to behave.
+    devices: dict[str, DeviceCredentialDict] = field(default_factory=dict)
+    device_answers: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    device_interval: int = 5
+    device_lifetime: int = 900
+    device_polls: int = 0
+    slow_down_polls: int = 0  # answer slow_down to this many polls
+    verification_uri: str = ""
     lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def answer_device(self, user_code: str, *, approve: bool = True) -> None:
+        """What the person does at the verification page: sign in and allow, or refuse."""
+        with self.lock:
+            self.device_answers[user_code] = (self.user, approve)
+
+    def expire_devices(self) -> None:
+        with self.lock:
+            for credential in self.devices.values():
+                credential["expires_at"] = time.time() - 1
 
     def save_token(self, data: dict, client_id: str, user: str) -> None:
         token = Token(
@@ -344,11 +438,16 @@ class OAuthServer:
         self.introspection_secret = secrets.token_urlsafe(24)
         self.state.clients[self.client_id] = Client(self.client_id, self.client_secret)
         self.state.clients[INTROSPECTION_CLIENT] = Client(INTROSPECTION_CLIENT, self.introspection_secret, False)
+        # A public client, as a Microsoft app registration with public client flows: no secret.
+        self.public_client_id = "00000000-tether-test-public-client"
+        self.state.clients[self.public_client_id] = Client(self.public_client_id, "", scopes=MICROSOFT_SCOPES)
         self.authorization = _Server(self.state)
         self.authorization.register_grant(_CodeGrant, [_code_challenge(required=True)])
         self.authorization.register_grant(_RefreshGrant)
+        self.authorization.register_grant(_DeviceGrant)
         self.authorization.register_endpoint(_Revocation)
         self.authorization.register_endpoint(_Introspection)
+        self.authorization.register_endpoint(_DeviceAuthorization)
         handler = type("Handler", (_Handler,), {"oauth": self})
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
@@ -357,6 +456,7 @@ class OAuthServer:
         self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
         self.host = host
         self.port = self.httpd.server_address[1]
+        self.state.verification_uri = self.url("/device")
         self._thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="oauth-server", daemon=True
         )
@@ -389,6 +489,16 @@ class OAuthServer:
             "userinfo_url": self.url("/userinfo"),
         }
 
+    @property
+    def microsoft_settings(self) -> dict[str, str]:
+        """Outlook integration settings pointing at this server (a public client: no secret)."""
+        return {
+            "client_id": self.public_client_id,
+            "authorize_url": self.url("/authorize"),
+            "token_url": self.url("/token"),
+            "device_url": self.url("/devicecode"),
+        }
+
     def introspection_url(self) -> str:
         return f"https://{INTROSPECTION_CLIENT}:{self.introspection_secret}@{self.host}:{self.port}/introspect"
 
@@ -411,6 +521,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path == "/authorize":
             self._authorize()
+        elif path == "/device":
+            self._device_page()
         elif path == "/userinfo":
             self._userinfo()
         else:
@@ -427,6 +539,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(*server.create_endpoint_response("revocation", request))
             elif path == "/introspect":
                 self._send(*server.create_endpoint_response("introspection", request))
+            elif path == "/devicecode":
+                self._send(*server.create_endpoint_response("device_authorization", request))
             else:
                 self._send(404, {"error": "not_found"}, [])
 
@@ -446,6 +560,16 @@ class _Handler(BaseHTTPRequestHandler):
         user = None if state.deny_consent else state.user
         with state.lock:
             self._send(*server.create_authorization_response(request, grant_user=user, grant=grant))
+
+    def _device_page(self) -> None:
+        """The verification page, answered at once: the configured user signs in and allows (or refuses)."""
+        state = self.oauth.state
+        user_code = dict(parse_qsl(urlsplit(self.path).query)).get("user_code", "")
+        if not any(credential["user_code"] == user_code for credential in state.devices.values()):
+            self._send(400, b"<p>Unknown code.</p>", [("Content-Type", "text/html")])
+            return
+        state.answer_device(user_code, approve=not state.deny_consent)
+        self._send(200, b"<p>You can return to your device.</p>", [("Content-Type", "text/html")])
 
     def _userinfo(self) -> None:
         auth = self.headers.get("Authorization", "")
@@ -528,6 +652,8 @@ def main() -> None:
     imap = f" --set imap_host={dovecot.host} --set imap_port={dovecot.imaps_port}" if dovecot else ""
     print("Add it with:")
     print(f"  printf '%s\\n' {server.client_secret} | tether add gmail {sets}{imap} --set ca_file={ca.ca_file} --secret-stdin client_secret")
+    outlook = " ".join(f"--set {key}={value}" for key, value in server.microsoft_settings.items())
+    print(f"  tether add outlook {outlook}{imap} --set ca_file={ca.ca_file}   # device code: open the address it prints")
     print("Type 'revoke' + Enter to revoke every token of the user server-side, 'deny' to refuse consent, Ctrl-C to stop.")
 
     def stop(signum: int, frame: object) -> None:

@@ -118,6 +118,9 @@ async def test_cancel_at_each_step_saves_nothing(app, context):
         form = await open_new(pilot, "imap")
         await fill_imap(pilot)
         await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfirmScreen"  # Discard changes?
+        await pilot.press("tab", "enter")
         await settle(pilot)
         assert type(app.screen).__name__ == "IntegrationsScreen"
         assert context.storage.integrations.labels() == set()
@@ -136,7 +139,7 @@ async def test_type_picker_searches_aliases_and_categories(app):
         def shown() -> list[str]:
             return [options.get_option_at_index(i).id for i in range(options.option_count) if options.get_option_at_index(i).id]
 
-        assert shown() == ["imap", "gmail", "ical", "caldav"]
+        assert shown() == ["imap", "gmail", "outlook", "ical", "caldav"]
         await type_into(pilot, "#type-search", "nextcloud")
         assert shown() == ["caldav"]
         await type_into(pilot, "#type-search", "calendar")
@@ -192,23 +195,49 @@ async def test_save_runs_the_check_and_shows_the_preview(app, context, checkable
         assert type(app.screen).__name__ == "IntegrationsScreen"
 
 
-async def test_failed_check_leads_back_to_the_field(app, context, checkable_imap):
+async def test_failed_check_asks_and_keep_editing_leads_back_to_the_field(app, context, checkable_imap):
+    from screens.pick import ConfirmScreen
+
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_new(pilot, "imap")
         await fill_imap(pilot, password="wrong-pw")
         await pilot.press("ctrl+s")
         await settle(pilot)
+        # Like `tether add`, a failed test saves nothing unless the person says so.
+        assert isinstance(app.screen, ConfirmScreen)
+        assert [str(b.label) for b in app.screen.query(Button)] == ["Keep editing", "Save anyway"]
+        assert app.screen.focused.id == "cancel"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is form
         outcome = static_text(pilot, "#outcome")
         assert "Sign-in failed" in outcome and "app password" in outcome
         assert app.screen.focused.id == "field-password"
         assert "rejected" in error_text(form, "password")
-        assert context.storage.integrations.find("Mail").status is Status.ERROR
-        # Fix it: the second save updates the same integration.
+        assert context.storage.integrations.labels() == set()
+        # Fix it: the save tests once, and records what that test found.
         await type_into(pilot, "#field-password", GOOD_PASSWORD)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert context.storage.integrations.labels() == {"Mail"}
         assert context.storage.integrations.find("Mail").status is Status.CONNECTED
+        assert form.query_one("#save", Button).label.plain == "Done"
+        assert "INBOX 12 messages" in static_text(pilot, "#outcome")
+
+
+async def test_save_anyway_after_a_failed_check_keeps_the_error(app, context, checkable_imap):
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_new(pilot, "imap")
+        await fill_imap(pilot, password="wrong-pw")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("tab", "enter")  # Save anyway
+        await settle(pilot)
+        assert app.screen is form
+        saved = context.storage.integrations.find("Mail")
+        assert saved.status is Status.ERROR and "rejected" in saved.status_detail
+        assert "Sign-in failed" in static_text(pilot, "#outcome")
+        assert context.storage.metrics.health(saved.id).last_error
 
 
 async def test_test_connection_on_unsaved_values(app, context, checkable_imap):
