@@ -140,7 +140,7 @@ class IntegrationType:
     def load_event_reader(self) -> EventReader:
         if self.events_path is None:
             raise LookupError(f"{self.name} has no events to read.")
-        return _load(self.events_path)  # type: ignore[no-any-return]
+        return _load(self.events_path)  # type: ignore[no-any-return,unused-ignore]
 
     @property
     def setting_fields(self) -> tuple[Field, ...]:
@@ -162,7 +162,7 @@ class IntegrationType:
     def load_checker(self) -> Checker:
         if self.checker_path is None:
             raise LookupError(f"{self.name} has no connection check yet.")
-        return _load(self.checker_path)  # type: ignore[no-any-return]
+        return _load(self.checker_path)  # type: ignore[no-any-return,unused-ignore]
 
     def matches(self, query: str) -> bool:
         """Whether a search query finds this type (name, description, aliases, category)."""

@@ -47,7 +47,7 @@ class DeviceSignInScreen(OAuthSignInScreen):
                 yield Button("Cancel", id="signin-cancel", tooltip="escape: stop waiting; nothing is changed")
         yield Footer()
 
-    def on_mount(self, event: events.Mount) -> None:
+    def on_mount(self, event: events.Mount) -> None:  # type: ignore[override]  # Textual passes the event when asked
         event.prevent_default()  # the browser sign-in's own mount handler expects its address field
         self.query_one("#signin-cancel", Button).focus()
         self._begin()

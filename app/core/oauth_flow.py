@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.errors import ConnectorError, ErrorKind
+from connectors.oauth.provider import OAuthProvider
 from connectors.types import CheckResult, IntegrationType
 from storage.integrations import IntegrationRepository
 from storage.records import Integration
@@ -52,7 +53,7 @@ def start_signin(
     return provider.start_sign_in(settings, secrets, method=chosen, timeout=timeout)
 
 
-def _provider(spec: IntegrationType):  # type: ignore[no-untyped-def]
+def _provider(spec: IntegrationType) -> OAuthProvider:
     if spec.oauth_provider is None:
         raise ConnectorError(ErrorKind.CONFIG, f"{spec.name} does not sign in through OAuth.")
     return spec.oauth_provider

@@ -184,9 +184,9 @@ class translated:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         if exc is None or isinstance(exc, ConnectorError):
-            return False
+            return
         code = oauth_error_code(exc)
         if code is not None:
             if code == "invalid_grant":

@@ -161,7 +161,7 @@ class OAuthClient:
             return ssl.create_default_context(cafile=self.ca_file)
         return True
 
-    def session(self, redirect_uri: str | None = None):  # type: ignore[no-untyped-def]
+    def session(self, redirect_uri: str | None = None) -> Any:
         """An authlib OAuth2Client for one exchange; use it as a context manager."""
         from authlib.integrations.httpx_client import OAuth2Client
 
