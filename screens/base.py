@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.worker import Worker, WorkerState
+
+# Tab and shift+tab as priority bindings on screens with several inputs. Textual hands each key to
+# the widget focused when the App reads it, and a plain tab only moves focus once that widget has
+# worked through its queue: keys that arrive in one write (a password manager's auto-type, a laggy
+# SSH link) would all land in the first field. A priority binding moves focus as the App reads the
+# tab, so the keys after it go to the next field.
+FOCUS_KEYS = [
+    Binding("tab", "app.focus_next", "Next field", show=False, priority=True, id="form.focus_next"),
+    Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True, id="form.focus_previous"),
+]
 
 
 class ReportsWorkerFailures:

@@ -20,8 +20,9 @@ from textual.widgets import Button, Collapsible, Footer, Header, Input, LoadingI
 from app.core.form_values import form_values_for_add, form_values_for_edit, unique_label
 from connectors.fields import Field
 from connectors.types import validate_label
-from screens.base import ReportsWorkerFailures
+from screens.base import FOCUS_KEYS, ReportsWorkerFailures
 from screens.form_discovery import FindSettingsMixin, find_settings_state
+from screens.form_leaving import LeavingMixin
 from screens.form_options import ServerOptionsMixin
 from screens.form_outcome import Saved, Tested, outcome_content
 from widgets.field_editor import FieldEditor, is_chooser
@@ -37,18 +38,21 @@ if TYPE_CHECKING:
 LABEL_FIELD = Field("label", "Name", help="Your own name for it, shown in the list and to your workflows.")
 
 
-class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorkerFailures, Screen["Integration | None"]):
+class IntegrationFormScreen(
+    LeavingMixin, FindSettingsMixin, ServerOptionsMixin, ReportsWorkerFailures, Screen["Integration | None"]
+):
     HELP_TITLE = "Integration form"
     HELP_NEXT = (
         "Fill in the fields (tab moves on); messages under a field say what to fix. "
-        "ctrl+s saves and tests the connection; escape goes back without saving."
+        "ctrl+s tests the connection, then saves; escape goes back (asking first if you changed something)."
     )
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", tooltip="Save, then test the connection", id="form.save"),
+        Binding("ctrl+s", "save", "Save", tooltip="Test the connection, then save", id="form.save"),
         Binding("ctrl+t", "test", "Test connection", tooltip="Test these values without saving", id="form.test"),
         Binding("ctrl+r", "reauthenticate", "Re-authenticate", tooltip="Sign in again in the browser", id="form.reauthenticate"),
         Binding("ctrl+f", "find_settings", "Find settings", tooltip="Look up the server from the email address", id="form.find_settings"),
-        Binding("escape", "cancel", "Back", tooltip="Leave the form; unsaved changes are dropped", id="form.cancel"),
+        Binding("escape", "cancel", "Back", tooltip="Leave the form; asks first if something is not saved", id="form.cancel"),
+        *FOCUS_KEYS,
     ]
 
     app: TetherApp  # type: ignore[assignment]
@@ -95,7 +99,7 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
                 yield LoadingIndicator(id="testing")
                 yield Static("", id="outcome", markup=False)
             with Horizontal(classes="buttons"):
-                yield Button("Save", id="save", variant="primary", tooltip="ctrl+s: save, then test the connection")
+                yield Button("Save", id="save", variant="primary", tooltip="ctrl+s: test the connection, then save")
                 yield Button("Test connection", id="test", tooltip="ctrl+t: test without saving")
                 if self.can_find_settings():
                     yield Button("Find settings", id="find-settings", tooltip="ctrl+f: look up the server from the email address")
@@ -121,6 +125,7 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
             self._say(Content.styled(f"No connection check exists yet for {self.spec.name}; "
                                      "after saving, its status stays “not checked”.", "$text-muted"))
         self.editor("label").focus_input()
+        self.call_after_refresh(self.remember_as_unchanged)
 
     # --- values and validation --------------------------------------------------------
 
@@ -156,9 +161,10 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
         name = self._field_of(event.control.id)
         if name is None:
             return
-        self._follow_derived_defaults()
         if event.control.has_focus:
             self._touched.add(name)
+        self._follow_derived_defaults()
+        if event.control.has_focus:
             self._done = False
             self.query_one("#save", Button).label = "Save"
         errors = self._errors()
@@ -168,12 +174,15 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
             self._say("")
 
     def _follow_derived_defaults(self) -> None:
-        """A derived default (IMAP port from the TLS mode) follows until the user types their own value."""
+        """A derived default (IMAP port from the TLS mode) follows only while the user has not touched
+        the field: emptying it to type a new port must not refill it under the cursor."""
         values = self.values()
         for field in self.spec.fields:
-            if field.derived_default is None:
+            if field.derived_default is None or field.name in self._touched:
                 continue
             editor = self.editor(field.name)
+            if editor.input_widget.has_focus:
+                continue
             new = field.default_for(values)
             if editor.value in ("", self._derived.get(field.name)) and new != editor.value:
                 self._derived[field.name] = new
@@ -244,6 +253,12 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
         if self.app.context is None:
             self._say("tether is still opening its data directory; try again in a moment.")
             return
+        if self.tests_before_saving():
+            self.test_then_save()  # then _save_values, or a question first if the test failed
+        else:
+            self._save_values()
+
+    def _save_values(self) -> None:
         settings, secrets = self._settings_and_secrets()
         label = self.label().strip()
         needs_store = bool(secrets) or bool(self.integration and self.integration.secret_names and self.spec.can_check)
@@ -294,6 +309,7 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
             self._opened = replace(saved, label=label, settings=settings)
         self._other_labels.discard(saved.label)
         self._clear_secret_inputs(saved)
+        self.remember_as_unchanged()
         if not self.spec.can_check:
             self.app.notify(
                 f"Saved {saved.label!r}. No connection check exists yet for {self.spec.name}; "
@@ -306,6 +322,9 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
             # Not signed in yet: the browser sign-in comes next, and it runs the check itself.
             self._set_busy(False, "Saved. Sign in with the browser to finish (ctrl+r if you closed it).")
             self.app.reauthenticate(saved, self.spec.name)
+            return
+        if self._pretested is not None:
+            self.record_pretest(saved)
             return
         self._set_busy(True, "Saved. Testing the connection…")
         self._check_saved(saved)
@@ -370,6 +389,10 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
 
     @work(thread=True, exclusive=True, group="form", exit_on_error=False, name="test the connection")
     def _test(self, settings: dict[str, Any], secrets: dict[str, str], use_stored: bool) -> None:
+        self.post_message(self.run_test(settings, secrets, use_stored))
+
+    def run_test(self, settings: dict[str, Any], secrets: dict[str, str], use_stored: bool) -> Tested:
+        """Worker side: the type's check on these values; nothing about the integration is recorded."""
         from app.core.checks import check_values
         from connectors.errors import ConnectorError, ErrorKind
         from storage.secrets.base import SecretStoreError
@@ -387,11 +410,10 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
         try:
             result = check_values(self.spec, settings, self._secrets_for_request(secrets, use_stored), save_secret)
         except SecretStoreError as exc:
-            self.post_message(Tested(None, ConnectorError(ErrorKind.SECRETS, str(exc)), None))
+            return Tested(None, ConnectorError(ErrorKind.SECRETS, str(exc)), None)
         except ConnectorError as exc:
-            self.post_message(Tested(None, exc, None))
-        else:
-            self.post_message(Tested(result, None, None))
+            return Tested(None, exc, None)
+        return Tested(result, None, None)
 
     def on_tested(self, message: Tested) -> None:
         self._set_busy(False)
@@ -404,10 +426,7 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
             self.integration = message.stored
         error = message.error
         if error is not None:
-            if error.field and self.spec.has_field(error.field):
-                editor = self.editor(error.field)
-                editor.show_error(error.message)
-                self._reveal(editor)
+            if editor := self.show_blamed_field(error):
                 editor.focus_input()
             return
         if message.stored is not None:
@@ -415,6 +434,15 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
             save = self.query_one("#save", Button)
             save.label = "Done"
             save.focus()
+
+    def show_blamed_field(self, error: ConnectorError) -> FieldEditor | None:
+        """Mark the field a failed check blamed, and open its section; the caller decides on focus."""
+        if not (error.field and self.spec.has_field(error.field)):
+            return None
+        editor = self.editor(error.field)
+        editor.show_error(error.message)
+        self._reveal(editor)
+        return editor
 
     def _reveal(self, editor: FieldEditor) -> None:
         for collapsible in editor.ancestors_with_self:
@@ -429,13 +457,14 @@ class IntegrationFormScreen(FindSettingsMixin, ServerOptionsMixin, ReportsWorker
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        self.dismiss(self.integration)
+        self.leave()  # asks first when something typed here is not saved
 
     def signed_in(self, integration: Integration) -> None:
         """The OAuth sign-in saved a new sign-in for this integration: show it, and what the check found."""
         self.integration = integration
         if self.spec.has_field("address"):
             self.editor("address").set_value(str(integration.settings.get("address", "")))
+        self.remember_as_unchanged()
         self._done = True
         self._say(Content.assemble(("● Signed in: ", "$success bold"), plain(integration.check_summary or "connected")))
         save = self.query_one("#save", Button)
