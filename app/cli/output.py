@@ -39,9 +39,9 @@ def clean_output(*, stdout: bool = True, stderr: bool = True) -> Iterator[None]:
     """Wrap sys.stdout and/or sys.stderr for the duration, then put back what was there."""
     saved = sys.stdout, sys.stderr
     if stdout and not isinstance(sys.stdout, CleanWriter):
-        sys.stdout = CleanWriter(sys.stdout)  # type: ignore[assignment]
+        sys.stdout = CleanWriter(sys.stdout)
     if stderr and not isinstance(sys.stderr, CleanWriter):
-        sys.stderr = CleanWriter(sys.stderr)  # type: ignore[assignment]
+        sys.stderr = CleanWriter(sys.stderr)
     try:
         yield
     finally:
