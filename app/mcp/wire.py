@@ -23,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from io import TextIOWrapper
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
 from app.mcp.errors import Reason, ToolRefusal
 from storage.db import DatabaseError
@@ -180,25 +180,43 @@ def instructions_for(workflow: str | None, allow_write: bool) -> str:
 
 
 async def serve(opening: Opening, instructions: str, wire: BinaryIO) -> None:
-    """Serve until stdin closes, or until opening the service fails (run() then reports why)."""
+    """Serve until stdin closes; if opening the service fails meanwhile, end the process (exit_for)."""
     import anyio
     from mcp.server.stdio import stdio_server
 
     server = build_server(opening, instructions)
     stdout = anyio.wrap_file(TextIOWrapper(wire, encoding="utf-8", write_through=True))
 
-    async def stop_if_opening_fails(scope: anyio.CancelScope) -> None:
+    async def stop_if_opening_fails() -> None:
         await anyio.to_thread.run_sync(opening.future.exception, abandon_on_cancel=True)
-        if opening.future.exception() is not None:
-            scope.cancel()
+        error = opening.future.exception()
+        if error is not None:
+            exit_for(error)
 
     async with stdio_server(stdout=stdout) as (read_stream, write_stream):
         async with anyio.create_task_group() as group:
             # Only now, with the SDK loaded: the open's imports must not take turns with the SDK's.
             opening.start()
-            group.start_soon(stop_if_opening_fails, group.cancel_scope)
+            group.start_soon(stop_if_opening_fails)
             await server.run(read_stream, write_stream, server.create_initialization_options())
             group.cancel_scope.cancel()
+
+
+def exit_for(error: BaseException) -> NoReturn:
+    """End the process because opening failed while serving, as start-up would have ended it.
+
+    At once: the SDK reads stdin in a thread that nothing can cancel, and nothing was opened
+    that needs closing (no tool can run without the service).
+    """
+    if isinstance(error, STARTUP_ERRORS):
+        print(f"tether mcp: {error}", file=sys.stderr)
+        status = 2
+    else:
+        log.error("tether mcp could not open its data", exc_info=error)
+        status = 1
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(status)
 
 
 # --- start-up -------------------------------------------------------------------------------

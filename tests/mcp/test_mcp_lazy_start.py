@@ -159,3 +159,19 @@ def test_a_data_directory_others_can_write_is_refused_before_serving(data: DataD
     stderr = server.process.stderr.read()
     assert status == 2
     assert "can be written by other users" in stderr and "Traceback" not in stderr
+
+
+def test_a_problem_found_after_initialize_still_ends_start_up_with_status_2(data: DataDir) -> None:
+    # The database is current, so initialize is answered first; choosing the secret store then fails.
+    server = Server(data, TETHER_SECRET_STORE="keyring")  # the test keyring backend always fails
+    try:
+        server.send(INITIALIZE)
+        answer = server.reply()
+        assert server.process.stdout is not None and server.process.stderr is not None
+        assert server.process.stdout.read() == ""  # the server stops by itself: stdout closes
+        stderr = server.process.stderr.read()
+    finally:
+        status = server.close()
+    assert answer["id"] == 1
+    assert status == 2
+    assert "TETHER_SECRET_STORE=keyring, but" in stderr and "Traceback" not in stderr
