@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from app.core.formatting import STATUS_MARKER, STATUS_TEXT, ago, type_name, visible_settings
+from connectors.registry import TypeRegistry
 from storage.records import Integration, Status
 from widgets.plain import plain
 
@@ -22,12 +23,12 @@ STATUS_STYLE = {
 }
 
 
-def detail_content(integration: Integration, now: datetime) -> Content:
+def detail_content(integration: Integration, now: datetime, types: TypeRegistry | None = None) -> Content:
     item = integration
     status = item.status
     parts: list[str | tuple[str, str] | Content] = [
         plain(item.label, "bold"),
-        (f"  {type_name(item.type_key)}\n", "$text-muted"),
+        (f"  {type_name(item.type_key, types)}\n", "$text-muted"),
         ("Status    ", "$text-muted"),
         (f"{STATUS_MARKER[status]} {STATUS_TEXT[status]}", STATUS_STYLE[status]),
     ]
@@ -38,7 +39,7 @@ def detail_content(integration: Integration, now: datetime) -> Content:
     if item.check_summary:
         parts.append(plain(f" — {item.check_summary}"))
     parts.append("\n")
-    settings = visible_settings(item)
+    settings = visible_settings(item, types)
     if settings:
         parts.append(("Settings  ", "$text-muted"))
         parts.append(plain("  ·  ".join(f"{label}: {value}" for label, value in settings)))
@@ -72,7 +73,7 @@ class IntegrationDetail(VerticalScroll, can_focus=False):
         if integration is None:
             content = Content.assemble(("Nothing selected.", "$text-muted"))
         else:
-            content = detail_content(integration, now)
+            content = detail_content(integration, now, getattr(self.app, "types", None))
         if footer:
             content = Content.assemble(content, "\n", plain(footer, "$text-muted"))
         text.update(content)

@@ -20,6 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from app.core.formatting import STATUS_MARKER, STATUS_TEXT, ago, type_name
+from connectors.registry import TypeRegistry
 from connectors.outside_text import clean
 from storage.records import Integration, Status
 
@@ -39,8 +40,8 @@ class _Row:
     haystack: str
 
 
-def _row(integration: Integration) -> _Row:
-    kind = type_name(integration.type_key)
+def _row(integration: Integration, types: TypeRegistry | None = None) -> _Row:
+    kind = type_name(integration.type_key, types)
     status = STATUS_TEXT[integration.status]
     haystack = f"{integration.label} {kind} {integration.type_key} {status} {integration.status}".casefold()
     return _Row(integration, kind, haystack)
@@ -153,7 +154,8 @@ class IntegrationTable(ScrollView, can_focus=True):
     def set_integrations(self, integrations: Sequence[Integration]) -> None:
         """Replace every row, keeping the cursor on the same integration when it is still there."""
         previous = self.selected
-        self._rows = [_row(item) for item in integrations]
+        types = getattr(self.app, "types", None)  # the app's registry: a type only it knows still has a name
+        self._rows = [_row(item, types) for item in integrations]
         self.loaded = True
         self._apply_filter(keep_id=previous.id if previous else None)
 
@@ -166,7 +168,7 @@ class IntegrationTable(ScrollView, can_focus=True):
         """Replace one row in place (e.g. after a check) without touching the others."""
         for index, row in enumerate(self._rows):
             if row.integration.id == integration.id:
-                self._rows[index] = _row(integration)
+                self._rows[index] = _row(integration, getattr(self.app, "types", None))
                 self.refresh()
                 if self.selected is not None and self.selected.id == integration.id:
                     self.post_message(self.Highlighted(integration))

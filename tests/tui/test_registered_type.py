@@ -19,7 +19,7 @@ from connectors.fields import Field, FieldKind
 from connectors.registry import TypeRegistry, default_types
 from connectors.types import Capability, Category, IntegrationType
 from tests.tui.conftest import make_app, settle
-from tests.tui.helpers import open_new, type_into
+from tests.tui.helpers import open_new, table_text, type_into
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -57,6 +57,7 @@ def pigeon_in_process() -> Iterator[IntegrationType]:
 async def test_type_picker_and_form_offer_a_type_registered_at_runtime(tui_data, tmp_path, keyring_store, with_pigeon) -> None:  # type: ignore[no-untyped-def]
     from textual.widgets import OptionList
 
+    from screens.integrations import IntegrationsScreen
     from widgets.field_editor import FieldEditor
 
     app = make_app(tui_data, tmp_path, types=with_pigeon)
@@ -79,6 +80,10 @@ async def test_type_picker_and_form_offer_a_type_registered_at_runtime(tui_data,
         await type_into(pilot, "#field-seed", "sunflower-1")
         await pilot.press("ctrl+s")
         await settle(pilot)
+        while not isinstance(app.screen, IntegrationsScreen):  # the form may stay open to show the save
+            await pilot.press("escape")
+            await settle(pilot)
+        assert "Carrier pigeon" in table_text(pilot)  # named from the app's registry (the column cuts it short)
     stored = app.context.storage.integrations.find("Pigeons")  # type: ignore[union-attr]
     assert stored.type_key == "pigeon" and stored.settings["loft"] == "loft.example.com"
     assert stored.has_secret("seed") and "sunflower-1" not in json.dumps(stored.settings)
