@@ -145,7 +145,7 @@ def main() -> int:
             served.append(wall)
             tether_cpu.append(cpu)
     i, a, t = statistics.median(interpreter), statistics.median(anchored), statistics.median(served)
-    ratio = statistics.median(mine / base for mine, base in zip(served, anchored))
+    ratio = statistics.median(mine / base for mine, base in zip(served, anchored, strict=True))
     ac, tc = statistics.median(anchor_cpu), statistics.median(tether_cpu)
     print(f"rounds: {args.rounds} (medians); load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
     print(f"python -c pass:                        {i * 1000:7.0f} ms")

@@ -148,7 +148,7 @@ def main() -> int:
     for name, result in results.items():
         where = repos[name]
         p, r, c = (statistics.median(result[key]) for key in ("paint", "rows", "cpu"))
-        rows_ratio = statistics.median(rows / base for rows, base in zip(result["rows"], bare))
+        rows_ratio = statistics.median(rows / base for rows, base in zip(result["rows"], bare, strict=True))
         print(f"{name} ({where}):")
         print(f"  first paint (list header):       {p * 1000:7.0f} ms   ratio {p / b:.2f}x")
         print(f"  list rows painted:               {r * 1000:7.0f} ms   CPU {c * 1000:5.0f} ms ({c / bc:.2f}x bare)")

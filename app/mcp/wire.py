@@ -79,7 +79,7 @@ class Opening:
 # --- the protocol ---------------------------------------------------------------------------
 
 
-def build_server(opening: Opening, instructions: str):  # type: ignore[no-untyped-def]
+def build_server(opening: Opening, instructions: str):
     """The low-level MCP server: tools/list from the declarations, tools/call through the service."""
     import anyio
     import mcp_types as types
@@ -94,13 +94,13 @@ def build_server(opening: Opening, instructions: str):  # type: ignore[no-untype
         with running:
             return service.call(name, arguments)
 
-    async def list_tools(ctx, params) -> types.ListToolsResult:  # type: ignore[no-untyped-def]
+    async def list_tools(ctx, params) -> types.ListToolsResult:
         service = await opening.service()
         if not listed:
             listed.extend(_tool_entry(types, tool) for tool in service.tools.values())
         return types.ListToolsResult(tools=listed)
 
-    async def call_tool(ctx, params) -> types.CallToolResult:  # type: ignore[no-untyped-def]
+    async def call_tool(ctx, params) -> types.CallToolResult:
         arguments = dict(params.arguments or {})
         try:
             service = await opening.service()
@@ -135,7 +135,7 @@ def build_server(opening: Opening, instructions: str):  # type: ignore[no-untype
     )
 
 
-def _tool_entry(types, tool):  # type: ignore[no-untyped-def]
+def _tool_entry(types, tool):
     return types.Tool(
         name=tool.name,
         title=tool.title,
@@ -161,7 +161,7 @@ def _version() -> str:
         return "dev"
 
 
-def _error_result(types, refusal: ToolRefusal):  # type: ignore[no-untyped-def]
+def _error_result(types, refusal: ToolRefusal):
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=refusal.text())],
         structured_content={"error": refusal.to_dict()},
@@ -193,13 +193,12 @@ async def serve(opening: Opening, instructions: str, wire: BinaryIO) -> None:
         if error is not None:
             exit_for(error)
 
-    async with stdio_server(stdout=stdout) as (read_stream, write_stream):
-        async with anyio.create_task_group() as group:
-            # Only now, with the SDK loaded: the open's imports must not take turns with the SDK's.
-            opening.start()
-            group.start_soon(stop_if_opening_fails)
-            await server.run(read_stream, write_stream, server.create_initialization_options())
-            group.cancel_scope.cancel()
+    async with stdio_server(stdout=stdout) as (read_stream, write_stream), anyio.create_task_group() as group:
+        # Only now, with the SDK loaded: the open's imports must not take turns with the SDK's.
+        opening.start()
+        group.start_soon(stop_if_opening_fails)
+        await server.run(read_stream, write_stream, server.create_initialization_options())
+        group.cancel_scope.cancel()
 
 
 def exit_for(error: BaseException) -> NoReturn:

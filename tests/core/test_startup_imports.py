@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO_ROOT
 
 # Each is tens to hundreds of milliseconds, and none is needed to paint the list or answer initialize.
@@ -70,7 +72,7 @@ print(json.dumps(painted))
 """
 
 
-def test_rows_are_painted_before_the_database_layer_loads(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_rows_are_painted_before_the_database_layer_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The quick look paints the rows; SQLAlchemy arrives only afterwards, with the full open."""
     monkeypatch.setenv("TETHER_SECRET_STORE", "vault")  # listing needs no secret, and no keyring is probed
     data = str(tmp_path / "data")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -83,10 +84,8 @@ def _write_when_read(fifo: Path, text: str) -> threading.Thread:
 def _release(fifo: Path) -> None:
     """Unblock whichever side of the FIFO is still waiting for the other, so nothing hangs after a failure."""
     for flags in (os.O_WRONLY | os.O_NONBLOCK, os.O_RDONLY | os.O_NONBLOCK):
-        try:
+        with contextlib.suppress(OSError):  # that side has nobody waiting
             os.close(os.open(fifo, flags))
-        except OSError:  # that side has nobody waiting
-            pass
 
 
 def test_initialize_is_answered_while_the_vault_is_still_unlocking(data: DataDir, tmp_path: Path) -> None:
