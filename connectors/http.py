@@ -178,10 +178,13 @@ class _ConnectionGuard:
             sock = stream.get_extra_info("socket") if stream is not None else None
             if sock is not None:
                 self.limit.watch(sock)
-                peer = sock.getpeername()[0]
+                try:
+                    peer = str(sock.getpeername()[0])
+                except OSError:
+                    return  # already gone: the request fails on its own, in httpx's words
                 if self.public_origin and is_internal(peer):  # resolved differently this time
                     stream.close()
-                    raise self._refused(str(peer))
+                    raise self._refused(peer)
 
     def _before_connect(self, host: str, port: int) -> None:
         addresses = _resolve(host, port)
