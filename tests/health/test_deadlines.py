@@ -51,10 +51,10 @@ def tether(env: dict[str, str], *args: str, input: str = "", timeout: float = 30
     )
 
 
-def add_slow_imap(env: dict[str, str], port: int) -> None:
+def add_slow_imap(env: dict[str, str], port: int, tls_mode: str = "none") -> None:
     added = tether(
         env, "add", "imap", "--label", "Slow", "--set", "host=127.0.0.1", "--set", f"port={port}",
-        "--set", "tls_mode=none", "--set", "username=me", "--secret-stdin", "password", "--no-check", input="pw\n",
+        "--set", f"tls_mode={tls_mode}", "--set", "username=me", "--secret-stdin", "password", "--no-check", input="pw\n",
     )
     assert added.returncode == 0, added.stderr
 
@@ -65,6 +65,15 @@ def stuck_imap(env: dict[str, str]) -> Iterator[threading.Event]:
     connected = threading.Event()
     with trickle_server(trickled_greeting, every=0.5, connected=connected) as port:
         add_slow_imap(env, port)
+        yield connected
+
+
+@pytest.fixture
+def silent_imap(env: dict[str, str]) -> Iterator[threading.Event]:
+    """An IMAP integration (implicit TLS) whose server accepts and never says a word: the handshake hangs."""
+    connected = threading.Event()
+    with trickle_server(lambda: iter(()), every=1, connected=connected) as port:
+        add_slow_imap(env, port, "implicit")
         yield connected
 
 
@@ -144,7 +153,15 @@ def test_closing_stdin_of_tether_mcp_ends_it_at_once(env: dict[str, str], stuck_
     assert took < 1.0, f"exit took {took:.1f} s after stdin closed"
 
 
-def test_quitting_the_tui_during_a_stuck_check_exits_within_a_second(env: dict[str, str], stuck_imap: threading.Event) -> None:
+def test_quitting_the_tui_during_a_trickled_greeting_exits_within_a_second(env: dict[str, str], stuck_imap: threading.Event) -> None:
+    quit_tui_while_stuck(env, stuck_imap)
+
+
+def test_quitting_the_tui_during_a_silent_tls_handshake_exits_within_a_second(env: dict[str, str], silent_imap: threading.Event) -> None:
+    quit_tui_while_stuck(env, silent_imap)
+
+
+def quit_tui_while_stuck(env: dict[str, str], stuck_imap: threading.Event) -> None:
     import pty
 
     pid, terminal = pty.fork()
