@@ -13,6 +13,7 @@ blocked then asks the deadline whether it fired and reports a timeout instead of
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import socket
@@ -112,10 +113,8 @@ def bounded(limit: Deadline, timed_out: Callable[[str], ConnectorError]) -> Iter
 
 
 def _shut(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):  # not connected yet, or already gone: the blocked call fails on its own
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass  # not connected yet, or already gone: the blocked call fails on its own
 
 
 class _Watchdog:

@@ -176,7 +176,7 @@ class _ConnectionGuard:
         elif event.endswith("connect_tcp.complete"):
             stream = info.get("return_value")
             sock = stream.get_extra_info("socket") if stream is not None else None
-            if sock is not None:
+            if stream is not None and sock is not None:
                 self.limit.watch(sock)
                 try:
                     peer = str(sock.getpeername()[0])
