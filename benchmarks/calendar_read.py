@@ -65,6 +65,16 @@ def endless_rrule_check(freq: str = "MINUTELY", timeout: float = 15.0) -> dict[s
     return json.loads(answer.stdout.strip().splitlines()[-1])
 
 
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM rather than ru_maxrss, which keeps the peak of
+    the process this one was forked from."""
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _endless_child(freq: str, timeout: float) -> None:
     from connectors.errors import ConnectorError
     from connectors.ical.check import check_feed
@@ -82,7 +92,7 @@ def _endless_child(freq: str, timeout: float) -> None:
         summary, warnings = f"error: {exc}", []
     seconds = time.perf_counter() - started
     server.close()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _peak_rss_mb()
     print(
         json.dumps(
             {
