@@ -42,6 +42,11 @@ class OAuthProvider:
     # The IMAP server the access token opens, unless the settings name another.
     imap_host: str = ""
     imap_port: int = 993
+    # How it signs in, refreshes and revokes: "module:function", imported when first used (like a type's
+    # checker_path), so that this declaration loads nothing and no module imports back into this one.
+    sign_in_path: str = "connectors.oauth.flows:start_sign_in"
+    access_path: str = "connectors.oauth.access:access_for"
+    revoke_path: str = "connectors.oauth.access:revoke"
 
     @property
     def sign_in_title(self) -> str:
@@ -82,23 +87,17 @@ class OAuthProvider:
         self, settings: Mapping[str, Any], secrets: Mapping[str, str], *, method: str = LOOPBACK, timeout: float | None = None
     ) -> Any:
         """A started sign-in (loopback ``SignIn`` or ``DeviceSignIn``) to show, then ``wait()`` on in a worker."""
-        from connectors.oauth.flows import start_sign_in
-
-        return start_sign_in(self, settings, secrets, method=method, timeout=timeout)
+        return _load(self.sign_in_path)(self, settings, secrets, method=method, timeout=timeout)
 
     def access(
         self, settings: Mapping[str, Any], secrets: Mapping[str, str], *, timeout: float, save_secret: Any = None
     ) -> Any:
         """An access token and the account's address for a stored sign-in (refreshing, storing a rotation)."""
-        from connectors.oauth.access import access_for
-
-        return access_for(self, settings, secrets, timeout=timeout, save_secret=save_secret)
+        return _load(self.access_path)(self, settings, secrets, timeout=timeout, save_secret=save_secret)
 
     def revoke(self, settings: Mapping[str, Any], secrets: Mapping[str, str], timeout: float = 10.0) -> str | None:
         """End the stored grant; a message for the person when that failed or the provider cannot, else None."""
-        from connectors.oauth.access import revoke
-
-        return revoke(self, settings, secrets, timeout)
+        return _load(self.revoke_path)(self, settings, secrets, timeout)
 
     def client(self, settings: Mapping[str, Any], secrets: Mapping[str, str], timeout: float = 15.0) -> OAuthClient:
         """The OAuth client the settings describe; raises CONFIG for a missing ID/secret or an unsafe endpoint."""
@@ -119,6 +118,13 @@ class OAuthProvider:
             ca_file=settings.get("ca_file") or None,
             timeout=timeout,
         )
+
+
+def _load(path: str) -> Any:
+    import importlib
+
+    module_name, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
 
 
 def check_endpoint(url: str, name: str) -> None:
