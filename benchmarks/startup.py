@@ -3,7 +3,7 @@
 Both are launched in tmux and polled with capture-pane until their text is on screen:
 - bare: the label;
 - tether, first paint: the list's column header (drawn before the data directory is opened);
-- tether, list painted: the rows of a prepared data directory (after the database is read).
+- tether, rows painted: the first row of a prepared data directory (the whole visible list is drawn at once).
 
 The headline is the rows: that is when a user can act on the list (goal: at most 1.5x bare).
 
@@ -136,7 +136,7 @@ def main() -> int:
                 bare.append(seen)
                 bare_cpu.append(cpu)
                 for name, command in commands.items():
-                    (paint, rows), cpu = time_until(command, ["Status", "Bench feed 19"])
+                    (paint, rows), cpu = time_until(command, ["Status", "Bench feed 00"])
                     results[name]["paint"].append(paint)
                     results[name]["rows"].append(rows)
                     results[name]["cpu"].append(cpu)
