@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Footer, Static
@@ -26,6 +27,9 @@ class DeviceSignInScreen(OAuthSignInScreen):
         "tether notices by itself when you are done; escape stops waiting."
     )
     METHOD = "device"
+    BINDINGS = [
+        Binding("ctrl+y", "copy", "Copy code", tooltip="Copy the sign-in code to the clipboard again", id="signin.copy_code"),
+    ]
     DEFAULT_CSS = """
     DeviceSignInScreen #signin-code {
         width: auto; min-width: 24; height: auto; padding: 1 4; margin: 0 0 1 2;
