@@ -119,7 +119,13 @@ class DeviceSignIn:
                     "The sign-in code expired before it was used.",
                     hint="Start the sign-in again and enter the new code.",
                 ) from None
-            if code == "access_denied":
+            if code in ("invalid_grant", "bad_verification_code"):  # Microsoft's words for a code it forgot
+                raise ConnectorError(
+                    ErrorKind.AUTH,
+                    "The sign-in code is no longer valid.",
+                    hint="Start the sign-in again and enter the new code.",
+                ) from None
+            if code in ("access_denied", "authorization_declined"):  # RFC 8628's word, and Microsoft's
                 raise ConnectorError(ErrorKind.AUTH, describe_oauth_error(provider, code)) from None
             with translated(provider, "token endpoint"):
                 raise exc from None

@@ -383,6 +383,7 @@ class OAuthState:
     device_lifetime: int = 900
     device_polls: int = 0
     slow_down_polls: int = 0  # answer slow_down to this many polls
+    device_error: str = ""  # answer every device poll with this error code (Microsoft's own words, e.g.)
     verification_uri: str = ""
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -533,7 +534,9 @@ class _Handler(BaseHTTPRequestHandler):
         server = self.oauth.authorization
         request = self._request()
         with self.oauth.state.lock:
-            if path == "/token":
+            if path == "/token" and self.oauth.state.device_error and request.form.get("grant_type") == DEVICE_GRANT:
+                self._send(400, {"error": self.oauth.state.device_error}, [])
+            elif path == "/token":
                 self._send(*server.create_token_response(request))
             elif path == "/revoke":
                 self._send(*server.create_endpoint_response("revocation", request))

@@ -73,6 +73,7 @@ def _reset(server: OAuthServer) -> None:
     state.device_interval = 0  # tests poll as fast as the server allows; the interval logic is tested on its own
     state.device_lifetime = 900
     state.slow_down_polls = 0
+    state.device_error = ""
 
 
 @pytest.fixture
