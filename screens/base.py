@@ -10,10 +10,14 @@ from textual.worker import Worker, WorkerState
 # worked through its queue: keys that arrive in one write (a password manager's auto-type, a laggy
 # SSH link) would all land in the first field. A priority binding moves focus as the App reads the
 # tab, so the keys after it go to the next field.
-FOCUS_KEYS = [
-    Binding("tab", "app.focus_next", "Next field", show=False, priority=True, id="form.focus_next"),
-    Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True, id="form.focus_previous"),
-]
+def focus_keys(screen_id: str) -> list[Binding]:
+    return [
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True, tooltip="Move to the next field", id=f"{screen_id}.focus_next"),
+        Binding(
+            "shift+tab", "app.focus_previous", "Previous field", show=False, priority=True,
+            tooltip="Move to the previous field", id=f"{screen_id}.focus_previous",
+        ),
+    ]
 
 
 class ReportsWorkerFailures:

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
 from connectors.oauth.provider import OAuthProvider
+from connectors.wording import count
 from storage.records import Integration
 from widgets.plain import plain
 
@@ -33,7 +34,7 @@ def _workflow_consequences(integration: Integration) -> Content:
     if not integration.used_by:
         return Content("No workflow uses it. Its settings and stored secrets will be removed.")
     lines: list[str | tuple[str, str] | Content] = [
-        f"{len(integration.used_by)} workflow(s) use it and will keep a note that they lost it:\n"
+        f"{count(len(integration.used_by), 'workflow')} {'uses' if len(integration.used_by) == 1 else 'use'} it and will keep a note that they lost it:\n"
     ]
     for use in integration.used_by:
         schedule = f", {use.schedule}" if use.schedule else ""
@@ -43,7 +44,9 @@ def _workflow_consequences(integration: Integration) -> Content:
     return Content.assemble(*lines)
 
 
-class ConfirmDeleteScreen(ModalScreen[bool]):
+class ConfirmDeleteScreen(ModalScreen["str | None"]):
+    """Returns "delete", "disable" (the integration stays, switched off) or None."""
+
     HELP_TITLE = "Delete an integration"
     HELP_NEXT = "Cancel is chosen first; press tab to reach Delete and enter to confirm."
     BINDINGS = [
@@ -75,13 +78,12 @@ class ConfirmDeleteScreen(ModalScreen[bool]):
 
     @on(Button.Pressed, "#delete")
     def _delete(self) -> None:
-        self.dismiss(True)
+        self.dismiss("delete")
 
     @on(Button.Pressed, "#disable")
     def _disable(self) -> None:
-        self.app.disable_instead(self.integration)  # type: ignore[attr-defined]
-        self.dismiss(False)
+        self.dismiss("disable")
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        self.dismiss(None)

@@ -18,6 +18,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Input
 
+from connectors.wording import count
+
 if TYPE_CHECKING:
     from app.tui.tether_app import TetherApp
     from connectors.discovery.model import Candidate
@@ -117,7 +119,7 @@ class FindSettingsMixin:
         if not message.candidates:
             self._say(Content.styled(f"No server settings found for {message.address}: {message.problem}", "$warning"))
             return
-        self._say(f"Found {len(message.candidates)} possible server(s) for {message.address}; choose one or press escape.")
+        self._say(f"Found {count(len(message.candidates), 'possible server')} for {message.address}; choose one or press escape.")
         types = getattr(self._app.context, "types", None)  # the registry this app was given, if any
         by_id = {str(number): candidate for number, candidate in enumerate(message.candidates)}
         entries: list[tuple[str, Content | str]] = [

@@ -34,29 +34,31 @@ def _keys(binding: Binding, keymap: dict[str, str]) -> str:
     return ", ".join(key.strip().replace("question_mark", "?").replace("slash", "/") for key in keys.split(","))
 
 
-def bindings_content(title: str, bindings: list[Binding], keymap: dict[str, str]) -> Content:
+def bindings_content(title: str, bindings: list[Binding], keymap: dict[str, str], show_ids: bool = False) -> Content:
+    """One line per key: what it does, or (``show_ids``) its binding id for the keymap file, in the same column."""
     parts: list[str | tuple[str, str] | Content] = [(title, "$accent bold"), "\n"]
     for binding in bindings:
         if not isinstance(binding, Binding):
             continue
-        what = binding.tooltip or binding.description
+        what = (binding.id or "") if show_ids else (binding.tooltip or binding.description)
         # The keys come from the person's keymap file: text, never markup.
-        parts += [plain(f"  {_keys(binding, keymap):<12}", "bold"), f" {what}", (f"  [{binding.id}]", "$text-muted"), "\n"]
+        parts += [plain(f"  {_keys(binding, keymap):<12}", "bold"), plain(f" {what}", "$text-muted" if show_ids else ""), "\n"]
     return Content.assemble(*parts)
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape,f1,q", "close", "Close", tooltip="Back to where you were", id="help.close"),
+        Binding("i", "toggle_ids", "Binding ids", tooltip="Show the binding ids your keymap file uses, or what keys do", id="help.ids"),
     ]
 
     def __init__(self, beneath: Screen) -> None:
         super().__init__()
         self.beneath = beneath
+        self.show_ids = False
 
     def compose(self) -> ComposeResult:
         from app.tui.keymap import keymap_path
-        from widgets.integration_table import IntegrationTable
 
         keymap: dict[str, str] = getattr(self.app, "keymap", {})
         here = type(self.beneath)
@@ -66,23 +68,38 @@ class HelpScreen(ModalScreen[None]):
                 next_text = getattr(here, "HELP_NEXT", "")
                 if next_text:
                     yield Static(Content.assemble(("What next: ", "$success bold"), next_text), classes="help-next")
-                yield Static(bindings_content("Keys here", list(getattr(here, "BINDINGS", [])), keymap))
-                yield Static(bindings_content("Everywhere", list(type(self.app).BINDINGS), keymap))
-                yield Static(bindings_content("In the list", list(IntegrationTable.BINDINGS), keymap))
-                for screen_class in screen_classes():
-                    if screen_class is here:
-                        continue
-                    title = getattr(screen_class, "HELP_TITLE", screen_class.__name__)
-                    yield Static(bindings_content(title, list(screen_class.BINDINGS), keymap))
+                for title, bindings in self._sections():
+                    yield Static(bindings_content(title, bindings, keymap), classes="help-keys")
                 yield Static(
                     Content.assemble(
                         ("Command palette: ", "bold"), "ctrl+p lists every action by name.\n",
                         ("Your own keys: ", "bold"),
-                        f"map a binding id (in brackets) to a key in {_home_relative(keymap_path())}, e.g. \"integrations.new\" = \"a\".",
+                        f"press i to see each key's binding id, and map it to a key in {_home_relative(keymap_path())}, "
+                        "e.g. \"integrations.new\" = \"a\".",
                     )
                 )
-            yield Static("escape closes this help", classes="muted")
+            yield Static("escape closes this help; i shows binding ids", classes="muted")
         yield Footer()  # the dialog's own keys, not the screen underneath
+
+    def _sections(self) -> list[tuple[str, list[Binding]]]:
+        from widgets.integration_table import IntegrationTable
+
+        here = type(self.beneath)
+        sections = [
+            ("Keys here", list(getattr(here, "BINDINGS", []))),
+            ("Everywhere", list(type(self.app).BINDINGS)),
+            ("In the list", list(IntegrationTable.BINDINGS)),
+        ]
+        for screen_class in screen_classes():
+            if screen_class is not here:
+                sections.append((getattr(screen_class, "HELP_TITLE", screen_class.__name__), list(screen_class.BINDINGS)))
+        return sections
+
+    def action_toggle_ids(self) -> None:
+        self.show_ids = not self.show_ids
+        keymap: dict[str, str] = getattr(self.app, "keymap", {})
+        for static, (title, bindings) in zip(self.query(".help-keys").results(Static), self._sections()):
+            static.update(bindings_content(title, bindings, keymap, self.show_ids))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -20,7 +20,7 @@ from textual.widgets import Button, Collapsible, Footer, Header, Input, LoadingI
 from app.core.form_values import form_values_for_add, form_values_for_edit, unique_label
 from connectors.fields import Field
 from connectors.types import validate_label
-from screens.base import FOCUS_KEYS, ReportsWorkerFailures
+from screens.base import ReportsWorkerFailures, focus_keys
 from screens.form_discovery import FindSettingsMixin, find_settings_state
 from screens.form_leaving import LeavingMixin
 from screens.form_options import ServerOptionsMixin
@@ -52,7 +52,7 @@ class IntegrationFormScreen(
         Binding("ctrl+r", "reauthenticate", "Re-authenticate", tooltip="Sign in again in the browser", id="form.reauthenticate"),
         Binding("ctrl+f", "find_settings", "Find settings", tooltip="Look up the server from the email address", id="form.find_settings"),
         Binding("escape", "cancel", "Back", tooltip="Leave the form; asks first if something is not saved", id="form.cancel"),
-        *FOCUS_KEYS,
+        *focus_keys("form"),
     ]
 
     app: TetherApp  # type: ignore[assignment]

@@ -13,6 +13,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
+from app.tui.messages import HealthChanged, ListFailed, ListLoaded, RowChanged, SecretsChanged
+from connectors.wording import count
 from screens.base import ReportsWorkerFailures
 from storage.records import Integration, Status
 from widgets.integration_detail import IntegrationDetail
@@ -23,8 +25,9 @@ if TYPE_CHECKING:
     from app.core.checks import CheckOutcome
     from app.tui.tether_app import TetherApp
     from connectors.types import IntegrationType
+    from storage.metrics import Health
 
-NEEDS_SELECTION = {"edit", "delete", "check"}
+NEEDS_SELECTION = {"edit", "delete", "check", "toggle_disabled"}
 
 
 class IntegrationsLoaded(Message):
@@ -38,6 +41,13 @@ class IntegrationChecked(Message):
     def __init__(self, outcome: CheckOutcome) -> None:
         super().__init__()
         self.outcome = outcome
+
+
+class DisabledToggled(Message):
+    def __init__(self, integration: Integration | None, error: str = "") -> None:
+        super().__init__()
+        self.integration = integration
+        self.error = error
 
 
 class IntegrationRemoved(Message):
@@ -58,18 +68,28 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
         Binding("n", "new", "New", tooltip="Connect a new account or calendar", id="integrations.new"),
         Binding("e", "edit", "Edit", tooltip="Change the selected integration", id="integrations.edit"),
         Binding("enter", "edit", "Edit", show=False, tooltip="Open the selected integration", id="integrations.open"),
-        Binding("d", "delete", "Delete", tooltip="Delete the selected integration", id="integrations.delete"),
+        # The footer always shows the same keys (n e r R x w / q F1), so it fits 80 columns and never
+        # reflows as the selection changes; d, ctrl+r and escape are in help (F1) and the palette.
+        Binding("d", "delete", "Delete", show=False, tooltip="Delete the selected integration", id="integrations.delete"),
         Binding("r", "check", "Check", tooltip="Test the selected integration's connection now", id="integrations.check"),
+        Binding("R", "check_all", "Check all", tooltip="Test every enabled integration now", id="integrations.check_all"),
+        Binding("x", "toggle_disabled", "On/off", tooltip="Disable or enable the selected integration", id="integrations.toggle_disabled"),
         Binding(
-            "ctrl+r", "reauthenticate", "Re-authenticate", tooltip="Sign in again in the browser (OAuth types)", id="integrations.reauthenticate"
+            "ctrl+r", "reauthenticate", "Re-authenticate", show=False, tooltip="Sign in again in the browser (OAuth types)",
+            id="integrations.reauthenticate",
         ),
         Binding("w", "workflows", "Workflows", tooltip="Workflows and the integrations they use", id="integrations.workflows"),
         Binding("slash", "filter", "Filter", tooltip="Filter by label, type or status as you type", id="integrations.filter"),
-        Binding("escape", "clear_filter", "Clear filter", tooltip="Show every integration again", id="integrations.clear_filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, tooltip="Show every integration again", id="integrations.clear_filter"),
         Binding("q", "app.quit", "Quit", tooltip="Leave tether", id="integrations.quit"),
     ]
 
     app: TetherApp  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        # The health figures the App last sent, drawn in the detail pane: this screen is their only writer.
+        self._healths: dict[int, Health] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -77,7 +97,7 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
         yield IntegrationTable(self.app.clock, id="integrations")
         yield IntegrationDetail(id="detail")
         yield Static("", id="secrets-line", markup=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still opens it; help says so
 
     @property
     def table(self) -> IntegrationTable:
@@ -86,13 +106,35 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
     def on_mount(self) -> None:
         self.table.focus()
         # "3 min ago" ages: redraw the visible rows and the detail now and then (cheap: no data is read).
-        self.set_interval(30, self._age_times)
+        self.set_interval(30, self.age_times, name="age the times")
 
-    def _age_times(self) -> None:
+    def age_times(self) -> None:
         self.table.refresh()
-        self.query_one(IntegrationDetail).show(self.table.selected, self.app.clock(), self._store_note(self.table.selected))
+        self._show_detail()
+
+    def current_integrations(self) -> list[Integration]:
+        """What the list shows now (the App's background checks start from it)."""
+        return self.table.integrations()
 
     # --- data from the App and workers -------------------------------------------------
+
+    def on_list_loaded(self, message: ListLoaded) -> None:
+        self.show_integrations(message.integrations, message.select_label)
+
+    def on_list_failed(self, message: ListFailed) -> None:
+        self.show_failure(message.message)
+
+    def on_row_changed(self, message: RowChanged) -> None:
+        self.table.update_integration(message.integration)  # the detail follows through Highlighted
+
+    def on_health_changed(self, message: HealthChanged) -> None:
+        self._healths.update(message.healths)
+        selected = self.table.selected
+        if selected is not None and selected.id in message.healths:
+            self._show_detail()
+
+    def on_secrets_changed(self, message: SecretsChanged) -> None:
+        self._show_secrets_line()
 
     def show_integrations(self, integrations: list[Integration], select_label: str | None = None) -> None:
         self.table.set_integrations(integrations)
@@ -104,18 +146,21 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
     def show_failure(self, message: str) -> None:
         self.table.show_failure(message)
         self.query_one("#secrets-line", Static).update(plain(message))
-        self.query_one(IntegrationDetail).show(None, self.app.clock(), message)
+        self.query_one(IntegrationDetail).show(None, self.app.clock(), message)  # the failure, where details go
 
     def _show_secrets_line(self) -> None:
         context = self.app.context
         if context is None:
             return
-        choice = context.secrets
-        state = ""
-        if choice.vault is not None:
-            state = " (unlocked)" if choice.vault.unlocked else " (locked until a secret is needed)"
-        description = choice.store.description.replace(str(Path.home()), "~")
-        self.query_one("#secrets-line", Static).update(plain(f"Secrets{state}: {description}"))
+        # One short line that fits 80 columns; where the store lives is in the detail pane (nothing selected).
+        vault = context.secrets.vault
+        if vault is None:
+            line = "Secrets: OS keyring"
+        elif vault.unlocked:
+            line = "Secrets: encrypted vault, unlocked"
+        else:
+            line = "Secrets: encrypted vault, locked (asks for the passphrase when needed)"
+        self.query_one("#secrets-line", Static).update(plain(line))
 
     def reload(self, select_label: str | None = None) -> None:
         if self.app.context is not None:
@@ -131,16 +176,28 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
 
     @on(IntegrationTable.Highlighted)
     def _highlighted(self, message: IntegrationTable.Highlighted) -> None:
-        self.query_one(IntegrationDetail).show(message.integration, self.app.clock(), self._store_note(message.integration))
+        self._show_detail()
         self._refresh_bindings_if_changed()
 
-    def _store_note(self, integration: Integration | None) -> str:
-        """With nothing selected, the detail pane says where secrets are kept and why."""
+    def _show_detail(self) -> None:
+        selected = self.table.selected
+        detail = self.query_one(IntegrationDetail)
         context = self.app.context
-        if integration is not None or context is None:
-            return ""
-        description = context.secrets.store.description.replace(str(Path.home()), "~")
-        return f"Secrets are kept in the {description}. {context.secrets.reason}"
+        if selected is None:
+            note = ""
+            if context is not None:
+                description = context.secrets.store.description.replace(str(Path.home()), "~")
+                note = f"Secrets are kept in the {description}. {context.secrets.reason}"
+            detail.show(None, self.app.clock(), note)
+            return
+        note = "Disabled: not checked, and workflows cannot use it. Press x to enable it." if selected.status is Status.DISABLED else ""
+        lines: list[str] = []
+        if (health := self._healths.get(selected.id)) is not None:
+            # Only now: diagnostics imports the database layer, which the first rows must not wait for.
+            from app.core.diagnostics import health_lines
+
+            lines = health_lines(health, at=self.app.clock())
+        detail.show(selected, self.app.clock(), note, health=lines)
 
     def _refresh_bindings_if_changed(self) -> None:
         """The footer is rebuilt on refresh_bindings: only do it when what applies changed."""
@@ -232,8 +289,10 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
         if selected is None:
             return
 
-        def confirmed(yes: bool | None) -> None:
-            if not yes:
+        def confirmed(answer: str | None) -> None:
+            if answer == "disable":
+                self._set_disabled(selected, True)
+            if answer != "delete":
                 return
             if selected.secret_names:
                 self.app.with_secrets(lambda: self._remove(selected.id))
@@ -265,7 +324,7 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
             self.notify(message.error, title="Not deleted", severity="error")
         else:
             item = message.integration
-            lost = f"; {len(item.used_by)} workflow(s) note that they lost it" if item.used_by else ""
+            lost = f"; {count(len(item.used_by), 'workflow')} {'notes' if len(item.used_by) == 1 else 'note'} that it was lost" if item.used_by else ""
             revoked = "; its sign-in was revoked" if item.has_secret("refresh_token") and not message.revoke_problem else ""
             self.notify(f"Deleted {item.label!r} and its secrets{revoked}{lost}.", title="Deleted")
             if message.revoke_problem:
@@ -306,6 +365,8 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
 
     def on_integration_checked(self, message: IntegrationChecked) -> None:
         outcome = message.outcome
+        message.stop()
+        self.app.integration_checked(outcome.integration.id, outcome.error is None)
         self.table.update_integration(outcome.integration)
         label = outcome.integration.label
         if outcome.error is not None:
@@ -324,3 +385,44 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
         from screens.workflows import WorkflowsScreen
 
         self.app.push_screen(WorkflowsScreen(), lambda _: self.reload())
+
+    # --- check all, disable / enable --------------------------------------------------------
+
+    def action_check_all(self) -> None:
+        """R: every enabled integration with a check; the App runs them, bounded, slowest first."""
+        targets = [item for item in self.table.integrations() if self.app.checkable(item)]
+        if not targets:
+            self.notify("Nothing to check: no enabled integration has a connection check.", title="Check all")
+            return
+        self.app.check_all(targets)
+
+    def action_toggle_disabled(self) -> None:
+        selected = self.table.selected
+        if selected is not None:
+            self._set_disabled(selected, selected.status is not Status.DISABLED)
+
+    @work(thread=True, group="write", exit_on_error=False, name="disable or enable the integration")
+    def _set_disabled(self, integration: Integration, disabled: bool) -> None:
+        from app.core.toggle import set_disabled
+        from storage.errors import StorageError
+
+        assert self.app.context is not None
+        try:
+            updated = set_disabled(self.app.context.storage, integration.id, disabled)
+        except StorageError as exc:
+            self.post_message(DisabledToggled(None, str(exc)))
+            return
+        self.post_message(DisabledToggled(updated))
+
+    def on_disabled_toggled(self, message: DisabledToggled) -> None:
+        item = message.integration
+        if item is None:
+            self.notify(message.error, title="Not changed", severity="error")
+            return
+        self.table.update_integration(item)
+        if item.status is Status.DISABLED:
+            blocked = f" {count(len(item.used_by), 'workflow')} cannot run until you enable it." if item.used_by else ""
+            self.notify(f"Disabled {item.label!r}: it is not checked.{blocked} Press x to enable it.", title="Disabled")
+        else:
+            self.notify(f"Enabled {item.label!r}; press r to check it now.", title="Enabled")
+        self.app.integration_changed(item.id)

@@ -10,7 +10,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, LoadingIndicator, Static
 
-from screens.base import FOCUS_KEYS, ReportsWorkerFailures
+from screens.base import ReportsWorkerFailures, focus_keys
 from storage.secrets.vault import VaultStore
 from widgets.plain import plain
 
@@ -24,7 +24,7 @@ class Unlocked(Message):
 class PassphraseScreen(ReportsWorkerFailures, ModalScreen[bool]):
     HELP_TITLE = "Vault passphrase"
     HELP_NEXT = "Type the passphrase and press enter. Escape cancels: nothing is saved until the vault is open."
-    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Leave the vault locked", id="passphrase.cancel"), *FOCUS_KEYS]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Leave the vault locked", id="passphrase.cancel"), *focus_keys("passphrase")]
 
     def __init__(self, vault: VaultStore, reason: str) -> None:
         super().__init__()

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Static, Switch
 
-from screens.base import FOCUS_KEYS
+from screens.base import focus_keys
 from storage.records import Workflow
 from widgets.plain import plain
 
@@ -41,7 +41,7 @@ class WorkflowFormScreen(ModalScreen["WorkflowDraft | None"]):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", tooltip="Keep these values", id="workflow_form.save"),
         Binding("escape", "cancel", "Cancel", tooltip="Change nothing", id="workflow_form.cancel"),
-        *FOCUS_KEYS,
+        *focus_keys("workflow_form"),
     ]
 
     def __init__(self, workflow: Workflow | None, taken: set[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from textual.containers import VerticalScroll
@@ -23,27 +24,33 @@ STATUS_STYLE = {
 }
 
 
-def detail_content(integration: Integration, now: datetime, types: TypeRegistry | None = None) -> Content:
+def detail_content(
+    integration: Integration,
+    now: datetime,
+    types: TypeRegistry | None = None,
+    *,
+    note: str = "",
+    health: Sequence[str] = (),
+) -> Content:
+    """The most useful lines first: what it is and its state, what is wrong, health, who uses it, settings."""
     item = integration
     status = item.status
     parts: list[str | tuple[str, str] | Content] = [
         plain(item.label, "bold"),
-        (f"  {type_name(item.type_key, types)}\n", "$text-muted"),
-        ("Status    ", "$text-muted"),
+        (f"  {type_name(item.type_key, types)}  ", "$text-muted"),
         (f"{STATUS_MARKER[status]} {STATUS_TEXT[status]}", STATUS_STYLE[status]),
+        "\n",
     ]
     if item.status_detail:
-        parts.append(plain(f" — {item.status_detail}"))
-    parts.append("\n")
+        parts += [plain(item.status_detail, STATUS_STYLE[status] if status is not Status.CONNECTED else ""), "\n"]
+    if note:
+        parts += [plain(note, "$warning"), "\n"]
     parts += [("Checked   ", "$text-muted"), ago(item.last_checked_at, now)]
     if item.check_summary:
         parts.append(plain(f" — {item.check_summary}"))
     parts.append("\n")
-    settings = visible_settings(item, types)
-    if settings:
-        parts.append(("Settings  ", "$text-muted"))
-        parts.append(plain("  ·  ".join(f"{label}: {value}" for label, value in settings)))
-        parts.append("\n")
+    for number, line in enumerate(health):
+        parts += [("Health    " if number == 0 else "          ", "$text-muted"), plain(line), "\n"]
     parts.append(("Workflows ", "$text-muted"))
     if item.used_by:
         uses = []
@@ -54,26 +61,34 @@ def detail_content(integration: Integration, now: datetime, types: TypeRegistry 
         parts.append(plain("; ".join(uses)))
     else:
         parts.append(("none — press w to use it in a workflow", "$text-muted"))
+    parts.append("\n")
+    settings = visible_settings(item, types)
+    width = max([9, *(len(label) for label, _ in settings)])
+    for label, value in settings:
+        parts += [(f"{label:<{width}} ", "$text-muted"), plain(value), "\n"]
     return Content.assemble(*parts)
 
 
-class IntegrationDetail(VerticalScroll, can_focus=False):
-    """A scrolling pane under the list; empty text says what to do."""
+class IntegrationDetail(VerticalScroll, can_focus=True):
+    """The selected integration under the list; tab reaches it, and the arrows scroll it."""
 
     DEFAULT_CSS = """
-    IntegrationDetail { height: 8; border-top: solid $primary 50%; padding: 0 1; background: $surface; }
+    IntegrationDetail { height: 45%; min-height: 5; border-top: solid $primary 50%; padding: 0 1; background: $surface; }
+    IntegrationDetail:focus { border-top: thick $accent; }
     IntegrationDetail > Static { width: 1fr; }
     """
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(id="detail-text")
 
-    def show(self, integration: Integration | None, now: datetime, footer: str = "") -> None:
+    def show(self, integration: Integration | None, now: datetime, note: str = "", *, health: Sequence[str] = ()) -> None:
+        """``note`` says what matters most (disabled; where secrets are kept when nothing is selected)."""
         text = self.query_one("#detail-text", Static)
         if integration is None:
             content = Content.assemble(("Nothing selected.", "$text-muted"))
+            if note:
+                content = Content.assemble(content, "\n", plain(note, "$text-muted", multiline=True))
         else:
-            content = detail_content(integration, now, getattr(self.app, "types", None))
-        if footer:
-            content = Content.assemble(content, "\n", plain(footer, "$text-muted"))
+            types = getattr(self.app, "types", None)
+            content = detail_content(integration, now, types, note=note, health=health)
         text.update(content)

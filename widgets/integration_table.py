@@ -25,7 +25,7 @@ from connectors.outside_text import clean
 from storage.records import Integration, Status
 
 STATUS_WIDTH = 16
-TYPE_WIDTH = 15
+TYPE_WIDTH = 16  # the longest type name and a space: Type and Checked never run together
 CHECKED_WIDTH = 11
 USED_WIDTH = 9
 MIN_LABEL_WIDTH = 12

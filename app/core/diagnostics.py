@@ -18,6 +18,7 @@ from app.core.formatting import STATUS_TEXT, ago, type_name
 from app.core.health import DEFAULT_POLICY, BreakerPolicy
 from app.core.logging_setup import log_dir, mask
 from connectors.outside_text import clean_data
+from connectors.wording import count
 from storage.convert import now
 from storage.metrics import BreakerState, Health
 from storage.records import Integration
@@ -63,7 +64,7 @@ def health_lines(health: Health, policy: BreakerPolicy = DEFAULT_POLICY, at: dat
         p95 = f"{health.p95_latency_ms:.0f} ms" if health.p95_latency_ms is not None else "-"
         last = f"{health.last_latency_ms:.0f} ms" if health.last_latency_ms is not None else "-"
         lines.append(
-            f"{health.requests} requests, {health.errors} errors ({health.error_rate:.0%}); "
+            f"{count(health.requests, 'request')}, {count(health.errors, 'error')} ({health.error_rate:.0%}); "
             f"latency last {last}, p95 {p95}"
         )
     else:

@@ -20,8 +20,9 @@ from textual.worker import Worker, WorkerState
 
 from app.tui.keymap import load_keymap
 from app.tui.health import HealthMixin
-from connectors.outside_text import clean
+from app.tui.messages import ListFailed, ListLoaded, SecretsChanged
 from connectors.registry import TypeRegistry, default_types
+from connectors.outside_text import clean
 from screens.integrations import IntegrationsScreen
 
 if TYPE_CHECKING:
@@ -75,8 +76,6 @@ class TetherApp(HealthMixin, App[None]):
         Binding("f1", "help", "Help", tooltip="Every key on this screen, and what to do next", id="app.help"),
         Binding("question_mark", "help", "Help", show=False, tooltip="Every key on this screen", id="app.help_alt"),
         Binding("ctrl+q", "quit", "Quit", show=False, tooltip="Leave tether", id="app.quit"),
-        Binding("R", "check_all", "Check all", tooltip="Test every enabled integration now", id="app.check_all"),
-        Binding("x", "toggle_disabled", "Disable/enable", tooltip="Switch the selected integration off or on", id="app.toggle_disabled"),
     ]
 
     def __init__(
@@ -96,21 +95,6 @@ class TetherApp(HealthMixin, App[None]):
         self.keymap: dict[str, str] = {}
         self._keymap_path = keymap_path
 
-    def exit(self, result: None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
-        """Quit at once: every network call in progress is interrupted, so no worker thread keeps the
-        process alive (and the terminal blank) until a slow server's timeout runs out."""
-        import asyncio
-        from concurrent.futures import ThreadPoolExecutor
-
-        from connectors.deadline import cancel_all
-
-        cancel_all()
-        # A worker stuck outside the network (a DNS lookup, a keyring) must not hold the exit either:
-        # closing the loop waits for every thread of its default executor, so the loop gets a fresh one.
-        with contextlib.suppress(RuntimeError):  # not called from the app's loop
-            asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(thread_name_prefix="tether-quit"))
-        super().exit(result, return_code, message)
-
     def notify(
         self,
         message: str,
@@ -126,6 +110,21 @@ class TetherApp(HealthMixin, App[None]):
         ``[@click=...]`` would become a live link, so ``markup`` is ignored here on purpose.
         """
         super().notify(clean(message, multiline=True), title=clean(title), severity=severity, timeout=timeout, markup=False)
+
+    def exit(self, result: None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
+        """Quit at once: every network call in progress is interrupted, so no worker thread keeps the
+        process alive (and the terminal blank) until a slow server's timeout runs out."""
+        import asyncio
+        from concurrent.futures import ThreadPoolExecutor
+
+        from connectors.deadline import cancel_all
+
+        cancel_all()
+        # A worker stuck outside the network (a DNS lookup, a keyring) must not hold the exit either:
+        # closing the loop waits for every thread of its default executor, so the loop gets a fresh one.
+        with contextlib.suppress(RuntimeError):  # not called from the app's loop
+            asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(thread_name_prefix="tether-quit"))
+        super().exit(result, return_code, message)
 
     def get_default_screen(self) -> Screen:
         return IntegrationsScreen()
@@ -180,7 +179,7 @@ class TetherApp(HealthMixin, App[None]):
 
     def on_quick_look(self, message: QuickLook) -> None:
         if message.integrations and self.context is None:
-            self.main_screen.show_integrations(message.integrations)
+            self.tell_list(ListLoaded(message.integrations))
         # The full open imports SQLAlchemy and may probe the keyring for seconds. A thread still
         # takes turns with the one that paints, so it starts only once the rows are on screen.
         self.call_after_refresh(self.open_data)
@@ -189,12 +188,12 @@ class TetherApp(HealthMixin, App[None]):
         self.context = message.context
         choice = message.context.secrets
         self.sub_title = "secrets in the OS keyring" if choice.vault is None else "secrets in the encrypted vault"
-        self.main_screen.show_integrations(message.integrations)
+        self.tell_list(ListLoaded(message.integrations))
         self.start_health(message.context, message.integrations)
 
     def on_context_failed(self, message: ContextFailed) -> None:
         self.sub_title = "data directory not open"
-        self.main_screen.show_failure(message.message)
+        self.tell_list(ListFailed(message.message))
 
     # --- secrets ------------------------------------------------------------------------
 
@@ -220,6 +219,7 @@ class TetherApp(HealthMixin, App[None]):
 
         def unlocked(ok: bool | None) -> None:
             if ok:
+                self.tell_list(SecretsChanged())
                 then()
             elif on_cancel is not None:
                 on_cancel()
@@ -242,6 +242,7 @@ class TetherApp(HealthMixin, App[None]):
         self.post_message(SecretsReady(then))
 
     def on_secrets_ready(self, message: SecretsReady) -> None:
+        self.tell_list(SecretsChanged())
         if message.error:
             self.notify(message.error, title="Secret store", severity="error", timeout=10)
         elif message.then is not None:
@@ -296,11 +297,6 @@ class TetherApp(HealthMixin, App[None]):
 
     # --- help, palette, failures ------------------------------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("check_all", "toggle_disabled"):
-            return self.health_action_applies(action)
-        return True
-
     def action_help(self) -> None:
         from screens.help import HelpScreen
 
@@ -325,4 +321,4 @@ class TetherApp(HealthMixin, App[None]):
         if event.state is WorkerState.ERROR:
             self.report_worker_failure(event.worker)
             if event.worker.group == "context":
-                self.main_screen.show_failure("tether could not open its data directory; see the notification.")
+                self.tell_list(ListFailed("tether could not open its data directory; see the notification."))

@@ -11,6 +11,7 @@ from connectors.caldav.events import calendar_events, chosen_calendars, resolve_
 from connectors.ical.budget import Budget
 from connectors.calendar_events import CalendarEvent, describe_event, upcoming
 from connectors.types import CheckRequest, CheckResult
+from connectors.wording import count
 
 PREVIEW_DAYS = 30
 
@@ -39,10 +40,9 @@ def check_caldav(request: CheckRequest) -> CheckResult:
         warnings += budget.notes
     finally:
         connection.close()
-    noun = "calendar" if len(chosen) == 1 else "calendars"
     learned["calendar_names"] = {calendar.url: calendar.name for calendar in chosen}
     return CheckResult(
-        summary=f"{len(chosen)} {noun}, {total} events in the next {PREVIEW_DAYS} days",
+        summary=f"{count(len(chosen), 'calendar')}, {count(total, 'event')} in the next {PREVIEW_DAYS} days",
         details=tuple(details),
         warnings=tuple(warnings),
         learned_settings=learned,
@@ -77,7 +77,6 @@ def _nothing_chosen(found: Discovery, learned: dict[str, Any], warnings: list[st
 
 def _calendar_line(calendar: CalendarInfo, events: list[CalendarEvent], now: datetime) -> str:
     marker = " (read-only)" if calendar.read_only else ""
-    noun = "event" if len(events) == 1 else "events"
-    head = f"{calendar.name}{marker}: {len(events)} {noun} in the next {PREVIEW_DAYS} days"
+    head = f"{calendar.name}{marker}: {count(len(events), 'event')} in the next {PREVIEW_DAYS} days"
     following = upcoming(events, now, 1)
     return f"{head}; next: {describe_event(following[0])}" if following else head

@@ -14,6 +14,7 @@ from connectors.calendar_events import CalendarEvent, Occurrences, describe_even
 from connectors.ical import cache, feed
 from connectors.ical.budget import Budget
 from connectors.types import CheckRequest, CheckResult
+from connectors.wording import count
 
 PREVIEW_COUNT = 3
 LOOKAHEAD = timedelta(days=366)
@@ -103,9 +104,8 @@ def _source_warnings(source: feed.FeedSource) -> list[str]:
 
 def _summary(name: str, total: int, skipped: int) -> str:
     label = name or "Feed"
-    noun = "event" if total == 1 else "events"
     broken = f", {skipped} unreadable" if skipped else ""
-    return f"{label}: {total} {noun}{broken}"
+    return f"{label}: {count(total, 'event')}{broken}"
 
 
 def _preview(events: list[CalendarEvent]) -> tuple[str, ...]:

@@ -42,6 +42,20 @@ def row_status(app, label: str) -> Status:  # type: ignore[no-untyped-def]
     return next(item for item in table.integrations() if item.label == label).status
 
 
+def rows_drawn(app) -> list[Status]:  # type: ignore[no-untyped-def]
+    """Every status the list draws from now on, in order (the App tells the list; the list draws)."""
+    table = app.main_screen.query_one(IntegrationTable)
+    drawn: list[Status] = []
+    draw = table.update_integration
+
+    def update_integration(integration):  # type: ignore[no-untyped-def]
+        drawn.append(integration.status)
+        draw(integration)
+
+    table.update_integration = update_integration
+    return drawn
+
+
 async def test_background_checks_turn_a_row_to_error_and_back_without_a_key(
     tui_data: Path, tmp_path: Path, context, plain_feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def] # noqa: F811
 ) -> None:
@@ -54,11 +68,12 @@ async def test_background_checks_turn_a_row_to_error_and_back_without_a_key(
         await settle(pilot)
         assert app.health_scheduler is not None and app.health_scheduler.interval == 60
         app.health_scheduler = HealthScheduler(interval=60, backoff_base=10, clock=clock, rng=lambda: 0.0)
+        drawn = rows_drawn(app)
         app.health_tick()
-        assert row_status(app, "Live") is Status.CHECKING  # the row says so while the check runs
         await settle(pilot)
+        assert drawn == [Status.CHECKING, Status.CONNECTED]  # the row says so while the check runs
         assert row_status(app, "Live") is Status.CONNECTED
-        assert "1 requests, 0 errors (0%)" in detail_text(app)
+        assert "1 request, 0 errors (0%)" in detail_text(app)
 
         del plain_feed_server.feeds["/live.ics"]  # the server stops serving it
         clock.now += 59
@@ -116,7 +131,7 @@ async def test_x_disables_and_enables_and_disabled_ones_are_skipped(
         await pilot.press("x")
         await settle(pilot)
         assert repo.get(item.id).status is Status.DISABLED and row_status(app, "Team") is Status.DISABLED
-        assert any("Disabled 'Team'" in note and "1 workflow(s) cannot run" in note for note in app.notes)
+        assert any("Disabled 'Team'" in note and "1 workflow cannot run" in note for note in app.notes)
         assert "Press x to enable it" in detail_text(app)
         await pilot.press("R")
         await settle(pilot)
@@ -139,7 +154,7 @@ async def test_delete_dialog_offers_disable_instead(tui_data: Path, tmp_path: Pa
         await settle(pilot)
         assert repo.get(item.id).status is Status.DISABLED  # still there, with its secret
         assert repo.read_secrets(repo.get(item.id)) == {"url": "https://example.invalid/team.ics"}
-        assert app.check_action("toggle_disabled", ()) is True
+        assert app.main_screen.check_action("toggle_disabled", ()) is True
 
 
 async def test_background_checks_unlock_the_vault_only_with_a_passphrase_command(

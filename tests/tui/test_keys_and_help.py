@@ -32,7 +32,7 @@ def test_every_binding_has_a_unique_id_and_a_tooltip():
 
 
 def test_keys_survive_ssh_and_tmux():
-    allowed_named = {"enter", "escape", "tab", "up", "down", "left", "right", "pageup", "pagedown", "home", "end",
+    allowed_named = {"enter", "escape", "tab", "shift+tab", "up", "down", "left", "right", "pageup", "pagedown", "home", "end",
                      "slash", "question_mark", "space"}
     for owner, binding in all_bindings():
         for key in binding.key.split(","):
@@ -73,7 +73,13 @@ async def test_help_lists_keys_and_what_next(app):
         await pilot.pause()
         assert type(app.screen).__name__ == "HelpScreen"
         text = "\n".join(str(s.render()) for s in app.screen.query("Static"))
-        assert "What next" in text and "[integrations.new]" in text and "[form.test]" in text
+        assert "What next" in text and "Connect a new account or calendar" in text
+        assert "integrations.check_all" not in text  # ids used to wrap onto lines of their own at 80 columns
+        await pilot.press("i")  # binding ids, in the column the descriptions were in
+        await pilot.pause()
+        text = "\n".join(str(s.render()) for s in app.screen.query("Static"))
+        assert "  n            integrations.new" in text and "form.test" in text
+        assert "Connect a new account" not in text
         await pilot.press("escape")
         await pilot.press("question_mark")
         await pilot.pause()

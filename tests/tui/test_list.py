@@ -76,7 +76,9 @@ async def test_detail_shows_settings_and_workflows_but_no_secret(app, context):
         assert "mail.home.example" in detail
         assert "Sign-in failed: wrong password." in detail
         assert "Digest (source, read, daily 07:00)" in detail
-        assert "Password: stored" in detail
+        assert "Password  stored" in detail
+        # The most useful lines first: the error right under the name, settings last.
+        assert detail.index("Sign-in failed") < detail.index("Digest") < detail.index("mail.home.example")
         assert "other-pw" not in detail
         await pilot.press("down", "down")
         detail = str(app.screen.query_one("#detail-text").render())

@@ -1,0 +1,44 @@
+"""The list screen is the only writer of its table and detail pane; R and x are its keys."""
+
+from __future__ import annotations
+
+from app.core.health import record_outcome
+from storage.records import Status
+from tests.tui.conftest import settle
+
+SETTINGS = {"username": "me@example.com", "host": "imap.example.com", "tls_mode": "implicit", "port": 993}
+
+
+def detail_text(app) -> str:  # type: ignore[no-untyped-def]
+    return str(app.main_screen.query_one("#detail-text").render())
+
+
+async def test_the_age_timer_keeps_the_health_lines(app, context):
+    item = context.storage.integrations.add("imap", "Work", SETTINGS, {"password": "pw"})
+    record_outcome(context.storage.metrics, item.id, latency_ms=42, error=None, source="check")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "1 request, 0 errors (0%); latency last 42 ms" in detail_text(app)
+        app.main_screen.age_times()  # what the 30 s timer calls; it used to wipe the health lines
+        await pilot.pause()
+        assert "latency last 42 ms" in detail_text(app)
+        assert "Work" in detail_text(app)
+
+
+async def test_r_and_x_are_the_list_screens_keys_and_in_the_palette(app, context):
+    from app.tui.commands import screen_commands
+
+    item = context.storage.integrations.add("imap", "Work", SETTINGS, {"password": "pw"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        names = [command.title for command in screen_commands(screen)]
+        assert "Check all" in names and "On/off" in names
+        await pilot.press("x")
+        await settle(pilot)
+        assert context.storage.integrations.get(item.id).status is Status.DISABLED
+        assert "Disabled: not checked" in detail_text(app)
+        await pilot.press("x")
+        await settle(pilot)
+        assert context.storage.integrations.get(item.id).status is Status.NOT_CHECKED
+        assert "Disabled: not checked" not in detail_text(app)
