@@ -16,6 +16,7 @@ import pytest
 from textual.pilot import Pilot
 
 from connectors.registry import builtin_types
+from tests.connectors.calendar_fixtures import radicale  # noqa: F401 - fixture
 from tests.hostile.imap_server import PASSWORD, USERNAME, HostileScript, hostile_imap
 from tests.hostile.payloads import ALL_SEQUENCES, MARKUP, forbidden, hostile
 from tests.servers.feeds import FeedServer
@@ -261,3 +262,41 @@ async def test_text_stored_by_an_older_version_is_cleaned_on_screen(seeded: Path
         await pilot.pause()
         screen_is_safe(pilot)
         assert forbidden(static_text(pilot, ".dialog-title")) == []
+
+
+
+async def test_a_hostile_calendar_name_in_the_options_picker(tui_data: Path, keyring_store, tmp_path: Path, radicale) -> None:  # type: ignore[no-untyped-def]
+    """A CalDAV calendar's display name (C1, bidi and markup; XML cannot carry ESC) in the picker and the outcome."""
+    from textual.widgets import Button, Collapsible, SelectionList
+
+    from tests.servers.radicale import PASSWORD as DAV_PASSWORD
+    from tests.servers.radicale import USER, make_calendar
+    from tests.tui.helpers import open_new
+
+    make_calendar(radicale, "hostile", f"Cal\u009b2J\u009d0;t\u009c\u202eevil\u202c {MARKUP}", "#3366FF")
+    app = make_app(tui_data, tmp_path, types=builtin_types())
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        form = await open_new(pilot, "radicale")
+        await type_into(pilot, "#field-url", radicale.url.removeprefix("https://"))
+        await type_into(pilot, "#field-username", USER)
+        await type_into(pilot, "#field-password", DAV_PASSWORD)
+        form.query_one(Collapsible).collapsed = False  # "Advanced settings": trust the test CA
+        await pilot.pause()
+        await type_into(pilot, "#field-ca_file", str(radicale.ca_file))
+        form.query_one("#field-calendars", Button).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(pilot.app.screen).__name__ == "OptionsPickerScreen"
+        listing = pilot.app.screen.query_one(SelectionList)
+        prompt = str(listing.get_option_at_index(0).prompt)
+        assert prompt.startswith("Cal\N{REPLACEMENT CHARACTER}2J") and prompt.endswith(MARKUP) and forbidden(prompt) == []
+        screen_is_safe(pilot, "[@click=app.quit]Q[/]")
+        await pilot.press("space", "ctrl+s")
+        await pilot.pause()
+        screen_is_safe(pilot)
+        assert forbidden(static_text(pilot, "#chosen-calendars")) == []
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        screen_is_safe(pilot, "[@click=app.quit]Q[/]")
+        outcome = static_text(pilot, "#outcome")
+        assert "Connected" in outcome and MARKUP in outcome and forbidden(outcome) == []
