@@ -89,3 +89,16 @@ def test_a_check_result_cleans_every_line_it_shows() -> None:
     result = CheckResult(summary="\x1b]0;t\x07Team", details=("Next: \u009b2J",), warnings=("\u202eoops",))
     assert result.summary == f"{PLACEHOLDER}]0;t{PLACEHOLDER}Team"
     assert all(is_clean(line) for line in (*result.details, *result.warnings))
+
+
+def test_a_calendar_event_cleans_what_people_and_assistants_read_and_keeps_its_uid() -> None:
+    from datetime import date
+
+    from connectors.calendar_events import CalendarEvent
+
+    event = CalendarEvent("uid\x1b", "\x1b]52;c;eA==\x07Standup", date(2026, 1, 5), date(2026, 1, 6), True,
+                          location="Room \u202e4", calendar="\u009b2JTeam")
+    assert event.summary == f"{PLACEHOLDER}]52;c;eA=={PLACEHOLDER}Standup"
+    assert event.location == f"Room {PLACEHOLDER}4" and event.calendar == f"{PLACEHOLDER}2JTeam"
+    assert event.uid == "uid\x1b"  # it names the event to the server: left as sent
+    assert CalendarEvent.from_dict(event.to_dict()) == event
