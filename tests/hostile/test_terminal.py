@@ -67,7 +67,10 @@ class Tmux:
             time.sleep(0.1)
 
     def stop(self) -> None:
+        socket = self("display-message", "-p", "#{socket_path}", check=False).stdout.strip()
         self("kill-server", check=False)
+        if socket:
+            Path(socket).unlink(missing_ok=True)
 
 
 @pytest.fixture
