@@ -104,7 +104,11 @@ class IntegrationFormScreen(
                 if self.can_find_settings():
                     yield Button("Find settings", id="find-settings", tooltip="ctrl+f: look up the server from the email address")
                 if spec.oauth:
-                    yield Button("Re-authenticate", id="reauthenticate", tooltip="ctrl+r: sign in again in the browser")
+                    signed_in = bool(self.integration and self.integration.has_secret("refresh_token"))
+                    yield Button(
+                        "Re-authenticate" if signed_in else "Sign in", id="reauthenticate",
+                        tooltip="ctrl+r: sign in again" if signed_in else "ctrl+r: save, then sign in",
+                    )
                 yield Button("Cancel", id="cancel", tooltip="escape: leave without saving")
         yield Footer()
 
@@ -123,7 +127,7 @@ class IntegrationFormScreen(
         self.query_one("#testing", LoadingIndicator).display = False
         if not self.spec.can_check:
             self._say(Content.styled(f"No connection check exists yet for {self.spec.name}; "
-                                     "after saving, its status stays “not checked”.", "$text-muted"))
+                                     "after saving, its status stays “not checked”.", "$text-muted"), reveal=False)
         self.editor("label").focus_input()
         self.call_after_refresh(self.remember_as_unchanged)
 
@@ -214,8 +218,15 @@ class IntegrationFormScreen(
 
     # --- progress and outcome ---------------------------------------------------------------
 
-    def _say(self, content: Content | str) -> None:
+    def _say(self, content: Content | str, *, reveal: bool = True) -> None:
         self.query_one("#outcome", Static).update(plain(content) if isinstance(content, str) else content)
+        if content and reveal:
+            # At 80×24 the outcome row sits below the fold: bring it (and the running indicator) into view.
+            self.call_after_refresh(self._reveal_outcome)
+
+    def _reveal_outcome(self) -> None:
+        if self.is_attached:
+            self.query_one("#form", VerticalScroll).scroll_to_widget(self.query_one("#outcome-row"), animate=False)
 
     def _set_busy(self, busy: bool, message: str = "") -> None:
         self._busy = busy
@@ -427,7 +438,7 @@ class IntegrationFormScreen(
         error = message.error
         if error is not None:
             if editor := self.show_blamed_field(error):
-                editor.focus_input()
+                self.call_after_refresh(editor.focus_input)  # after the outcome was revealed: the field wins
             return
         if message.stored is not None:
             self._done = True
@@ -466,6 +477,7 @@ class IntegrationFormScreen(
             self.editor("address").set_value(str(integration.settings.get("address", "")))
         self.remember_as_unchanged()
         self._done = True
+        self.query_one("#reauthenticate", Button).label = "Re-authenticate"
         self._say(Content.assemble(("● Signed in: ", "$success bold"), plain(integration.check_summary or "connected")))
         save = self.query_one("#save", Button)
         save.label = "Done"
@@ -473,6 +485,11 @@ class IntegrationFormScreen(
 
     @on(Button.Pressed, "#reauthenticate")
     def action_reauthenticate(self) -> None:
-        """The OAuth sign-in hook: the App's ``reauthenticate`` does the work."""
-        if self.spec.oauth:
+        """The OAuth sign-in hook: the App's ``reauthenticate`` does the work. A new one (Sign in) is
+        saved first; the save opens the sign-in itself."""
+        if not self.spec.oauth:
+            return
+        if self.integration is None:
+            self.action_save()
+        else:
             self.app.reauthenticate(self.integration, self.spec.name)

@@ -73,7 +73,7 @@ class IntegrationDetail(VerticalScroll, can_focus=True):
     """The selected integration under the list; tab reaches it, and the arrows scroll it."""
 
     DEFAULT_CSS = """
-    IntegrationDetail { height: 45%; min-height: 5; border-top: solid $primary 50%; padding: 0 1; background: $surface; }
+    IntegrationDetail { height: auto; min-height: 9; max-height: 50%; border-top: solid $primary 50%; padding: 0 1; background: $surface; }
     IntegrationDetail:focus { border-top: thick $accent; }
     IntegrationDetail > Static { width: 1fr; }
     """

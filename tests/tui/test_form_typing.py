@@ -98,3 +98,22 @@ async def test_escape_with_changes_asks_and_keep_editing_is_focused(app, context
         await settle(pilot)
         assert not isinstance(app.screen, IntegrationFormScreen)
     assert context.storage.integrations.labels() == set()
+
+
+async def test_a_slow_tests_indicator_and_its_result_are_scrolled_into_view_at_80x24(app, context, checkable_imap):
+    from tests.tui.plugins import GOOD_PASSWORD
+    from tests.tui.helpers import type_into
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_new(pilot, "imap")
+        await type_into(pilot, "#field-username", "me@example.com")
+        await type_into(pilot, "#field-password", GOOD_PASSWORD)
+        await type_into(pilot, "#field-host", "imap.example.com")
+        form.editor("label").focus_input()  # back at the top, as after tabbing around
+        await pilot.pause()
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        row = form.query_one("#outcome-row")
+        scroller = form.query_one("#form")
+        assert "INBOX 12 messages" in str(form.query_one("#outcome").render())
+        assert scroller.region.contains_region(row.region), (scroller.region, row.region)
