@@ -28,7 +28,8 @@ class ErrorKind(StrEnum):
         return self in (ErrorKind.TIMEOUT, ErrorKind.RATE_LIMITED, ErrorKind.UNREACHABLE)
 
     @property
-    def title(self) -> str:
+    def heading(self) -> str:
+        """The words shown above a failure ("Timed out"); not ``title``, which str already has."""
         return _TITLES[self]
 
 

@@ -19,7 +19,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from connectors.addresses import is_internal
@@ -219,7 +219,7 @@ def _origin(url: str) -> tuple[str, str, int | None]:
         return "", "", None
 
 
-def _read_capped(answer, request: Request, limit: Deadline, shown: str, timeout: float) -> bytes:  # type: ignore[no-untyped-def]
+def _read_capped(answer, request: Request, limit: Deadline, shown: str, timeout: float) -> bytes:
     declared = answer.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > request.max_bytes:
         raise _too_large(shown, request, int(declared))
@@ -330,7 +330,10 @@ def tls_error(error: ssl.SSLCertVerificationError, shown: str) -> ConnectorError
     return ConnectorError(ErrorKind.TLS, f"{shown} {text}.", hint=hint, field=at)
 
 
-def _find(exc: BaseException | None, kind: type) -> BaseException | None:  # type: ignore[type-arg]
+_E = TypeVar("_E", bound=BaseException)
+
+
+def _find(exc: BaseException | None, kind: type[_E]) -> _E | None:
     seen = 0
     while exc is not None and seen < 10:
         if isinstance(exc, kind):

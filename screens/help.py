@@ -98,14 +98,14 @@ class HelpScreen(ModalScreen[None]):
     def action_toggle_ids(self) -> None:
         self.show_ids = not self.show_ids
         keymap: dict[str, str] = getattr(self.app, "keymap", {})
-        for static, (title, bindings) in zip(self.query(".help-keys").results(Static), self._sections()):
+        for static, (title, bindings) in zip(self.query(".help-keys").results(Static), self._sections(), strict=False):
             static.update(bindings_content(title, bindings, keymap, self.show_ids))
 
     def action_close(self) -> None:
         self.dismiss(None)
 
 
-def _home_relative(path) -> str:  # type: ignore[no-untyped-def]
+def _home_relative(path) -> str:
     from pathlib import Path
 
     try:

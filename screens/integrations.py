@@ -84,7 +84,7 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
         Binding("q", "app.quit", "Quit", tooltip="Leave tether", id="integrations.quit"),
     ]
 
-    app: TetherApp  # type: ignore[assignment]
+    app: TetherApp
 
     def __init__(self) -> None:
         super().__init__()
@@ -201,7 +201,7 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
 
     def _refresh_bindings_if_changed(self) -> None:
         """The footer is rebuilt on refresh_bindings: only do it when what applies changed."""
-        state = (self.table.selected is None, bool(self.table.query), self.app.context is None)
+        state = (self.table.selected is None, bool(self.table.filter_text), self.app.context is None)
         if state != getattr(self, "_binding_state", None):
             self._binding_state = state
             self.refresh_bindings()
@@ -236,7 +236,7 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_filter":
-            return bool(self.table.query) or self.query_one("#filter", Input).has_focus
+            return bool(self.table.filter_text) or self.query_one("#filter", Input).has_focus
         if action in NEEDS_SELECTION:
             # Rows from the quick first look are shown before storage is open: act on them once it is.
             return None if self.table.selected is None or self.app.context is None else True
@@ -370,14 +370,14 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
         self.table.update_integration(outcome.integration)
         label = outcome.integration.label
         if outcome.error is not None:
-            self.notify(f"{label}: {outcome.error}", title=outcome.error.kind.title, severity="error", timeout=8)
+            self.notify(f"{label}: {outcome.error}", title=outcome.error.kind.heading, severity="error", timeout=8)
         elif outcome.result is not None:
             self.notify(f"{label}: {outcome.result.summary}", title="Connected")
         elif outcome.discarded:
             self.notify(outcome.discarded, title="Check discarded", severity="warning")
         self._show_secrets_line()
 
-    def worker_failed(self, worker) -> None:  # type: ignore[no-untyped-def]
+    def worker_failed(self, worker) -> None:
         if worker.group == "check":
             self.reload()
 

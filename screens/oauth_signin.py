@@ -117,7 +117,7 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
         return self._spec
 
     @property
-    def provider(self):  # type: ignore[no-untyped-def]
+    def provider(self):
         assert self.spec.oauth_provider is not None, "only OAuth types sign in"
         return self.spec.oauth_provider
 
@@ -235,7 +235,7 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
             self._busy(
                 False,
                 Content.assemble(
-                    (f"✖ {error.kind.title}: ", "$error bold"),
+                    (f"✖ {error.kind.heading}: ", "$error bold"),
                     plain(error.message),
                     "\n",
                     plain(error.hint or "ctrl+r starts again; escape leaves without changes.", "$text-muted"),

@@ -105,7 +105,7 @@ class PassphraseScreen(ReportsWorkerFailures, ModalScreen[bool]):
             self.query_one("#again", Input).value = ""
         box.focus()
 
-    def worker_failed(self, worker) -> None:  # type: ignore[no-untyped-def]
+    def worker_failed(self, worker) -> None:
         self.query_one("#unlocking", LoadingIndicator).display = False
         self.query_one("#unlock", Button).disabled = False
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,7 +23,7 @@ class PickScreen(ModalScreen["str | None"]):
     HELP_NEXT = "Arrows move, enter chooses, escape cancels."
     BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Choose nothing", id="pick.cancel")]
 
-    def __init__(self, title: str, entries: list[tuple[str, Content | str]], note: str = "") -> None:
+    def __init__(self, title: str, entries: Sequence[tuple[str, Content | str]], note: str = "") -> None:
         super().__init__()
         self.title_text = title
         self.entries = entries

@@ -83,7 +83,7 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
         Binding("escape", "back", "Back", tooltip="Back to the integrations", id="workflows.back"),
     ]
 
-    app: TetherApp  # type: ignore[assignment]
+    app: TetherApp
 
     def __init__(self) -> None:
         super().__init__()

@@ -13,7 +13,7 @@ import fcntl
 import os
 import unicodedata
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -66,7 +66,7 @@ class IntegrationRepository:
 
     # --- reading ------------------------------------------------------------------------
 
-    def _query(self):  # type: ignore[no-untyped-def]
+    def _query(self):
         return (
             select(IntegrationRow)
             .where(IntegrationRow.pending.is_(False))
@@ -275,7 +275,7 @@ class IntegrationRepository:
                 .where(IntegrationRow.status == Status.CHECKING)
                 .values(status=Status.NOT_CHECKED, status_detail="The last check was interrupted.")
             )
-            return result.rowcount or 0
+            return rowcount(result)
 
     def _finish_pending(self) -> int:
         with self._sessions() as session:
@@ -318,7 +318,7 @@ class IntegrationRepository:
         finally:
             os.close(fd)  # closing releases the lock
 
-    def _discard(self, row_id: int, ref: str, names: list[str]) -> None:
+    def _discard(self, row_id: int, ref: str, names: Sequence[str]) -> None:
         for name in names:
             self.secrets.delete(secret_key(ref, name))
         with self._sessions.begin() as session:

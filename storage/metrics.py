@@ -103,7 +103,7 @@ class MetricsRepository:
             session.execute(update(IntegrationRow).where(IntegrationRow.id == integration_id).values(**values))
             self._prune(session, integration_id, at)
 
-    def _prune(self, session, integration_id: int, at: datetime) -> None:  # type: ignore[no-untyped-def]
+    def _prune(self, session, integration_id: int, at: datetime) -> None:
         session.execute(
             delete(CallSampleRow).where(
                 CallSampleRow.integration_id == integration_id, CallSampleRow.at < at - self.window

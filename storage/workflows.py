@@ -26,7 +26,7 @@ class WorkflowRepository:
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
-    def _query(self):  # type: ignore[no-untyped-def]
+    def _query(self):
         return select(WorkflowRow).options(
             selectinload(WorkflowRow.links).selectinload(WorkflowIntegrationRow.integration)
         )
@@ -175,7 +175,7 @@ def _changed_elsewhere(name: str, field: str | None = None) -> ChangedElsewhere:
     )
 
 
-def _link_row(session, spec: LinkSpec) -> WorkflowIntegrationRow:  # type: ignore[no-untyped-def]
+def _link_row(session, spec: LinkSpec) -> WorkflowIntegrationRow:
     integration = session.get(IntegrationRow, spec.integration_id)
     if integration is None or integration.pending:
         raise NotFound(f"No integration with id {spec.integration_id}.")
@@ -185,7 +185,7 @@ def _link_row(session, spec: LinkSpec) -> WorkflowIntegrationRow:  # type: ignor
     )
 
 
-def _commit(session, name: str) -> None:  # type: ignore[no-untyped-def]
+def _commit(session, name: str) -> None:
     try:
         session.commit()
     except IntegrityError:

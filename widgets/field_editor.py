@@ -105,9 +105,7 @@ class FieldEditor(Vertical):
 
     def set_value(self, text: str) -> None:
         widget = self.input_widget
-        if isinstance(widget, Input):
-            widget.value = text
-        elif isinstance(widget, Select):
+        if isinstance(widget, Input | Select):
             widget.value = text
 
     def set_chosen(self, values: list[str]) -> None:

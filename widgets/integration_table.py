@@ -133,7 +133,8 @@ class IntegrationTable(ScrollView, can_focus=True):
         return len(self._shown)
 
     @property
-    def query(self) -> str:
+    def filter_text(self) -> str:
+        """What the list is filtered by ("" for everything); not ``query``, which Textual's DOM already has."""
         return self._query
 
     @property

@@ -7,7 +7,7 @@ import getpass
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 
 from app.cli.errors import CliError
@@ -37,14 +37,14 @@ def expected_errors() -> Iterator[None]:
         raise CliError(str(exc)) from None
 
 
-def cli_context(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def cli_context(args: argparse.Namespace):
     from app.core.context import open_context
 
     with expected_errors():
         return open_context(args.data_dir)
 
 
-def _unlock(context) -> None:  # type: ignore[no-untyped-def]
+def _unlock(context) -> None:
     from app.cli.secrets_prompt import ensure_unlocked
 
     with expected_errors():
@@ -144,7 +144,7 @@ def _read_secrets(names: list[str], valid: set[str]) -> dict[str, str]:
     return values
 
 
-def _prompt_missing_secrets(spec, values: dict[str, str], given: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def _prompt_missing_secrets(spec, values: dict[str, str], given: dict[str, str]) -> None:
     for field in spec.secret_fields:
         if field.name in given or not field.required or values.get(field.name):
             continue
@@ -284,7 +284,7 @@ def check(args: argparse.Namespace) -> int:
 MAX_PARALLEL_CHECKS = 8
 
 
-def _check_and_report(context, targets, *, as_json: bool, timeout: float | None = None) -> int:  # type: ignore[no-untyped-def]
+def _check_and_report(context, targets, *, as_json: bool, timeout: float | None = None) -> int:
     """Check side by side; print a line per integration as each finishes (details when only one)."""
     targets = list({item.id: item for item in targets}.values())  # a label given twice is checked once
     single = len(targets) == 1
@@ -313,7 +313,7 @@ def _check_and_report(context, targets, *, as_json: bool, timeout: float | None 
     return EXIT_FAILED if any(outcome.error is not None for outcome in ordered) else EXIT_OK
 
 
-def _checks_as_they_finish(repo, targets, timeout: float | None = None):  # type: ignore[no-untyped-def]
+def _checks_as_they_finish(repo, targets, timeout: float | None = None):
     """Run checks in daemon threads (at most MAX_PARALLEL_CHECKS at once) and yield outcomes in finishing order.
 
     Daemon threads let Ctrl-C end the command at once instead of waiting out network timeouts;
@@ -328,7 +328,7 @@ def _checks_as_they_finish(repo, targets, timeout: float | None = None):  # type
     finished: queue.Queue[CheckOutcome] = queue.Queue()
     slots = threading.BoundedSemaphore(MAX_PARALLEL_CHECKS)
 
-    def work(item) -> None:  # type: ignore[no-untyped-def]
+    def work(item) -> None:
         with slots:
             try:
                 finished.put(check_integration(repo, item, timeout=timeout))
@@ -352,7 +352,7 @@ def _checks_as_they_finish(repo, targets, timeout: float | None = None):  # type
         raise
 
 
-def _print_outcome(outcome, *, details: bool) -> None:  # type: ignore[no-untyped-def]
+def _print_outcome(outcome, *, details: bool) -> None:
     label = outcome.integration.label
     if outcome.error is not None:
         print(f"✖ {label}: {outcome.error}", flush=True)
@@ -370,7 +370,7 @@ def _print_outcome(outcome, *, details: bool) -> None:  # type: ignore[no-untype
         print(f"○ {label}: not checked ({why})", flush=True)
 
 
-def _fix_command(integration, field: str | None) -> str:  # type: ignore[no-untyped-def]
+def _fix_command(integration, field: str | None) -> str:
     """The `tether edit` command that changes the setting or secret a failure points at."""
     import shlex
 
@@ -383,7 +383,7 @@ def _fix_command(integration, field: str | None) -> str:  # type: ignore[no-unty
     return f"tether edit {label} --set {field}=..."
 
 
-def _print_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+def _print_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
     widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
     widths[-1] = 0  # the last column runs free
     for row in [headers, *rows]:

@@ -94,7 +94,7 @@ def enable(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_parsers(command) -> None:  # type: ignore[no-untyped-def]
+def add_parsers(command) -> None:
     """Register the subcommands with the `command(name, handler, help)` helper of app.cli.main."""
     p = command("status", status, "status, circuit breaker and metrics of every integration")
     p.add_argument("--json", action="store_true", help="print JSON")

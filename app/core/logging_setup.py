@@ -133,7 +133,7 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     leaves a moment, and after each rotation a whole file, readable by other users.
     """
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self):
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
             os.fchmod(fd, 0o600)  # a file left by an older tether may be 0644

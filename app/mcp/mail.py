@@ -278,7 +278,7 @@ def _compose(arguments: dict[str, Any], default_sender: str) -> tuple[bytes, str
         raise ToolRefusal(Reason.BAD_INPUT, f"{blamed or 'The message'} cannot be used in a message ({type(exc).__name__}).") from None
 
 
-def _tool(name: str, title: str, description: str, run, input_schema, output_schema, *, writes: bool = False) -> ToolSpec:  # type: ignore[no-untyped-def]
+def _tool(name: str, title: str, description: str, run, input_schema, output_schema, *, writes: bool = False) -> ToolSpec:
     return ToolSpec(name, title, description, input_schema, output_schema, run, writes=writes, types=MAIL_TYPES)
 
 

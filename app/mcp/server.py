@@ -85,7 +85,7 @@ def scrub_values(value: Any, secrets: set[str]) -> Any:
 # --- opening --------------------------------------------------------------------------------
 
 
-def unlock_quietly(choice) -> str | None:  # type: ignore[no-untyped-def]
+def unlock_quietly(choice) -> str | None:
     """Unlock the vault with TETHER_PASSPHRASE_COMMAND; never prompt (stdin is the protocol).
 
     Returns why secrets cannot be read, or None when they can.

@@ -26,4 +26,4 @@ def screen_commands(screen: Screen) -> Iterator[SystemCommand]:
         seen.add(binding.action)
         help_text = f"{binding.tooltip} ({binding.key_display or binding.key})" if binding.tooltip else binding.key
         yield SystemCommand(binding.description, help_text, partial(screen.run_action, binding.action))
-    yield SystemCommand("Help", "Every key on this screen, and what to do next (F1)", partial(screen.app.action_help))
+    yield SystemCommand("Help", "Every key on this screen, and what to do next (F1)", partial(screen.app.run_action, "help"))

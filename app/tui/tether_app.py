@@ -203,7 +203,7 @@ class TetherApp(HealthMixin, App[None]):
         vault = self.context.secrets.vault
         return vault is not None and not vault.unlocked
 
-    def with_secrets(self, then: Callable[[], None], on_cancel: Callable[[], None] | None = None) -> None:
+    def with_secrets(self, then: Callable[[], object], on_cancel: Callable[[], None] | None = None) -> None:
         """Run ``then`` once the secret store can be used, asking for the vault passphrase at most once per run."""
         if self.context is None:
             self.notify("tether is still opening its data directory; try again in a moment.")

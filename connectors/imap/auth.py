@@ -59,7 +59,7 @@ def password_auth(settings: Mapping[str, Any], secrets: Mapping[str, str]) -> Pa
     return PasswordAuth(username, password)
 
 
-def log_in(client, auth: ImapAuth, where: str) -> str:  # type: ignore[no-untyped-def]
+def log_in(client, auth: ImapAuth, where: str) -> str:
     """Sign in with the best method the server offers; returns the method's name for the preview."""
     import imaplib
 
@@ -121,7 +121,7 @@ class _XOAuth2Exchange:
         return ""
 
 
-def _xoauth2(client, auth: XOAuth2Auth, capabilities: set[bytes], where: str) -> str:  # type: ignore[no-untyped-def]
+def _xoauth2(client, auth: XOAuth2Auth, capabilities: set[bytes], where: str) -> str:
     from imapclient.exceptions import LoginError
 
     if b"AUTH=XOAUTH2" not in capabilities:

@@ -8,6 +8,7 @@ greeting one byte at a time is cut off when the deadline passes, not after each 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import select
 import socket
@@ -72,7 +73,7 @@ class ImapServer:
         )
 
 
-def open_client(server: ImapServer, limit: Deadline):  # type: ignore[no-untyped-def]
+def open_client(server: ImapServer, limit: Deadline):
     """A greeted IMAPClient over TLS (or plain text on localhost only). Raises ConnectorError.
 
     ``limit`` must be entered (``with limit``); its ``stage`` names the step in progress.
@@ -172,7 +173,7 @@ def _speaks_implicit_tls(server: ImapServer, timeout: float, limit: Deadline) ->
         return False
 
 
-def _greet(server: ImapServer, sock: socket.socket):  # type: ignore[no-untyped-def]
+def _greet(server: ImapServer, sock: socket.socket):
     import imaplib
 
     try:
@@ -194,7 +195,7 @@ def _greet(server: ImapServer, sock: socket.socket):  # type: ignore[no-untyped-
         raise network_error(exc, server.where) from None
 
 
-def _upgrade(server: ImapServer, client, context: ssl.SSLContext, limit: Deadline) -> None:  # type: ignore[no-untyped-def]
+def _upgrade(server: ImapServer, client, context: ssl.SSLContext, limit: Deadline) -> None:
     import imaplib
 
     if b"STARTTLS" not in client.capabilities():
@@ -217,11 +218,9 @@ def _upgrade(server: ImapServer, client, context: ssl.SSLContext, limit: Deadlin
     client.socket().settimeout(server.timeout)
 
 
-def _quietly_close(client) -> None:  # type: ignore[no-untyped-def]
-    try:
+def _quietly_close(client) -> None:
+    with contextlib.suppress(Exception):  # already broken; nothing more to say
         client.shutdown()
-    except Exception:  # already broken; nothing more to say
-        pass
 
 
 def peer_certificate(server: ImapServer, limit: Deadline) -> bytes | None:
@@ -245,7 +244,7 @@ def peer_certificate(server: ImapServer, limit: Deadline) -> bytes | None:
 
 
 @functools.cache
-def _client_class():  # type: ignore[no-untyped-def]
+def _client_class():
     """An IMAPClient over a socket that is already connected (and secured, for implicit TLS)."""
     import imaplib
 

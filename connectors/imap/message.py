@@ -50,7 +50,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
     )
 
 
-def _body_text(message) -> str:  # type: ignore[no-untyped-def]
+def _body_text(message) -> str:
     body = message.get_body(preferencelist=("plain", "html"))
     if body is None:
         return ""

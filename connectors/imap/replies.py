@@ -32,7 +32,7 @@ _RATE_LIMIT_MARKERS = (
 _UNAVAILABLE_MARKERS = ("[unavailable]", "temporary system problem", "temporarily unavailable")
 
 
-def server_words(error: BaseException | str, secrets: Iterable[str] = ()) -> str:
+def server_words(error: BaseException | str | bytes, secrets: Iterable[str] = ()) -> str:
     """The server's own text from an imapclient error as one readable line: no Python reprs, no
     library advice, no secret in any form that was sent (see ImapAuth.secrets), no excess length."""
     text = str(error) if not isinstance(error, bytes) else error.decode("utf-8", "replace")

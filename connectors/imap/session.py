@@ -8,6 +8,7 @@ Every failure comes out as a classified ConnectorError; nothing here imports Tex
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -174,10 +175,8 @@ class ImapSession:
 
 
 def _shutdown(client: Any) -> None:
-    try:
+    with contextlib.suppress(Exception):  # already closed
         client.shutdown()
-    except Exception:  # already closed
-        pass
 
 
 def _folder_on_the_wire(name: str | bytes) -> bytes:

@@ -59,7 +59,7 @@ def test_workflow_add_list_remove(tether_cli) -> None:  # type: ignore[no-untype
     add_work(tether_cli)
     assert tether_cli("workflow", "add", "Triage", "--source", "Work", "--sink", "work").returncode == 0
     listed = json.loads(tether_cli("workflow", "list", "--json").stdout)
-    assert [(l["role"], l["access"]) for l in listed[0]["integrations"]] == [("source", "read"), ("sink", "write")]
+    assert [(link["role"], link["access"]) for link in listed[0]["integrations"]] == [("source", "read"), ("sink", "write")]
     used_by = json.loads(tether_cli("list", "--json").stdout)[0]["used_by"]
     assert {u["role"] for u in used_by} == {"source", "sink"}
     assert tether_cli("workflow", "remove", "triage").returncode == 0

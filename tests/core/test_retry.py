@@ -11,7 +11,7 @@ def failing(kinds: list[ErrorKind], result: str = "ok"):
         calls.append(1)
         if kinds:
             kind = kinds.pop(0)
-            raise ConnectorError(kind, kind.title, retry_after=2.0 if kind is ErrorKind.RATE_LIMITED else None)
+            raise ConnectorError(kind, kind.heading, retry_after=2.0 if kind is ErrorKind.RATE_LIMITED else None)
         return result
 
     return call, calls

@@ -79,12 +79,12 @@ def test_workflow_attach_detach_and_access(storage: Storage) -> None:
     workflow = storage.workflows.add("Triage", links=[LinkSpec(mail, Role.SOURCE)])
     workflow = storage.workflows.attach(workflow.id, LinkSpec(mail, Role.SINK, Access.WRITE))
     workflow = storage.workflows.attach(workflow.id, LinkSpec(feed, Role.SOURCE))
-    assert {(l.integration_label, l.role, l.access) for l in workflow.links} == {
+    assert {(link.integration_label, link.role, link.access) for link in workflow.links} == {
         ("Mail", Role.SOURCE, Access.READ),
         ("Mail", Role.SINK, Access.WRITE),
         ("Feed", Role.SOURCE, Access.READ),
     }
-    sink = next(l for l in workflow.links if l.role is Role.SINK)
+    sink = next(link for link in workflow.links if link.role is Role.SINK)
     workflow = storage.workflows.detach(workflow.id, sink.id)
     assert len(workflow.links) == 2
     storage.workflows.remove(workflow.id)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from connectors.registry import builtin_types, get_type
+from connectors.types import validate_label
 
 TYPES = builtin_types()
 search_types = TYPES.search
-from connectors.types import validate_label
 
 
 def test_the_product_types_are_registered() -> None:

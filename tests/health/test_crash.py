@@ -70,7 +70,7 @@ def assert_whole_or_absent(data_dir: Path, vault: VaultStore) -> int:
         assert secrets["url"] in (secret_for(item.label, 1), secret_for(item.label, 2)), item.label
         if item.settings.get("edited"):
             assert secrets["url"] == secret_for(item.label, 2)  # settings saved after the secret
-    orphans = [key for key in vault.keys() if key.split("/")[1] not in refs]
+    orphans = [key for key in vault.keys() if key.split("/")[1] not in refs]  # noqa: SIM118 (a vault, not a dict)
     assert orphans == []
     assert set(vault.keys()) == {secret_key(item.secret_ref, "url") for item in visible}
     return len(visible)

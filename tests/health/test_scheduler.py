@@ -54,7 +54,7 @@ def test_healthy_ones_come_back_after_the_interval() -> None:
 def test_failing_ones_back_off_exponentially_with_jitter_up_to_a_cap() -> None:
     clock = Clock()
     for jitter, expected in ((0.0, [5, 10, 20, 40, 50, 50]), (1.0, [10, 20, 40, 80, 100, 100])):
-        scheduler = HealthScheduler(interval=60, backoff_base=10, backoff_cap=100, clock=clock, rng=lambda: jitter)
+        scheduler = HealthScheduler(interval=60, backoff_base=10, backoff_cap=100, clock=clock, rng=lambda jitter=jitter: jitter)
         scheduler.sync(fake([1]))
         delays = []
         for _ in range(6):

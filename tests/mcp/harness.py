@@ -96,19 +96,18 @@ class McpClient:
 
         params = StdioServerParameters(command=command, args=args, env=env, cwd=REPO_ROOT)
         with self.stderr_path.open("w") as errlog:
-            async with stdio_client(params, errlog=errlog) as (read, write):
-                async with ClientSession(read, write) as session:
-                    await session.initialize()
-                    self._ready.set_result(None)
-                    while not self._closing:
-                        await self._anyio.to_thread.run_sync(self._wake.wait)
-                        self._wake.clear()
-                        pending, self._requests = self._requests, []
-                        for method, call_args, future in pending:
-                            try:
-                                future.set_result(await getattr(session, method)(*call_args))
-                            except Exception as exc:
-                                future.set_exception(exc)
+            async with stdio_client(params, errlog=errlog) as (read, write), ClientSession(read, write) as session:
+                await session.initialize()
+                self._ready.set_result(None)
+                while not self._closing:
+                    await self._anyio.to_thread.run_sync(self._wake.wait)
+                    self._wake.clear()
+                    pending, self._requests = self._requests, []
+                    for method, call_args, future in pending:
+                        try:
+                            future.set_result(await getattr(session, method)(*call_args))
+                        except Exception as exc:
+                            future.set_exception(exc)
 
     def _request(self, method: str, *args: Any, timeout: float = 60) -> Any:
         future: Future[Any] = Future()

@@ -32,7 +32,7 @@ BERLIN_VTIMEZONE = [
     "END:STANDARD",
     "END:VTIMEZONE",
 ]
-_WORDS = "budget review planning sync design call lunch offsite retro demo interview training standup".split()
+_WORDS = ["budget", "review", "planning", "sync", "design", "call", "lunch", "offsite", "retro", "demo", "interview", "training", "standup"]
 _RULES = [
     "FREQ=WEEKLY",
     "FREQ=WEEKLY;BYDAY=MO,WE,FR",
