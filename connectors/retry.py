@@ -32,9 +32,6 @@ class RetryPolicy:
         return random.uniform(backoff / 2, backoff)  # "equal jitter": spread, never zero
 
 
-NO_RETRY = RetryPolicy(attempts=1)
-
-
 def with_retries(
     call: Callable[[], T],
     policy: RetryPolicy = RetryPolicy(),

@@ -64,10 +64,6 @@ class SecretMasker:
                 if value and len(value) >= MIN_SECRET_LENGTH:
                     self._values.add(value)
 
-    def forget_all(self) -> None:
-        with self._lock:
-            self._values.clear()
-
     def mask(self, text: str) -> str:
         with self._lock:
             values = sorted(self._values, key=len, reverse=True)  # longest first: no partial leftovers

@@ -12,7 +12,6 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from storage.records import Integration, Status
@@ -180,28 +179,3 @@ def slowest_first(integration_ids: Iterable[int], last_latency_ms: Mapping[int, 
 
     return sorted(ids, key=key)
 
-
-class BackgroundChecker:
-    """Runs a HealthScheduler with its own bounded thread pool: for the CLI, benchmarks and tests.
-
-    ``check`` takes an integration id and returns (ok, retry_after).
-    """
-
-    def __init__(self, scheduler: HealthScheduler, check: Callable[[int], tuple[bool, float | None]]) -> None:
-        self.scheduler = scheduler
-        self._check = check
-        # One extra thread so a manual check is never queued behind the background ones.
-        self._pool = ThreadPoolExecutor(max_workers=scheduler.max_concurrent + 2, thread_name_prefix="tether-check")
-
-    def tick(self) -> list[Future[None]]:
-        return [self._pool.submit(self._run, integration_id) for integration_id in self.scheduler.take_due()]
-
-    def _run(self, integration_id: int) -> None:
-        ok, retry_after = False, None
-        try:
-            ok, retry_after = self._check(integration_id)
-        finally:
-            self.scheduler.finished(integration_id, ok, retry_after=retry_after)
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)

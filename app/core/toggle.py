@@ -16,16 +16,3 @@ def set_disabled(storage: Storage, integration_id: int, disabled: bool) -> Integ
         return storage.integrations.set_status(integration_id, Status.DISABLED, DISABLED_DETAIL)
     return storage.integrations.set_status(integration_id, Status.NOT_CHECKED, "")
 
-
-def workflow_blockers(storage: Storage, workflow_id: int) -> list[str]:
-    """Why a workflow cannot run now: one line per disabled, re-auth or deleted integration."""
-    workflow = storage.workflows.get(workflow_id)
-    reasons = []
-    for link in workflow.links:
-        if link.missing:
-            reasons.append(f"{link.integration_label!r} was deleted.")
-        elif link.integration_status is Status.DISABLED:
-            reasons.append(f"{link.integration_label!r} is disabled.")
-        elif link.integration_status is Status.NEEDS_REAUTH:
-            reasons.append(f"{link.integration_label!r} needs you to sign in again.")
-    return reasons

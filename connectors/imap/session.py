@@ -127,10 +127,6 @@ class ImapSession:
         return capability.upper() in self._capabilities
 
     @property
-    def is_open(self) -> bool:
-        return self._client is not None
-
-    @property
     def client(self) -> Any:
         """The underlying IMAPClient, for commands this module does not wrap. Use ``run`` to call it."""
         if self._client is None:

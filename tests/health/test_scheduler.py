@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from app.core.scheduler import BackgroundChecker, HealthScheduler, interval_from_env
+from app.core.scheduler import HealthScheduler, interval_from_env
 from storage.records import Status
 from tests.health.conftest import add_feed
 
@@ -125,24 +125,30 @@ def test_one_hung_check_delays_only_itself() -> None:
 
     scheduler = HealthScheduler(interval=300, max_concurrent=3)
     scheduler.sync(fake(list(range(1, 11))))
-    checker = BackgroundChecker(scheduler, check)
+    threads: list[threading.Thread] = []
+
+    def run(integration_id: int) -> None:
+        ok, retry_after = check(integration_id)
+        scheduler.finished(integration_id, ok, retry_after=retry_after)
+
     try:
         deadline = time.monotonic() + 5
         while len(done) < 9 and time.monotonic() < deadline:
-            for future in checker.tick():
-                if 1 not in scheduler.running():
-                    future.result()
+            for integration_id in scheduler.take_due():  # what the app's health tick does, one thread each
+                threads.append(threading.Thread(target=run, args=(integration_id,)))
+                threads[-1].start()
             time.sleep(0.01)
         assert sorted(done) == list(range(2, 11))
         assert scheduler.running() == {1}
     finally:
         release.set()
-        checker.close()
+        for thread in threads:
+            thread.join(5)
     assert sorted(done) == list(range(1, 11))
 
 
 def test_background_checks_record_status_and_metrics(storage) -> None:  # type: ignore[no-untyped-def]
-    """The checker the TUI drives, on real storage: a failing feed is recorded and backed off."""
+    """A due check on real storage: the failing feed's status and metrics are recorded, and the schedule backs it off."""
     from app.core.checks import check_integration
 
     integration_id = add_feed(storage, url="http://127.0.0.1:9/nothing.ics")  # discard port: refused
@@ -153,12 +159,9 @@ def test_background_checks_record_status_and_metrics(storage) -> None:  # type: 
         return outcome.ok, outcome.error.retry_after if outcome.error else None
 
     scheduler.sync(storage.integrations.list())
-    checker = BackgroundChecker(scheduler, check)
-    try:
-        for future in checker.tick():
-            future.result()
-    finally:
-        checker.close()
+    for target in scheduler.take_due():
+        ok, retry_after = check(target)
+        scheduler.finished(target, ok, retry_after=retry_after)
     stored = storage.integrations.get(integration_id)
     assert stored.status is Status.ERROR
     health = storage.metrics.health(integration_id)
