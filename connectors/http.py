@@ -157,6 +157,19 @@ def _get(request: Request, timeout: float, context: ssl.SSLContext, limit: Deadl
         ) from None
 
 
+def watch_connections(limit: Deadline) -> Any:
+    """An httpcore trace hook that puts every new socket under ``limit`` (for clients other than ``get``)."""
+
+    def trace(event: str, info: dict[str, Any]) -> None:
+        if event.endswith("connect_tcp.complete"):
+            stream = info.get("return_value")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if sock is not None:
+                limit.watch(sock)
+
+    return trace
+
+
 class _ConnectionGuard:
     """httpcore's trace hook: watches each new socket under the deadline and keeps redirects out of
     the user's own network.

@@ -95,9 +95,10 @@ class Connection:
         if account.ca_file:
             from pathlib import Path
 
-            if not Path(account.ca_file).expanduser().is_file():
-                raise ConnectorError(ErrorKind.CONFIG, f"No CA file at {account.ca_file}.", field="ca_file")
-            verify = str(Path(account.ca_file).expanduser())
+            from connectors.tcp_tls import tls_context
+
+            tls_context(account.ca_file)  # the one check of a CA file: missing, unreadable or not PEM is named
+            verify = str(Path(account.ca_file).expanduser())  # niquests takes a path, not a context
         self.client = DAVClient(
             account.url,
             username=account.username,

@@ -6,14 +6,18 @@ type registry (and tether's start-up) stays light.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from connectors.addresses import is_loopback_host
 from connectors.errors import ConnectorError, ErrorKind
 
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+if TYPE_CHECKING:
+    import ssl
+
 # Settings that name an endpoint; a type declares defaults for the ones its provider has.
 ENDPOINTS = ("authorize_url", "token_url", "device_url", "revoke_url", "userinfo_url")
 REFRESH_SECRET = "refresh_token"
@@ -132,7 +136,7 @@ def check_endpoint(url: str, name: str) -> None:
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return
-    if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
+    if parts.scheme == "http" and parts.hostname and is_loopback_host(parts.hostname):
         return
     raise ConnectorError(
         ErrorKind.CONFIG,
@@ -159,20 +163,39 @@ class OAuthClient:
     def url(self, name: str) -> str | None:
         return self.urls.get(name)
 
-    def verify(self) -> Any:
-        """True (the system's trusted authorities) or an SSLContext that also trusts ``ca_file``."""
-        import ssl
+    def verify(self) -> ssl.SSLContext:
+        """The shared context of the system's trusted authorities, plus ``ca_file`` when set.
 
-        if self.ca_file:
-            return ssl.create_default_context(cafile=self.ca_file)
-        return True
+        A missing, unreadable or malformed CA file raises CONFIG naming the file (tcp_tls.tls_context).
+        """
+        from connectors.tcp_tls import tls_context
 
-    def session(self, redirect_uri: str | None = None) -> Any:
-        """An authlib OAuth2Client for one exchange; use it as a context manager."""
+        return tls_context(self.ca_file)
+
+    @contextmanager
+    def session(self, redirect_uri: str | None = None) -> Iterator[Any]:
+        """An authlib OAuth2Client for one exchange, whose requests together end within ``timeout``.
+
+        Each new connection is watched by one wall-clock Deadline (as connectors.http does), so a
+        server trickling bytes cannot stretch the exchange; quitting tether cancels it at once.
+        """
         from authlib.integrations.httpx_client import OAuth2Client
 
+        from connectors.deadline import Deadline, bounded
+        from connectors.http import watch_connections
+
+        limit = Deadline(self.timeout)
+
+        def under_deadline(request: Any) -> None:
+            request.extensions["trace"] = watch_connections(limit)
+
+        def timed_out(stage: str) -> ConnectorError:
+            return ConnectorError(
+                ErrorKind.TIMEOUT, f"{self.provider.name}'s sign-in server did not answer within {self.timeout:g} s."
+            )
+
         auth_method = "client_secret_post" if self.client_secret else "none"
-        return OAuth2Client(
+        with bounded(limit, timed_out), OAuth2Client(
             client_id=self.client_id,
             client_secret=self.client_secret or None,
             scope=" ".join(self.provider.scopes),
@@ -183,4 +206,6 @@ class OAuthClient:
             verify=self.verify(),
             timeout=self.timeout,
             trust_env=False,
-        )
+            event_hooks={"request": [under_deadline]},
+        ) as session:
+            yield session
