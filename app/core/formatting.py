@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from connectors.fields import FieldKind
 from connectors.registry import TypeRegistry, default_types
+from connectors.wording import ago as ago  # re-exported: the CLI and the TUI say "3 min ago" one way
 from storage.records import Integration, Status
 
 STATUS_TEXT = {
@@ -27,23 +27,6 @@ STATUS_MARKER = {
     Status.NEEDS_REAUTH: "⚠",
     Status.DISABLED: "–",
 }
-
-
-def ago(moment: datetime | None, now: datetime | None = None) -> str:
-    """"3 min ago" style; "never" for None."""
-    if moment is None:
-        return "never"
-    now = now or datetime.now(UTC)
-    seconds = int((now - moment).total_seconds())
-    if seconds < 0:
-        return "just now"
-    if seconds < 45:
-        return "just now"
-    if seconds < 3600:
-        return f"{max(1, round(seconds / 60))} min ago"
-    if seconds < 86400:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86400} d ago"
 
 
 def type_name(type_key: str, types: TypeRegistry | None = None) -> str:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 
 from connectors.imap.auth import ImapAuth
 from connectors.imap.mailbox import Folder, FolderStatus, Mailbox
 from connectors.imap.session import ImapSession
 from connectors.types import CheckRequest, CheckResult
+from connectors.wording import ago
 
 # Capabilities worth naming in the summary, in this order.
 NOTABLE = ("IDLE", "MOVE", "UIDPLUS", "CONDSTORE", "SPECIAL-USE")
@@ -52,7 +52,7 @@ def check(request: CheckRequest, auth: ImapAuth | None = None) -> CheckResult:
 def _inbox_words(inbox: FolderStatus) -> str:
     words = f"INBOX {_count(inbox.messages, 'message')}, {_number(inbox.unseen)} unread"
     if inbox.newest is not None:
-        words += f", newest {_age(inbox.newest)}"
+        words += f", newest {ago(inbox.newest)}"
     return words
 
 
@@ -68,14 +68,3 @@ def _number(value: int) -> str:
 
 def _count(value: int, noun: str) -> str:
     return f"{_number(value)} {noun}{'' if value == 1 else 's'}"
-
-
-def _age(moment: datetime, now: datetime | None = None) -> str:
-    seconds = ((now or datetime.now(UTC)) - moment).total_seconds()
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)} h ago"
-    return f"{int(seconds // 86400)} d ago"
