@@ -101,14 +101,17 @@ def is_clean(text: str, *, multiline: bool = False) -> bool:
     return (_MULTILINE if multiline else _ONE_LINE).search(text) is None
 
 
-def clean_data(value: Any) -> Any:
+def clean_data(value: Any, *, multiline: bool = False) -> Any:
     """Every string inside JSON-like data (dicts, lists, tuples) cleaned, keys too; other values unchanged."""
     if isinstance(value, str):
-        return clean(value)
+        return clean(value, multiline=multiline)
     if isinstance(value, Mapping):
-        return {clean(key) if isinstance(key, str) else key: clean_data(item) for key, item in value.items()}
+        return {
+            clean(key) if isinstance(key, str) else key: clean_data(item, multiline=multiline)
+            for key, item in value.items()
+        }
     if isinstance(value, list):
-        return [clean_data(item) for item in value]
+        return [clean_data(item, multiline=multiline) for item in value]
     if isinstance(value, tuple):
-        return tuple(clean_data(item) for item in value)
+        return tuple(clean_data(item, multiline=multiline) for item in value)
     return value

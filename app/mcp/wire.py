@@ -26,10 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
 from app.mcp.errors import Reason, ToolRefusal
-from storage.db import DatabaseError
+from connectors.outside_text import clean_data
 from storage.errors import StorageError
-from storage.paths import DataDirError
-from storage.secrets.base import SecretStoreError
 
 if TYPE_CHECKING:
     from app.mcp.server import McpService
@@ -42,8 +40,9 @@ SERVER_NAME = "tether"
 MAX_CONCURRENT_CALLS = 4
 # Beyond the connector's own timeout, how long a call may still take before the server gives up waiting.
 GRACE_SECONDS = 5.0
-# What opening the data directory may raise; start-up reports these with exit status 2.
-STARTUP_ERRORS = (StorageError, SecretStoreError, DatabaseError, DataDirError)
+# What opening the data directory may raise (the database, the data directory and the secret store are all
+# StorageErrors); start-up reports these with exit status 2.
+STARTUP_ERRORS = (StorageError,)
 
 
 class Opening:
@@ -123,6 +122,9 @@ def build_server(opening: Opening, instructions: str):
                     action="Try again later; `tether check LABEL` tests the connection.",
                 ),
             )
+        # Mail and events come from outside: an assistant's client may show them in a terminal. Line
+        # breaks stay (message bodies need them); escape, C1 and bidi controls do not.
+        result = clean_data(result, multiline=True)
         text = json.dumps(result, ensure_ascii=False, default=str)
         return types.CallToolResult(content=[types.TextContent(type="text", text=text)], structured_content=result)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from connectors.outside_text import clean
 from storage.metrics import BreakerState
 from storage.records import Access, LinkSpec, Role
 from tests.mcp.harness import DataDir, McpClient, result_text, start_client
@@ -195,7 +196,8 @@ def test_sendable_values_arrive_as_the_text_they_are(writer: McpClient, value: s
     subject = f"Hostile [{value}] subject"
     saved = writer.ok("mail_append", {"label": "Writer mail", "folder": "Drafts", "subject": subject, "body": f"body {value}"})
     fetched = writer.ok("mail_fetch", {"label": "Writer mail", "folder": "Drafts", "uid": saved["uid"]})
-    assert fetched["headers"]["subject"] == subject
+    # What comes back is outside text: the same words, with escape and direction controls made visible.
+    assert fetched["headers"]["subject"] == clean(subject)
     found = writer.ok("mail_search", {"label": "Writer mail", "folder": "Drafts", "text": value})
     assert saved["uid"] in [message["uid"] for message in found["messages"]]
     assert writer.error("mail_move", {"label": "Writer mail", "folder": "Drafts", "uids": [saved["uid"]], "destination": value})["reason"] in ("not_found", "bad_input")
@@ -220,3 +222,20 @@ def test_callers_mistakes_never_open_the_circuit_breaker(writer: McpClient, data
     health = data.storage.metrics.health(data.storage.integrations.find("Writer mail").id)
     assert health.breaker.state is BreakerState.CLOSED and health.breaker.failures == 0
     assert writer.ok("mail_search", {"label": "Writer mail", "limit": 1})["total"] >= 1
+
+
+def test_what_the_server_holds_comes_back_without_terminal_controls(writer: McpClient) -> None:
+    """A message planted with escape sequences, C1 and bidi controls in its headers and body reads back as text."""
+    hostile = "\x1b]52;c;cHduZWQ=\x07 \x1b]0;title\x07 \u009b2J \u202eevil\u202c"
+    saved = writer.ok(
+        "mail_append",
+        {"label": "Writer mail", "folder": "Drafts", "subject": f"Planted {hostile}", "body": f"line one\nline two {hostile}"},
+    )
+    fetched = writer.call("mail_fetch", {"label": "Writer mail", "folder": "Drafts", "uid": saved["uid"]})
+    found = writer.call("mail_search", {"label": "Writer mail", "folder": "Drafts", "text": "Planted"})
+    for result in (fetched, found):
+        text = result_text(result)
+        assert not result.is_error, text[:300]
+        assert not any(char in text for char in ("\x1b", "\x07", "\u009b", "\u202e")), text[:300]
+    body = fetched.structured_content["text"]
+    assert "line one\nline two" in body and "\ufffd]52;c;cHduZWQ=\ufffd" in body
