@@ -1,0 +1,260 @@
+"""Checking 100 healthy HTTPS feeds at once, against one check and against the physical floor.
+
+    python benchmarks/check_many_feeds.py [--count 100] [--rounds 5]
+
+A loopback HTTPS feed server (tests/servers/feeds.py, its own process, the test CA trusted
+through each integration's ca_file setting) serves ``count`` small feeds. Each round times:
+
+(a) one healthy feed checked through tether's check path (app.core.checks.check_integration);
+(b) all ``count`` checked at once, the way check all (R) in the TUI runs them (a pool of
+    MANUAL_CONCURRENCY threads, slowest first, each check followed by its health figures) and
+    the way `tether check` runs them (app.cli.commands' threads, MAX_PARALLEL_CHECKS at a time);
+(c) the floor: ``count`` TLS handshakes + one GET each with the standard library against the
+    same server and certificate, concurrently and one after another (the faster counts).
+
+Both feed states a check meets are measured: "changed" (the server publishes new bodies before
+the round, so every check downloads and reads its feed) and "unchanged" (the server answers 304).
+Medians over the rounds are printed with the ratios (b)/(a) (goal <= 10x) and (b)/(c), and the
+load average, since other work on the machine moves every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import ssl
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+GOAL = 10.0
+
+
+def serve_feeds(work: Path, count: int, connection: Any) -> None:
+    """The feed server in its own process, as a real server is: it must not share our GIL.
+
+    Answers "publish <n>" with fresh feed bodies (so the next checks download them), "stop" ends it.
+    """
+    from tests.servers.feeds import sample_feed, start_feed_server
+    from tests.servers.tls import make_ca
+
+    ca = make_ca(work / "ca")
+    server = start_feed_server(ca.issue("feeds"), ca_file=ca.ca_file)
+
+    def publish(generation: int) -> list[str]:
+        return [server.publish(f"/feed-{n}.ics", sample_feed(name=f"Feed {n} v{generation}")) for n in range(count)]
+
+    connection.send((str(ca.ca_file), publish(0)))
+    while (command := connection.recv()) != "stop":
+        connection.send(publish(int(command.split()[1])))
+    server.close()
+
+
+def timed(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def floor_get(context: ssl.SSLContext, url: str) -> None:
+    """One new TLS connection and one GET, read to the end: what any client must do per feed."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPSConnection(parts.hostname or "", parts.port, context=context, timeout=10)
+    try:
+        conn.request("GET", parts.path, headers={"Connection": "close"})
+        answer = conn.getresponse()
+        answer.read()
+        assert answer.status == 200, answer.status
+    finally:
+        conn.close()
+
+
+class Bench:
+    def __init__(self, count: int, timeout: float) -> None:
+        import multiprocessing
+
+        from benchmarks.check_all import MemoryStore
+        from storage.service import open_storage
+
+        self.count, self.timeout = count, timeout
+        self.work = Path(tempfile.mkdtemp(prefix="tether-bench-feeds-"))
+        self.pipe, theirs = multiprocessing.Pipe()
+        self.server = multiprocessing.get_context("fork").Process(
+            target=serve_feeds, args=(self.work, count, theirs), daemon=True
+        )
+        self.server.start()
+        self.ca_file, self.urls = self.pipe.recv()
+        self.storage = open_storage(self.work / "data", MemoryStore())  # type: ignore[arg-type]
+        repo = self.storage.integrations
+        self.ids = [
+            repo.add("ical", f"Feed {n:03}", {"ca_file": self.ca_file}, {"url": url}).id
+            for n, url in enumerate(self.urls)
+        ]
+        self.lone = repo.add("ical", "Lone", {"ca_file": self.ca_file}, {"url": self.urls[0]}).id
+        self.floor_context = ssl.create_default_context(cafile=self.ca_file)
+        self.generation = 0
+
+    def close(self) -> None:
+        self.pipe.send("stop")
+        self.server.join(5)
+
+    def republish(self) -> None:
+        self.generation += 1
+        self.pipe.send(f"publish {self.generation}")
+        self.pipe.recv()
+
+    def check(self, integration_id: int) -> bool:
+        from app.core.checks import check_integration
+
+        repo = self.storage.integrations
+        outcome = check_integration(repo, repo.get(integration_id), metrics=self.storage.metrics, timeout=self.timeout)
+        assert outcome.ok, outcome.error
+        return outcome.ok
+
+    def one(self) -> float:
+        return timed(lambda: self.check(self.lone))
+
+    def all_as_tui(self) -> float:
+        """app.tui.health's _check_batch, without the App: the same pool size, order and calls."""
+        from app.core.checks import check_integration
+        from app.core.scheduler import slowest_first
+        from app.tui.health import MANUAL_CONCURRENCY
+
+        storage = self.storage
+
+        def run() -> None:
+            targets = [storage.integrations.get(integration_id) for integration_id in self.ids]
+            latencies = {key: value.last_latency_ms for key, value in storage.metrics.health_all().items()}
+            by_id = {item.id: item for item in targets}
+            ordered = [by_id[integration_id] for integration_id in slowest_first(list(by_id), latencies)]
+
+            def one(item: Any) -> bool:
+                outcome = check_integration(storage.integrations, item)
+                storage.metrics.health(item.id)
+                return outcome.ok
+
+            with ThreadPoolExecutor(max_workers=min(MANUAL_CONCURRENCY, len(ordered))) as pool:
+                assert all(pool.map(one, ordered)), "every feed should check fine"
+
+        return timed(run)
+
+    def all_as_cli(self) -> float:
+        """`tether check`'s own loop (app.cli.commands), outcomes consumed as they finish."""
+        from app.cli.commands import _checks_as_they_finish
+
+        def run() -> None:
+            targets = [self.storage.integrations.get(integration_id) for integration_id in self.ids]
+            outcomes = list(_checks_as_they_finish(self.storage.integrations, targets, self.timeout))
+            assert all(outcome.ok for outcome in outcomes), "every feed should check fine"
+
+        return timed(run)
+
+    def floor_concurrent(self, workers: int) -> float:
+        def run() -> None:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                list(pool.map(lambda url: floor_get(self.floor_context, url), self.urls))
+
+        return timed(run)
+
+    def floor_serial(self) -> float:
+        return timed(lambda: [floor_get(self.floor_context, url) for url in self.urls])
+
+    def floor_one(self) -> float:
+        return timed(lambda: floor_get(self.floor_context, self.urls[0]))
+
+
+def median_ms(values: list[float]) -> float:
+    return statistics.median(values) * 1000
+
+
+def load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--timeout", type=float, default=15.0)
+    parser.add_argument("--singles", type=int, default=5, help="single checks per round (their median counts)")
+    args = parser.parse_args()
+
+    from app.cli.commands import MAX_PARALLEL_CHECKS
+    from app.tui.health import MANUAL_CONCURRENCY
+
+    print(f"load average before: {load()}  ({os.cpu_count()} CPUs)")
+    bench = Bench(args.count, args.timeout)
+    figures: dict[str, list[float]] = {}
+
+    def note(name: str, seconds: float) -> None:
+        figures.setdefault(name, []).append(seconds)
+
+    try:
+        bench.check(bench.lone)  # warm-up: imports, the TLS context for the CA file
+        bench.floor_serial()
+        for _ in range(args.rounds):
+            for state in ("changed", "unchanged"):
+                if state == "changed":
+                    bench.republish()
+                singles = []
+                for _ in range(args.singles):
+                    if state == "changed":
+                        bench.republish()
+                    singles.append(bench.one())
+                note(f"one {state}", statistics.median(singles))
+                if state == "changed":
+                    bench.republish()
+                cpu = time.process_time()
+                note(f"tui {state}", bench.all_as_tui())
+                note(f"tui {state} cpu", time.process_time() - cpu)
+                if state == "changed":
+                    bench.republish()
+                note(f"cli {state}", bench.all_as_cli())
+            note("floor concurrent", bench.floor_concurrent(MANUAL_CONCURRENCY))
+            note("floor serial", bench.floor_serial())
+            note("floor one", statistics.median(bench.floor_one() for _ in range(args.singles)))
+    finally:
+        bench.close()
+
+    n = args.count
+    floor = min(median_ms(figures["floor concurrent"]), median_ms(figures["floor serial"]))
+    print(f"medians of {args.rounds} rounds, {n} feeds")
+    print(
+        f"(c) floor: {n} TLS handshakes + GET, {MANUAL_CONCURRENCY} at a time  {median_ms(figures['floor concurrent']):8.0f} ms"
+    )
+    print(f"(c) floor: {n} TLS handshakes + GET, one after another  {median_ms(figures['floor serial']):8.0f} ms")
+    floor_one = median_ms(figures["floor one"])
+    print(
+        f"    floor: one TLS handshake + GET                  {floor_one:8.1f} ms  ({n} of them = {floor / floor_one:.0f}x one)"
+    )
+    for state in ("changed", "unchanged"):
+        one = median_ms(figures[f"one {state}"])
+        print(f"feed {state}:")
+        print(f"  (a) one healthy check                       {one:8.1f} ms")
+        for name, how in (
+            ("tui", f"check all (R), {MANUAL_CONCURRENCY} at a time"),
+            ("cli", f"tether check, {MAX_PARALLEL_CHECKS} at a time"),
+        ):
+            many = median_ms(figures[f"{name} {state}"])
+            verdict = "met" if many / one <= GOAL else "MISSED"
+            print(
+                f"  (b) {n} at once, {how:32} {many:8.0f} ms  = {many / one:5.1f}x one check (goal <= {GOAL:g}x: {verdict}),"
+                f" {many / floor:4.1f}x the floor"
+            )
+        cpu = median_ms(figures[f"tui {state} cpu"])
+        print(f"      check all used {cpu:.0f} ms of CPU in tether's process ({cpu / n:.1f} ms per check)")
+    print(f"load average after: {load()}")
+
+
+if __name__ == "__main__":
+    main()
