@@ -9,20 +9,30 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
-from app.tui.messages import HealthChanged, ListFailed, ListLoaded, RowChanged, SecretsChanged
+from app.tui.messages import (
+    HealthChanged,
+    IntegrationChecked,
+    IntegrationGone,
+    IntegrationRemoved,
+    IntegrationsLoaded,
+    ListFailed,
+    ListLoaded,
+    ListStale,
+    RowChanged,
+    SecretsChanged,
+)
 from connectors.wording import count
 from screens.base import ReportsWorkerFailures
+from screens.list_actions import ListActionsMixin
 from storage.records import Integration, Status
 from widgets.integration_detail import IntegrationDetail
 from widgets.integration_table import IntegrationTable
 from widgets.plain import plain
 
 if TYPE_CHECKING:
-    from app.core.checks import CheckOutcome
     from app.tui.tether_app import TetherApp
     from connectors.types import IntegrationType
     from storage.metrics import Health
@@ -30,35 +40,7 @@ if TYPE_CHECKING:
 NEEDS_SELECTION = {"edit", "delete", "check", "toggle_disabled"}
 
 
-class IntegrationsLoaded(Message):
-    def __init__(self, integrations: list[Integration], select_label: str | None = None) -> None:
-        super().__init__()
-        self.integrations = integrations
-        self.select_label = select_label
-
-
-class IntegrationChecked(Message):
-    def __init__(self, outcome: CheckOutcome) -> None:
-        super().__init__()
-        self.outcome = outcome
-
-
-class DisabledToggled(Message):
-    def __init__(self, integration: Integration | None, error: str = "") -> None:
-        super().__init__()
-        self.integration = integration
-        self.error = error
-
-
-class IntegrationRemoved(Message):
-    def __init__(self, integration: Integration | None, error: str = "", revoke_problem: str | None = None) -> None:
-        super().__init__()
-        self.integration = integration
-        self.error = error
-        self.revoke_problem = revoke_problem  # an OAuth grant that could not be given back
-
-
-class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
+class IntegrationsScreen(ListActionsMixin, ReportsWorkerFailures, Screen[None]):
     HELP_TITLE = "Integrations"
     HELP_NEXT = (
         "Press n to connect an account or calendar; r checks the selected one; "
@@ -90,6 +72,8 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
         super().__init__()
         # The health figures the App last sent, drawn in the detail pane: this screen is their only writer.
         self._healths: dict[int, Health] = {}
+        self._removed_here: set[int] = set()  # deleted with d here: no "removed in another tether" for them
+        self._newer_rows: dict[int, Integration] = {}  # rows the App changed since the last list read began
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -121,11 +105,16 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
     def on_list_loaded(self, message: ListLoaded) -> None:
         self.show_integrations(message.integrations, message.select_label)
 
+    def on_list_stale(self, message: ListStale) -> None:
+        self.reload()
+
     def on_list_failed(self, message: ListFailed) -> None:
         self.show_failure(message.message)
 
     def on_row_changed(self, message: RowChanged) -> None:
         self.table.update_integration(message.integration)  # the detail follows through Highlighted
+        # Newer than a list read that may be under way: that read must not draw it back.
+        self._newer_rows[message.integration.id] = message.integration
 
     def on_health_changed(self, message: HealthChanged) -> None:
         self._healths.update(message.healths)
@@ -164,6 +153,7 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
 
     def reload(self, select_label: str | None = None) -> None:
         if self.app.context is not None:
+            self._newer_rows = {}
             self._load(select_label)
 
     @work(thread=True, exclusive=True, group="list", exit_on_error=False, name="load the integrations")
@@ -172,7 +162,13 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
         self.post_message(IntegrationsLoaded(self.app.context.storage.integrations.list(), select_label))
 
     def on_integrations_loaded(self, message: IntegrationsLoaded) -> None:
-        self.show_integrations(message.integrations, message.select_label)
+        shown = {item.id: item for item in self.table.integrations()}
+        here = {item.id for item in message.integrations}
+        selected = self.table.selected
+        self.show_integrations([self._newer_rows.get(item.id, item) for item in message.integrations], message.select_label)
+        # Removed by another tether: say so when it was the one under the cursor (the cursor moved).
+        if selected is not None and selected.id not in here and selected.id not in self._removed_here and selected.id in shown:
+            self.notify(f"{selected.label!r} was removed in another tether.", title="Removed")
 
     @on(IntegrationTable.Highlighted)
     def _highlighted(self, message: IntegrationTable.Highlighted) -> None:
@@ -303,10 +299,8 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
 
     @work(thread=True, group="write", exit_on_error=False, name="delete the integration")
     def _remove(self, integration_id: int) -> None:
-        from storage.errors import StorageError
-        from storage.secrets.base import SecretStoreError
-
         from app.core.oauth_flow import revoke_before_remove
+        from storage.errors import StorageError
 
         assert self.app.context is not None
         repo = self.app.context.storage.integrations
@@ -314,7 +308,7 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
             current = repo.get(integration_id)
             problem = revoke_before_remove(repo, self._spec(current), current)  # best effort, before the secrets go
             removed = repo.remove(integration_id)
-        except (StorageError, SecretStoreError) as exc:
+        except StorageError as exc:
             self.post_message(IntegrationRemoved(None, str(exc)))
             return
         self.post_message(IntegrationRemoved(removed, revoke_problem=problem))
@@ -324,6 +318,7 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
             self.notify(message.error, title="Not deleted", severity="error")
         else:
             item = message.integration
+            self._removed_here.add(item.id)
             lost = f"; {count(len(item.used_by), 'workflow')} {'notes' if len(item.used_by) == 1 else 'note'} that it was lost" if item.used_by else ""
             revoked = "; its sign-in was revoked" if item.has_secret("refresh_token") and not message.revoke_problem else ""
             self.notify(f"Deleted {item.label!r} and its secrets{revoked}{lost}.", title="Deleted")
@@ -359,9 +354,20 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
     def _check(self, integration: Integration) -> None:
         from app.core.checks import check_integration
 
+        from storage.errors import NotFound
+
         assert self.app.context is not None
         context = self.app.context
-        self.post_message(IntegrationChecked(check_integration(context.storage.integrations, integration, types=context.types)))
+        try:
+            outcome = check_integration(context.storage.integrations, integration, types=context.types)
+        except NotFound:
+            self.post_message(IntegrationGone(integration))
+            return
+        self.post_message(IntegrationChecked(outcome))
+
+    def on_integration_gone(self, message: IntegrationGone) -> None:
+        self.notify(f"{message.integration.label!r} was removed in another tether.", title="Removed")
+        self.reload()
 
     def on_integration_checked(self, message: IntegrationChecked) -> None:
         outcome = message.outcome
@@ -385,44 +391,3 @@ class IntegrationsScreen(ReportsWorkerFailures, Screen[None]):
         from screens.workflows import WorkflowsScreen
 
         self.app.push_screen(WorkflowsScreen(), lambda _: self.reload())
-
-    # --- check all, disable / enable --------------------------------------------------------
-
-    def action_check_all(self) -> None:
-        """R: every enabled integration with a check; the App runs them, bounded, slowest first."""
-        targets = [item for item in self.table.integrations() if self.app.checkable(item)]
-        if not targets:
-            self.notify("Nothing to check: no enabled integration has a connection check.", title="Check all")
-            return
-        self.app.check_all(targets)
-
-    def action_toggle_disabled(self) -> None:
-        selected = self.table.selected
-        if selected is not None:
-            self._set_disabled(selected, selected.status is not Status.DISABLED)
-
-    @work(thread=True, group="write", exit_on_error=False, name="disable or enable the integration")
-    def _set_disabled(self, integration: Integration, disabled: bool) -> None:
-        from app.core.toggle import set_disabled
-        from storage.errors import StorageError
-
-        assert self.app.context is not None
-        try:
-            updated = set_disabled(self.app.context.storage, integration.id, disabled)
-        except StorageError as exc:
-            self.post_message(DisabledToggled(None, str(exc)))
-            return
-        self.post_message(DisabledToggled(updated))
-
-    def on_disabled_toggled(self, message: DisabledToggled) -> None:
-        item = message.integration
-        if item is None:
-            self.notify(message.error, title="Not changed", severity="error")
-            return
-        self.table.update_integration(item)
-        if item.status is Status.DISABLED:
-            blocked = f" {count(len(item.used_by), 'workflow')} cannot run until you enable it." if item.used_by else ""
-            self.notify(f"Disabled {item.label!r}: it is not checked.{blocked} Press x to enable it.", title="Disabled")
-        else:
-            self.notify(f"Enabled {item.label!r}; press r to check it now.", title="Enabled")
-        self.app.integration_changed(item.id)

@@ -50,14 +50,15 @@ class HealthMixin:
 
     def tell_list(self, message: Message) -> None:
         """The list screen draws what the App learned; the App never writes its widgets."""
-        self.main_screen.post_message(message)  # type: ignore[attr-defined]
+        if self.screen_stack:  # type: ignore[attr-defined]  # empty while quitting
+            self.main_screen.post_message(message)  # type: ignore[attr-defined]
 
     # --- the background schedule ------------------------------------------------------------
 
     def health_tick(self) -> None:
         """Start the checks that are due, without ever asking for the vault passphrase."""
         scheduler = self.health_scheduler
-        if scheduler is None or self.context is None:  # type: ignore[attr-defined]
+        if scheduler is None or self.context is None or not self.screen_stack:  # type: ignore[attr-defined]
             return
         current = {item.id: item for item in self.main_screen.current_integrations()}  # type: ignore[attr-defined]
         scheduler.sync(current.values())

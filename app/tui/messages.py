@@ -56,6 +56,11 @@ class HealthChanged(TypedMessage, bubble=False):
 
 
 @dataclass(eq=False)
+class ListStale(TypedMessage, bubble=False):
+    """Another tether process changed the database: read the list again."""
+
+
+@dataclass(eq=False)
 class SecretsChanged(TypedMessage, bubble=False):
     """The vault was unlocked (or a secret store answered): the secrets line follows."""
 
@@ -72,3 +77,39 @@ class BackgroundChecked(TypedMessage):
 @dataclass(eq=False)
 class HealthLoaded(TypedMessage):
     healths: dict[int, Health]
+
+
+# --- the list screen's own workers -> the list screen ----------------------------------------
+
+
+@dataclass(eq=False)
+class IntegrationsLoaded(TypedMessage):
+    integrations: list[Integration]
+    select_label: str | None = None
+
+
+@dataclass(eq=False)
+class IntegrationChecked(TypedMessage):
+    """A check by hand (r); it bubbles on to the App, which restarts the schedule."""
+
+    outcome: CheckOutcome
+
+
+@dataclass(eq=False)
+class IntegrationRemoved(TypedMessage):
+    integration: Integration | None
+    error: str = ""
+    revoke_problem: str | None = None  # an OAuth grant that could not be given back
+
+
+@dataclass(eq=False)
+class IntegrationGone(TypedMessage):
+    """The one a worker was asked about was removed by another tether process meanwhile."""
+
+    integration: Integration
+
+
+@dataclass(eq=False)
+class DisabledToggled(TypedMessage):
+    integration: Integration | None
+    error: str = ""

@@ -20,7 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from app.tui.keymap import load_keymap
 from app.tui.health import HealthMixin
-from app.tui.messages import ListFailed, ListLoaded, SecretsChanged
+from app.tui.messages import ListFailed, ListLoaded, ListStale, SecretsChanged
 from connectors.registry import TypeRegistry, default_types
 from connectors.outside_text import clean
 from screens.integrations import IntegrationsScreen
@@ -151,16 +151,13 @@ class TetherApp(HealthMixin, App[None]):
     @work(thread=True, exclusive=True, group="context", exit_on_error=False, name="open the data directory")
     def open_data(self) -> None:
         from app.core.context import open_context
-        from storage.db import DatabaseError
         from storage.errors import StorageError
-        from storage.paths import DataDirError
-        from storage.secrets.base import SecretStoreError
 
         try:
             context = open_context(self.data_dir, self.types)
             context.storage.integrations.finish_pending()
             integrations = context.storage.integrations.list()
-        except (DataDirError, DatabaseError, SecretStoreError, StorageError) as exc:
+        except StorageError as exc:  # the database, the data directory and the secret store too
             self.post_message(ContextFailed(str(exc)))
             return
         self.post_message(ContextReady(context, integrations))
@@ -190,6 +187,25 @@ class TetherApp(HealthMixin, App[None]):
         self.sub_title = "secrets in the OS keyring" if choice.vault is None else "secrets in the encrypted vault"
         self.tell_list(ListLoaded(message.integrations))
         self.start_health(message.context, message.integrations)
+        self._follow_other_processes(message.context.data_dir)
+
+    def _follow_other_processes(self, data_dir: Path) -> None:
+        """The CLI, another TUI or tether mcp may change the database: the list follows within a second."""
+        import sqlite3
+
+        from app.tui.watch import WATCH_SECONDS, DataWatcher
+
+        try:
+            watcher = DataWatcher(data_dir)
+        except sqlite3.Error:
+            return
+
+        def look() -> None:
+            if watcher.changed():
+                self.tell_list(ListStale())
+                self.load_health()  # tether mcp's calls move the figures too
+
+        self.set_interval(WATCH_SECONDS, look, name="follow other tether processes")
 
     def on_context_failed(self, message: ContextFailed) -> None:
         self.sub_title = "data directory not open"
@@ -229,13 +245,12 @@ class TetherApp(HealthMixin, App[None]):
     @work(thread=True, exclusive=True, group="secrets", exit_on_error=False, name="unlock the vault")
     def _unlock_from_command(self, then: Callable[[], None]) -> None:
         from storage.secrets.base import SecretStoreError
-        from storage.secrets.select import passphrase_from_command
+        from storage.secrets.select import ENV_PASSPHRASE_COMMAND, unlock_from_command
 
-        assert self.context is not None and self.context.secrets.vault is not None
-        vault = self.context.secrets.vault
+        assert self.context is not None
         try:
-            passphrase = passphrase_from_command() or ""
-            vault.unlock(passphrase) if vault.exists() else vault.create(passphrase)
+            if not unlock_from_command(self.context.secrets.vault):
+                raise SecretStoreError(f"{ENV_PASSPHRASE_COMMAND} is no longer set.")
         except SecretStoreError as exc:
             self.post_message(SecretsReady(None, str(exc)))
             return

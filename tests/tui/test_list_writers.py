@@ -42,3 +42,46 @@ async def test_r_and_x_are_the_list_screens_keys_and_in_the_palette(app, context
         await settle(pilot)
         assert context.storage.integrations.get(item.id).status is Status.NOT_CHECKED
         assert "Disabled: not checked" not in detail_text(app)
+
+
+async def wait_until(pilot, condition, seconds: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
+    """The list follows within about a second; poll for what a person would see."""
+    for _ in range(int(seconds / 0.1)):
+        if condition():
+            return True
+        await pilot.pause(0.1)
+    return condition()
+
+
+async def test_the_list_follows_other_tether_processes_and_keeps_the_cursor(app, context):
+    repo = context.storage.integrations  # its own connection: as the CLI in another terminal
+    repo.add("imap", "Beta", SETTINGS, {"password": "pw"})
+    gone = repo.add("imap", "Gamma", SETTINGS, {"password": "pw"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.main_screen.table
+        table.select_label("Beta")
+        repo.add("imap", "Alpha", SETTINGS, {"password": "pw"})
+        assert await wait_until(pilot, lambda: "Alpha" in table.shown_labels())
+        assert table.selected.label == "Beta"  # the cursor stays on the same integration
+        assert not any("removed" in note for note in app.notes)
+
+        table.select_label("Gamma")
+        repo.remove(gone.id)
+        assert await wait_until(pilot, lambda: "Gamma" not in table.shown_labels())
+        assert "'Gamma' was removed in another tether." in app.notes
+
+
+async def test_checking_one_removed_elsewhere_says_so(app, context):
+    from dataclasses import replace
+
+
+    item = context.storage.integrations.add("imap", "Work", SETTINGS, {"password": "pw"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        context.storage.integrations.remove(item.id)
+        app.main_screen._check(replace(item))  # r, pressed before the list had caught up
+        await settle(pilot)
+        assert "'Work' was removed in another tether." in app.notes
+        assert not any("Something went wrong" in note for note in app.notes)
+        assert app.main_screen.table.shown_labels() == []
