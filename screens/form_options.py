@@ -81,7 +81,7 @@ class ServerOptionsMixin:
 
         def picked(values: list[str] | None) -> None:
             if values is not None:
-                editor.set_chosen(values)
+                editor.set_chosen(values, {option.value: option.label for option in message.options})
                 self._done = False
                 self.query_one("#save", Button).label = "Save"
             editor.focus_input()

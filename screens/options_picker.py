@@ -8,60 +8,91 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, SelectionList, Static
-from textual.widgets.selection_list import Selection
+from textual.widgets import Button, Footer, OptionList, Static
+from textual.widgets.option_list import Option as ListOption
 
 from connectors.fields import Option
 from widgets.plain import plain
 
 
-def option_prompt(option: Option) -> Content:
+def option_prompt(option: Option, ticked: bool) -> Content:
+    """The state in text ([x] / [ ]), not only in colour; notes such as read-only after the name."""
+    parts = [("[x] " if ticked else "[ ] ", "bold" if ticked else "$text-muted"), plain(option.label)]
     if option.note:
-        return Content.assemble(plain(option.label), plain(f"  ({option.note})", "$warning"))
-    return plain(option.label)
+        parts.append(plain(f"  ({option.note})", "$warning"))
+    return Content.assemble(*parts)
 
 
 class OptionsPickerScreen(ModalScreen["list[str] | None"]):
     HELP_TITLE = "Choose from the server's list"
-    HELP_NEXT = "Space ticks or unticks the highlighted entry; ctrl+s keeps your choice; escape leaves it unchanged."
+    HELP_NEXT = "Space or enter ticks or unticks the highlighted entry; ctrl+s keeps your choice; escape leaves it unchanged."
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", tooltip="Keep the previous choice", id="options.cancel"),
         Binding("ctrl+s", "accept", "Use these", tooltip="Use the ticked entries", id="options.accept"),
         Binding("ctrl+a", "all", "All", tooltip="Tick every entry", id="options.all"),
+        Binding("space", "toggle", "Tick", tooltip="Tick or untick the highlighted entry", id="options.toggle"),
     ]
 
-    def __init__(self, title: str, options: list[Option], chosen: list[str]) -> None:
+    def __init__(self, title: str, options: list[Option], chosen: list[str], *, when_empty: str = "") -> None:
         super().__init__()
         self.title_text = title
         self.options = options
         self.chosen = set(chosen)
+        self.when_empty = when_empty  # the way forward when the server offers nothing
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog wide"):
             yield Static(f"Choose {self.title_text.lower()}", classes="dialog-title", markup=False)
             if not self.options:
-                yield Static("The server offered nothing to choose from.", classes="muted")
-            yield SelectionList[str](
-                *(Selection(option_prompt(o), o.value, o.value in self.chosen) for o in self.options),
-                id="options",
-            )
-            yield Static("space: tick / untick   ctrl+s: use these   escape: cancel", classes="muted")
+                what = self.title_text.lower()
+                yield Static(
+                    plain(self.when_empty or f"The server offered no {what}. Create one on the server, or check the "
+                          "address and user name in the form: a wrong user often sees an empty list."),
+                    id="options-empty",
+                )
+            else:
+                yield OptionList(*(ListOption(option_prompt(o, o.value in self.chosen), id=o.value) for o in self.options), id="options")
+                yield Static("space or enter: tick / untick   ctrl+a: all   ctrl+s: use these   escape: cancel", classes="muted")
             with Horizontal(classes="buttons"):
-                yield Button("Use these", id="accept", variant="primary")
-                yield Button("Cancel", id="cancel")
+                if self.options:
+                    yield Button("Use these", id="accept", variant="primary")
+                yield Button("Back to the form" if not self.options else "Cancel", id="cancel")
         yield Footer()  # the dialog's own keys, not the screen underneath
 
     def on_mount(self) -> None:
-        self.query_one("#options", SelectionList).focus()
+        if self.options:
+            self.query_one("#options", OptionList).focus()
+        else:
+            self.query_one("#cancel", Button).focus()
+
+    def _redraw(self, option: Option) -> None:
+        self.query_one("#options", OptionList).replace_option_prompt(option.value, option_prompt(option, option.value in self.chosen))
+
+    def action_toggle(self) -> None:
+        if not self.options:
+            return
+        listing = self.query_one("#options", OptionList)
+        if listing.highlighted is None:
+            return
+        option = self.options[listing.highlighted]
+        self.chosen ^= {option.value}
+        self._redraw(option)
+
+    @on(OptionList.OptionSelected, "#options")
+    def _selected(self) -> None:
+        self.action_toggle()
 
     @on(Button.Pressed, "#accept")
     def action_accept(self) -> None:
+        if not self.options:
+            return
         # Keep the server's order, which is the order the person saw.
-        ticked = set(self.query_one("#options", SelectionList).selected)
-        self.dismiss([o.value for o in self.options if o.value in ticked])
+        self.dismiss([o.value for o in self.options if o.value in self.chosen])
 
     def action_all(self) -> None:
-        self.query_one("#options", SelectionList).select_all()
+        for option in self.options:
+            self.chosen.add(option.value)
+            self._redraw(option)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -13,6 +13,14 @@ from widgets.plain import plain
 STORED_PLACEHOLDER = "stored — leave empty to keep"
 
 
+def short_name(value: str) -> str:
+    """A chosen value without a name yet (e.g. a calendar's URL): its last path part, never a URL cut mid-word."""
+    from urllib.parse import unquote
+
+    parts = [part for part in value.split("/") if part]
+    return unquote(parts[-1]) if parts else value
+
+
 def is_chooser(field: Field) -> bool:
     """Fields whose values come from the server are picked from a list, not typed."""
     return field.options_path is not None or field.kind is FieldKind.CALENDARS
@@ -39,6 +47,7 @@ class FieldEditor(Vertical):
         self._initial = value
         self.stored_secret = stored_secret
         self.chosen: list[str] = list(value) if isinstance(value, list) else []
+        self.names: dict[str, str] = {}  # value -> the name the server gave it, once it was asked
         self._shown_error = ""
 
     def compose(self) -> ComposeResult:
@@ -83,7 +92,7 @@ class FieldEditor(Vertical):
     def _chosen_text(self) -> str:
         if not self.chosen:
             return "nothing chosen yet — tether will use what the server offers"
-        shown = ", ".join(self.chosen[:3])
+        shown = ", ".join(self.names.get(value) or short_name(value) for value in self.chosen[:3])
         more = f" and {len(self.chosen) - 3} more" if len(self.chosen) > 3 else ""
         return f"{len(self.chosen)} chosen: {shown}{more}"
 
@@ -108,8 +117,9 @@ class FieldEditor(Vertical):
         if isinstance(widget, Input | Select):
             widget.value = text
 
-    def set_chosen(self, values: list[str]) -> None:
+    def set_chosen(self, values: list[str], names: dict[str, str] | None = None) -> None:
         self.chosen = list(values)
+        self.names.update(names or {})
         self.query_one(f"#chosen-{self.field.name}", Static).update(plain(self._chosen_text()))
 
     def show_error(self, message: str | None) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Button, Collapsible, SelectionList
+from textual.widgets import Button, Collapsible, OptionList
 
 from screens.integration_form import IntegrationFormScreen
 from storage.records import Status
@@ -72,12 +72,18 @@ async def test_add_caldav_through_the_form_choosing_calendars(  # type: ignore[n
         await settle(pilot)
         picker = app.screen
         assert type(picker).__name__ == "OptionsPickerScreen"
-        listing = picker.query_one(SelectionList)
-        prompts = [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
-        assert prompts == ["Holidays  (read-only)", "Work"]
-        await pilot.press("space", "down", "space", "ctrl+s")
+        listing = picker.query_one(OptionList)
+
+        def prompts() -> list[str]:
+            return [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
+
+        assert prompts() == ["[ ] Holidays  (read-only)", "[ ] Work"]  # the state in text, not only in colour
+        await pilot.press("space", "down", "space")
+        assert prompts() == ["[x] Holidays  (read-only)", "[x] Work"]
+        await pilot.press("ctrl+s")
         await pilot.pause()
         assert form.editor("calendars").chosen == [urls["holidays"], urls["work"]]
+        assert "2 chosen: Holidays, Work" in static_text(pilot, "#chosen-calendars")  # names, not URLs
         await pilot.press("ctrl+s")
         await settle(pilot)
         outcome = static_text(pilot, "#outcome")

@@ -280,7 +280,7 @@ async def test_type_without_checker_says_so_on_test(app):
 
 
 async def test_options_picker_stores_the_chosen_values(app, context, caldav_with_options):
-    from textual.widgets import SelectionList
+    from textual.widgets import OptionList
 
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_new(pilot, "nextcloud")
@@ -292,7 +292,7 @@ async def test_options_picker_stores_the_chosen_values(app, context, caldav_with
         await settle(pilot)
         picker = app.screen
         assert type(picker).__name__ == "OptionsPickerScreen"
-        listing = picker.query_one(SelectionList)
+        listing = picker.query_one(OptionList)
         assert "read-only" in str(listing.get_option_at_index(2).prompt)
         await pilot.press("space", "down", "down", "space")  # Work and Holidays
         await pilot.press("ctrl+s")
