@@ -64,6 +64,18 @@ def links_content(workflow: Workflow) -> Content:
     return Content.assemble(*parts)
 
 
+def problems_content(workflow: Workflow) -> Content:
+    """Why the workflow cannot run as it is: integrations deleted, or disabled."""
+    lost = workflow.missing_labels
+    disabled = [link.integration_label for link in workflow.links if link.integration_status == "disabled"]
+    parts: list[Content] = []
+    if lost:
+        parts.append(plain(f"✖ lost {', '.join(lost)}", "$error"))
+    if disabled:
+        parts.append(plain(f"– {', '.join(disabled)} disabled", "$warning"))
+    return Content(" ").join(parts) if parts else Content("")
+
+
 def _removed(storage: Storage, workflow: Workflow) -> None:
     storage.workflows.remove(workflow.id)
 
@@ -123,11 +135,10 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
         keep = message.select_id if message.select_id is not None else (self.selected.id if self.selected else None)
         table.clear()
         for workflow in self.workflows:
-            lost = workflow.missing_labels
-            problems = plain(f"✖ lost {', '.join(lost)}", "$error") if lost else Content("")
+            used = [link for link in workflow.links if not link.missing]  # a deleted one is a problem, not a use
             table.add_row(
                 plain(workflow.name), plain(workflow.schedule or "-"), "yes" if workflow.enabled else "off",
-                str(len(workflow.links)), problems, key=str(workflow.id),
+                str(len(used)), problems_content(workflow), key=str(workflow.id),
             )
         for row, workflow in enumerate(self.workflows):
             if workflow.id == keep:
@@ -248,9 +259,14 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
         if not self.integrations:
             self.notify("There are no integrations yet: add one on the main screen with n.")
             return
-        offered = [item for item in self.integrations if item.status != "disabled"]  # disabled ones cannot be used
-        if not offered:
+        attached = {link.integration_id for link in workflow.links}
+        enabled = [item for item in self.integrations if item.status != "disabled"]  # disabled ones cannot be used
+        offered = [item for item in enabled if item.id not in attached]  # one link per integration
+        if not enabled:
             self.notify("Every integration is disabled: enable one on the main screen with x.")
+            return
+        if not offered:
+            self.notify(f"Every enabled integration is already attached to {workflow.name}.")
             return
         entries = [
             (str(item.id), Content.assemble(plain(item.label, "bold"), (f"  {STATUS_MARKER[item.status]} {STATUS_TEXT[item.status]}", "$text-muted")))

@@ -119,3 +119,33 @@ async def test_a_workflow_that_lost_an_integration_says_which(app, context):
 
         row = app.screen.query_one(DataTable).get_row_at(0)
         assert "lost Old feed" in str(row[-1])
+
+
+async def test_attach_offers_only_what_is_not_attached_and_the_row_shows_problems(app, context):
+    from app.core.toggle import set_disabled
+    from screens.pick import PickScreen
+    from textual.widgets import DataTable, OptionList
+
+    repo = context.storage.integrations
+    team = repo.add("ical", "Team calendar", {}, {"url": "https://cal.example.com/a.ics"})
+    gone = repo.add("ical", "Holidays", {}, {"url": "https://cal.example.com/h.ics"})
+    repo.add("ical", "Spare", {}, {"url": "https://cal.example.com/s.ics"})
+    context.storage.workflows.add(
+        "Digest", links=[LinkSpec(team.id, Role.SOURCE, Access.READ), LinkSpec(gone.id, Role.SOURCE, Access.READ)]
+    )
+    set_disabled(context.storage, team.id, True)
+    repo.remove(gone.id)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await open_workflows(pilot)
+        row = [str(cell) for cell in app.screen.query_one("#workflows", DataTable).get_row_at(0)]
+        assert row[3] == "1"  # the deleted one is not counted as a use
+        assert "✖ lost Holidays" in row[4] and "Team calendar disabled" in row[4]
+        set_disabled(context.storage, team.id, False)
+        await pilot.press("escape")
+        await open_workflows(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, PickScreen)
+        listing = app.screen.query_one(OptionList)
+        offered = [str(listing.get_option_at_index(i).prompt).split("  ")[0] for i in range(listing.option_count)]
+        assert offered == ["Spare"]  # Team calendar is attached already: it cannot be linked twice
