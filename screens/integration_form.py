@@ -55,7 +55,7 @@ class IntegrationFormScreen(
         *focus_keys("form"),
     ]
 
-    app: TetherApp  # type: ignore[assignment]
+    app: TetherApp
 
     def __init__(self, spec: IntegrationType, labels: set[str], integration: Integration | None = None) -> None:
         super().__init__()
@@ -238,7 +238,7 @@ class IntegrationFormScreen(
             self._say(message)
         self.refresh_bindings()
 
-    def worker_failed(self, worker) -> None:  # type: ignore[no-untyped-def]
+    def worker_failed(self, worker) -> None:
         self._set_busy(False, "That did not work; see the notification. Nothing else was changed.")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -288,7 +288,6 @@ class IntegrationFormScreen(
     def _save(self, label: str, settings: dict[str, Any], secrets: dict[str, str]) -> None:
         from storage.errors import DuplicateName, StorageError
         from storage.names import BadName
-        from storage.secrets.base import SecretStoreError
 
         assert self.app.context is not None
         repo = self.app.context.storage.integrations
@@ -301,7 +300,7 @@ class IntegrationFormScreen(
                 )
         except (DuplicateName, BadName) as exc:
             self.post_message(Saved(None, str(exc), field="label"))
-        except (StorageError, SecretStoreError) as exc:
+        except StorageError as exc:
             self.post_message(Saved(None, str(exc)))
         else:
             self.post_message(Saved(saved))
@@ -373,7 +372,7 @@ class IntegrationFormScreen(
             return
         self._with_request(self._test, "Testing the connection…")
 
-    def _with_request(self, then, message: str) -> None:  # type: ignore[no-untyped-def]
+    def _with_request(self, then, message: str) -> None:
         """Build settings and secrets from the form; stored secrets fill empty fields when editing."""
         settings, secrets = self._settings_and_secrets()
         missing = [

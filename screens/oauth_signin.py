@@ -74,9 +74,11 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
     OAuthSignInScreen #signin-url { color: $text; background: $boost; padding: 0 1; margin-bottom: 1; }
     OAuthSignInScreen #signin-tunnel { color: $warning; padding-bottom: 1; }
     OAuthSignInScreen .muted { color: $text-muted; }
-    OAuthSignInScreen #signin-status { height: auto; min-height: 1; padding-top: 1; }
+    /* Docked: at 80×24 the steps scroll, while what is happening and the buttons stay in view. */
+    OAuthSignInScreen #signin-actions { dock: bottom; height: auto; max-height: 9; padding-top: 1; }
+    OAuthSignInScreen #signin-status { height: auto; min-height: 1; max-height: 4; }
     OAuthSignInScreen #signin-status.-busy { color: $text-muted; }
-    OAuthSignInScreen #signin-buttons { height: auto; align-horizontal: right; padding-top: 1; }
+    OAuthSignInScreen #signin-buttons { height: 3; align-horizontal: right; }
     OAuthSignInScreen #signin-buttons Button { margin-left: 1; }
     """
     BINDINGS = [
@@ -134,10 +136,11 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
                     classes="muted",
                 )
                 yield Input(placeholder="http://127.0.0.1:…/?state=…&code=…", id="signin-pasted")
-            yield Static("", id="signin-status")
-            with Horizontal(id="signin-buttons"):
-                yield Button("Save", id="signin-save", variant="primary", disabled=True, tooltip="Keep this sign-in")
-                yield Button("Cancel", id="signin-cancel", tooltip="escape: nothing is changed")
+            with Vertical(id="signin-actions"):
+                yield Static("", id="signin-status")
+                with Horizontal(id="signin-buttons"):
+                    yield Button("Save", id="signin-save", variant="primary", disabled=True, tooltip="Keep this sign-in")
+                    yield Button("Cancel", id="signin-cancel", tooltip="escape: nothing is changed")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -286,12 +289,11 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
     def _save(self, signed_in: SignedIn) -> None:
         from app.core.oauth_flow import save_reauth
         from storage.errors import StorageError
-        from storage.secrets.base import SecretStoreError
 
         repo = self.app.context.storage.integrations  # type: ignore[attr-defined]
         try:
             updated = save_reauth(repo, self.integration, signed_in)
-        except (StorageError, SecretStoreError) as exc:
+        except StorageError as exc:
             self.post_message(SignInSaved(None, str(exc)))
             return
         self.post_message(SignInSaved(updated))

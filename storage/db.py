@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from storage.errors import StorageError
 from storage.paths import shared_directory_message, writable_by_others
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 _DISK_TROUBLE = ("disk is full", "disk i/o error", "file too large")
 
 
-class DatabaseError(Exception):
+class DatabaseError(StorageError):
     """A database tether cannot use; the message says what to do and the file is left as it was."""
 
 

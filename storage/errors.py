@@ -1,8 +1,13 @@
-"""Errors storage raises for expected situations; each message is one line a person can act on."""
+"""Errors storage raises for expected situations; each message is one line a person can act on.
+
+Every one is a StorageError: the database (storage.db.DatabaseError), the data directory
+(storage.paths.DataDirError) and the secret store (storage.secrets.base.SecretStoreError) too,
+so a front end that only reports the message catches StorageError alone.
+"""
 
 
 class StorageError(Exception):
-    pass
+    """Anything storage refuses or cannot do; ``str()`` is the message to show."""
 
 
 class NotFound(StorageError):

@@ -7,6 +7,8 @@ import shlex
 import stat
 from pathlib import Path
 
+from storage.errors import StorageError
+
 ENV_DATA_DIR = "TETHER_DATA_DIR"
 DATABASE_NAME = "tether.db"
 VAULT_NAME = "secrets.vault"
@@ -27,8 +29,8 @@ def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     return default_data_dir()
 
 
-class DataDirError(Exception):
-    pass
+class DataDirError(StorageError):
+    """A data directory tether cannot use (missing, shared with other users, not a directory)."""
 
 
 def writable_by_others(mode: int) -> bool:

@@ -78,7 +78,7 @@ class IntegrationDetail(VerticalScroll, can_focus=True):
     IntegrationDetail > Static { width: 1fr; }
     """
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self):
         yield Static(id="detail-text")
 
     def show(self, integration: Integration | None, now: datetime, note: str = "", *, health: Sequence[str] = ()) -> None:

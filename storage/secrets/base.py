@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from storage.errors import StorageError
 
-class SecretStoreError(Exception):
+
+class SecretStoreError(StorageError):
     """A secret could not be read or written; the message says what to do."""
 
 
