@@ -7,49 +7,22 @@ import getpass
 import json
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Sequence
+from contextlib import suppress
 
 from app.cli.errors import CliError
+from app.cli.opening import cli_context, expected_errors, unlock
 from app.core.formatting import STATUS_TEXT, ago, integration_as_dict, type_name
 from app.cli.values import parse_assignments, timeout_option
 from app.core.form_values import form_values_for_add, form_values_for_edit, unique_label
-from connectors.registry import UnknownType, default_types, get_type
+from connectors.registry import default_types, get_type
 from connectors.types import validate_label
-from storage.db import DatabaseError
-from storage.errors import StorageError, Superseded
-from storage.paths import DataDirError
+from storage.errors import Superseded
 from storage.secrets.base import SecretStoreError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_REFUSED = 3
-
-
-@contextmanager
-def expected_errors() -> Iterator[None]:
-    """Turn the failures a person can fix into one line on stderr, not a traceback."""
-    try:
-        yield
-    except (StorageError, SecretStoreError, DatabaseError, DataDirError) as exc:
-        raise CliError(str(exc)) from None
-    except UnknownType as exc:
-        raise CliError(str(exc)) from None
-
-
-def cli_context(args: argparse.Namespace):
-    from app.core.context import open_context
-
-    with expected_errors():
-        return open_context(args.data_dir)
-
-
-def _unlock(context) -> None:
-    from app.cli.secrets_prompt import ensure_unlocked
-
-    with expected_errors():
-        ensure_unlocked(context.secrets)
-        context.secrets_ready()
 
 
 def emit_json(data: object) -> None:
@@ -187,7 +160,7 @@ def add(args: argparse.Namespace) -> int:
             checked_ms = (time.perf_counter() - started) * 1000
         except ConnectorError as exc:
             raise CliError(f"Not saved: {exc} (fix it and run the command again, or add --no-check to save anyway)") from None
-    _unlock(context)
+    unlock(context)
     with expected_errors():
         integration = repo.add(spec.key, label, settings, secrets)
         if result is not None:
@@ -225,7 +198,7 @@ def edit(args: argparse.Namespace) -> int:
     if not (assignments or secrets or args.new_label is not None):
         raise CliError("Nothing to change: give --label, --set or --secret-stdin.")
     if secrets:
-        _unlock(context)
+        unlock(context)
     with expected_errors():
         updated = repo.update(
             current.id,
@@ -257,7 +230,7 @@ def remove(args: argparse.Namespace) -> int:
             print("Not removed.", file=sys.stderr)
             return EXIT_REFUSED
     if current.secret_names:
-        _unlock(context)
+        unlock(context)
     if get_type(current.type_key).oauth:
         from app.cli.oauth_cli import revoke_on_remove
 
@@ -277,7 +250,7 @@ def check(args: argparse.Namespace) -> int:
     if not targets:
         print("No integrations to check.")
         return EXIT_OK
-    _unlock(context)
+    unlock(context)
     return _check_and_report(context, targets, as_json=args.json, timeout=timeout)
 
 

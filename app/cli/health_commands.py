@@ -7,7 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from app.cli.commands import EXIT_FAILED, EXIT_OK, cli_context, emit_json, expected_errors
+from app.cli.commands import EXIT_FAILED, EXIT_OK, emit_json
+from app.cli.opening import cli_context, expected_errors
 from app.cli.errors import CliError
 from app.core.formatting import STATUS_TEXT, ago, integration_as_dict, type_name
 from storage.records import Status

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 from app.cli.errors import CliError
+from connectors.wording import duration
 from connectors.errors import ConnectorError
 from connectors.types import IntegrationType
 
@@ -85,8 +86,7 @@ def _show_device_code(signin: Any, provider_name: str) -> None:
     print(signin.verification_uri, flush=True)
     _say("and enter the code:")
     print(f"    {signin.user_code}", flush=True)
-    minutes = max(1, round(min(signin.timeout, signin.expires_in) / 60))
-    _say(f"tether checks every {signin.interval:g} s for up to {minutes} min; Ctrl-C cancels.")
+    _say(f"tether checks every {signin.interval:g} s for up to {duration(min(signin.timeout, signin.expires_in))}; Ctrl-C cancels.")
 
 
 def _show_loopback(signin: Any, provider_name: str, open_browser: bool) -> None:
@@ -98,7 +98,7 @@ def _show_loopback(signin: Any, provider_name: str, open_browser: bool) -> None:
     if tunnel:
         _say("You are on SSH. To let the browser on your own computer come back here, run there first:")
         _say(f"  {tunnel}")
-    _say(f"tether listens on {signin.redirect_uri} for {round(signin.timeout / 60) or 1} min.")
+    _say(f"tether listens on {signin.redirect_uri} for {duration(signin.timeout)}.")
     _say("If the browser ends on a page that fails to load, copy its address and paste it here (then Enter).")
     if open_browser and may_open_browser(os.environ) and sys.stdout.isatty():
         import webbrowser
@@ -118,7 +118,7 @@ def _report(signed_in: Any) -> None:
 
 def add_with_signin(args: argparse.Namespace, context: Any, spec: IntegrationType, label: str, values: Mapping[str, str]) -> int:
     """Sign in, prove it with the check, then save — nothing is stored before the sign-in worked."""
-    from app.cli.commands import _unlock, expected_errors
+    from app.cli.opening import expected_errors, unlock
     from app.core.oauth_flow import discard_signin, finish_signin, save_new
 
     settings, secrets = spec.settings_from(values), spec.secrets_from(values)
@@ -130,7 +130,7 @@ def add_with_signin(args: argparse.Namespace, context: Any, spec: IntegrationTyp
     except ConnectorError as exc:
         discard_signin(spec, settings, secrets, result.refresh_token)
         raise CliError(f"Not saved: {exc} (the sign-in was given back; fix it and run the command again)") from None
-    _unlock(context)
+    unlock(context)
     with expected_errors():
         integration = save_new(context.storage.integrations, spec, label, signed_in)
     print(f"Added {integration.label!r} ({spec.name}) for {signed_in.address}.")
@@ -140,7 +140,7 @@ def add_with_signin(args: argparse.Namespace, context: Any, spec: IntegrationTyp
 
 def reauth(args: argparse.Namespace) -> int:
     """Sign in again for an existing integration, keeping its label and workflow links."""
-    from app.cli.commands import _unlock, cli_context, expected_errors
+    from app.cli.opening import cli_context, expected_errors, unlock
     from app.core.oauth_flow import finish_signin, save_reauth
 
     context = cli_context(args)
@@ -150,7 +150,7 @@ def reauth(args: argparse.Namespace) -> int:
         spec = context.types.get(current.type_key)
     if not spec.oauth:
         raise CliError(f"{current.label!r} is {spec.name}, which does not sign in through OAuth; use `tether edit`.")
-    _unlock(context)
+    unlock(context)
     with expected_errors():
         secrets = repo.read_secrets(current)
     result = run_signin(

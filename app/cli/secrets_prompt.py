@@ -7,7 +7,7 @@ import getpass
 import sys
 
 from storage.secrets.base import SecretStoreError, WrongPassphrase
-from storage.secrets.select import ENV_PASSPHRASE_COMMAND, SecretStoreChoice, passphrase_from_command
+from storage.secrets.select import ENV_PASSPHRASE_COMMAND, SecretStoreChoice, unlock_from_command
 
 MAX_TRIES = 3
 
@@ -25,12 +25,7 @@ def ensure_unlocked(choice: SecretStoreChoice) -> None:
     vault = choice.vault
     if vault is None or vault.unlocked:
         return
-    from_command = passphrase_from_command()
-    if from_command is not None:
-        if vault.exists():
-            vault.unlock(from_command)
-        else:
-            vault.create(from_command)
+    if unlock_from_command(vault):
         return
     if not _has_terminal():
         raise SecretStoreError(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.commands import EXIT_OK, cli_context, emit_json, expected_errors
+from app.cli.commands import EXIT_OK, emit_json
+from app.cli.opening import cli_context, expected_errors
 from app.cli.errors import CliError
 from storage.records import Access, LinkSpec, Role, Status
 

@@ -91,16 +91,12 @@ def unlock_quietly(choice) -> str | None:
     Returns why secrets cannot be read, or None when they can.
     """
     from storage.secrets.base import SecretStoreError
-    from storage.secrets.select import ENV_PASSPHRASE_COMMAND, passphrase_from_command
+    from storage.secrets.select import ENV_PASSPHRASE_COMMAND, unlock_from_command
 
-    vault = choice.vault
-    if vault is None or vault.unlocked or not vault.exists():
-        return None
     try:
-        passphrase = passphrase_from_command()
-        if passphrase is None:
+        # No vault file yet means no secrets yet: nothing to unlock, and nothing to create from here.
+        if not unlock_from_command(choice.vault, create=False):
             return f"the secret vault is locked and {ENV_PASSPHRASE_COMMAND} is not set."
-        vault.unlock(passphrase)
     except SecretStoreError as exc:
         return str(exc)
     return None

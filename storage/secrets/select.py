@@ -72,3 +72,24 @@ def passphrase_from_command() -> str | None:
     if not passphrase:
         raise SecretStoreError(f"{ENV_PASSPHRASE_COMMAND} printed an empty passphrase.")
     return passphrase
+
+
+def unlock_from_command(vault: VaultStore | None, *, create: bool = True) -> bool:
+    """Unlock the vault with TETHER_PASSPHRASE_COMMAND (or, with ``create``, create a missing one with it).
+
+    The one place that does this for the CLI, the TUI and the MCP server. True when the store can be
+    used afterwards, False when it is still locked because the command is not set. Raises
+    SecretStoreError when the command fails or prints the wrong passphrase.
+    """
+    if vault is None or vault.unlocked:
+        return True
+    if not create and not vault.exists():
+        return True  # no vault file yet: no secret to read, and nothing to unlock
+    passphrase = passphrase_from_command()
+    if passphrase is None:
+        return False
+    if vault.exists():
+        vault.unlock(passphrase)
+    else:
+        vault.create(passphrase)
+    return True

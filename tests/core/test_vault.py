@@ -128,3 +128,31 @@ def test_a_killed_writer_never_leaves_a_broken_vault(vault: VaultStore) -> None:
     leftovers = [p.name for p in vault.path.parent.iterdir() if p.name.startswith(".vault-")]
     # A temporary file may survive a kill between write and rename; it is never the vault itself.
     assert all(name != vault.path.name for name in leftovers)
+
+
+def test_the_passphrase_command_creates_then_unlocks_the_vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from storage.secrets.select import ENV_PASSPHRASE_COMMAND, unlock_from_command
+
+    path = tmp_path / "secrets.vault"
+    monkeypatch.delenv(ENV_PASSPHRASE_COMMAND, raising=False)
+    assert unlock_from_command(VaultStore(path)) is False and not path.exists()
+    monkeypatch.setenv(ENV_PASSPHRASE_COMMAND, f"echo '{PASSPHRASE}'")
+    assert unlock_from_command(VaultStore(path), create=False) is True and not path.exists()  # nothing to open yet
+    created = VaultStore(path)
+    assert unlock_from_command(created) is True and path.exists()
+    created.set("integration/a/password", "hunter2")
+    reopened = VaultStore(path)
+    assert unlock_from_command(reopened) is True and reopened.get("integration/a/password") == "hunter2"
+    monkeypatch.setenv(ENV_PASSPHRASE_COMMAND, "echo 'not the passphrase'")
+    with pytest.raises(WrongPassphrase):
+        unlock_from_command(VaultStore(path))
+
+
+def test_every_storage_failure_is_a_storage_error() -> None:
+    """Front ends catch StorageError alone; the database, data-directory and secret-store errors are all one."""
+    from storage.db import DatabaseError
+    from storage.errors import StorageError
+    from storage.paths import DataDirError
+    from storage.secrets.base import SecretStoreError
+
+    assert all(issubclass(kind, StorageError) for kind in (DatabaseError, DataDirError, SecretStoreError, WrongPassphrase))
