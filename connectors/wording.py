@@ -26,3 +26,12 @@ def ago(moment: datetime | None, now: datetime | None = None) -> str:
     if seconds < 86400:
         return f"{seconds // 3600} h ago"
     return f"{seconds // 86400} d ago"
+
+
+def duration(seconds: float, *, long: bool = False) -> str:
+    """A wait as people say it: "5 s", "1 min", "90 s", "5 min" (``long``: "5 seconds", "1 minute")."""
+    seconds = max(0, round(seconds))
+    if seconds < 60 or seconds % 60 and seconds < 300:
+        return count(seconds, "second") if long else f"{seconds} s"
+    minutes = round(seconds / 60)
+    return count(minutes, "minute") if long else f"{minutes} min"

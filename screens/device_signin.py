@@ -63,11 +63,13 @@ class DeviceSignInScreen(OAuthSignInScreen):
         self.query_one("#signin-url", Static).update(Content(clean(signin.verification_uri)))
         self.query_one("#signin-code", Static).update(Content(clean(signin.user_code)))
         self.app.copy_to_clipboard(signin.user_code)
-        minutes = max(1, round(min(signin.timeout, signin.expires_in) / 60))
+        from connectors.wording import duration
+
+        wait = duration(min(signin.timeout, signin.expires_in))
         self._busy(
             True,
             f"Code copied to the clipboard. Waiting for the sign-in (checking every {signin.interval:g} s, "
-            f"for up to {minutes} min)…",
+            f"for up to {wait})…",
         )
         self._waiting = True
         self._wait(signin)

@@ -194,8 +194,9 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
                 )
             )
         self.app.copy_to_clipboard(signin.authorization_url)
-        minutes = max(1, round(signin.timeout / 60))
-        self._busy(True, f"Address copied to the clipboard. Waiting for the sign-in on {signin.redirect_uri} ({minutes} min)…")
+        from connectors.wording import duration
+
+        self._busy(True, f"Address copied to the clipboard. Waiting for the sign-in on {signin.redirect_uri} ({duration(signin.timeout)})…")
         if self._open_browser and may_open_browser(self._environ):
             self._launch_browser(signin.authorization_url)
         self._waiting = True

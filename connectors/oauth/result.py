@@ -43,9 +43,10 @@ def signed_in(client: OAuthClient, tokens: Tokens) -> SignInResult:
 
 
 def timed_out(seconds: float) -> ConnectorError:
-    minutes = max(1, round(seconds / 60))
+    from connectors.wording import duration
+
     return ConnectorError(
         ErrorKind.TIMEOUT,
-        f"No sign-in arrived within {minutes} minute{'s' if minutes != 1 else ''}; the attempt was ended.",
+        f"No sign-in arrived within {duration(seconds, long=True)}; the attempt was ended.",
         hint="Start the sign-in again when you are ready.",
     )
