@@ -22,6 +22,9 @@ import pytest
 from tests.conftest import REPO_ROOT, TEST_PASSPHRASE
 from tests.health.fault_servers import trickle_server, trickled_greeting, trickled_headers
 
+# Real processes in a pseudo-terminal, timed to the second: run alone, not beside other workers.
+pytestmark = pytest.mark.serial
+
 TIMEOUT = 2
 # The goal is the timeout plus at most a second; starting Python and tether adds its own start-up time.
 SLACK = 1.0

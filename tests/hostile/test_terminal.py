@@ -24,7 +24,7 @@ from tests.conftest import REPO_ROOT, TEST_PASSPHRASE
 from tests.hostile.payloads import MARKUP
 from tests.servers.feeds import FeedServer
 
-pytestmark = pytest.mark.realserver
+pytestmark = [pytest.mark.realserver, pytest.mark.serial]  # a real terminal: run alone, not beside other workers
 
 LABEL = f"Feed {MARKUP}"
 TITLE = "tether-test-title"
