@@ -87,6 +87,18 @@ def record_outcome(
     return breaker
 
 
+class UnexpectedFailure(ConnectorError):
+    """A call failed in a way no connector anticipated; ``exception`` names the Python exception type.
+
+    Carried as its own type so that a front end can word it for what it was doing (the MCP server
+    says which tool call) without matching the message.
+    """
+
+    def __init__(self, exception: str, doing: str = "during the call") -> None:
+        super().__init__(ErrorKind.SERVER, f"Unexpected problem {doing} ({exception}).")
+        self.exception = exception
+
+
 def reset_breaker(metrics: MetricsRepository, integration_id: int) -> None:
     metrics.set_breaker(integration_id, Breaker())
 
@@ -153,7 +165,7 @@ def guarded_call(
         error = exc
         raise
     except Exception as exc:
-        error = ConnectorError(ErrorKind.SERVER, f"Unexpected problem during the call ({type(exc).__name__}).")
+        error = UnexpectedFailure(type(exc).__name__)
         raise error from None
     finally:
         latency_ms = (clock() - started) * 1000

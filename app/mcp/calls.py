@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
+from app.core.health import UnexpectedFailure
 from app.mcp.errors import Reason, ToolRefusal, action_for, quoted, refusal_from
 from app.mcp.scope import Scope, unknown_integration
 from connectors.errors import ConnectorError, ErrorKind
@@ -97,8 +98,8 @@ class ToolCall:
                 self.storage.integrations.set_status(current.id, Status.NEEDS_REAUTH, str(error))
             if error.kind is ErrorKind.SECRETS:
                 raise self._locked(current, error.message) from None
-            if error.message.startswith("Unexpected problem during the call"):
-                error.message = error.message.replace("during the call", f"while {what}")
+            if isinstance(error, UnexpectedFailure):
+                error = UnexpectedFailure(error.exception, f"while {what}")
             raise refusal_from(error, current.label).scrubbed(self.secrets_read) from None
 
     def secret_keeper(self, integration: Integration) -> Callable[[str, str], None]:
