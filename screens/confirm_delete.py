@@ -34,7 +34,7 @@ def _workflow_consequences(integration: Integration) -> Content:
     if not integration.used_by:
         return Content("No workflow uses it. Its settings and stored secrets will be removed.")
     lines: list[str | tuple[str, str] | Content] = [
-        f"{count(len(integration.used_by), 'workflow')} {'uses' if len(integration.used_by) == 1 else 'use'} it and will keep a note that they lost it:\n"
+        f"{count(len(integration.used_by), 'workflow')} {'uses' if len(integration.used_by) == 1 else 'use'} it and will keep a note that it was lost:\n"
     ]
     for use in integration.used_by:
         schedule = f", {use.schedule}" if use.schedule else ""

@@ -77,7 +77,7 @@ class IntegrationsScreen(ListActionsMixin, ReportsWorkerFailures, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="Filter by label, type or status…", id="filter", classes="hidden")
+        yield Input(placeholder="Filter by label, type or status (escape clears)", id="filter", classes="hidden")
         yield IntegrationTable(self.app.clock, id="integrations")
         yield IntegrationDetail(id="detail")
         yield Static("", id="secrets-line", markup=False)

@@ -52,7 +52,7 @@ class OptionsPickerScreen(ModalScreen["list[str] | None"]):
                 )
             else:
                 yield OptionList(*(ListOption(option_prompt(o, o.value in self.chosen), id=o.value) for o in self.options), id="options")
-                yield Static("space or enter: tick / untick   ctrl+a: all   ctrl+s: use these   escape: cancel", classes="muted")
+                yield Static("space/enter: tick or untick   ctrl+a: all   ctrl+s: use these", classes="muted")
             with Horizontal(classes="buttons"):
                 if self.options:
                     yield Button("Use these", id="accept", variant="primary")
