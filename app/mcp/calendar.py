@@ -8,7 +8,7 @@ from typing import Any
 
 from app.mcp.calls import ToolCall
 from app.mcp.errors import Reason, ToolRefusal
-from app.mcp.tools import CALENDARS, LABEL_PROPERTY, ToolSpec, object_schema
+from app.mcp.tool_spec import CALENDARS, LABEL_PROPERTY, ToolSpec, object_schema
 from connectors.calendar_events import CalendarEvent
 from storage.records import Integration
 

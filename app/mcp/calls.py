@@ -25,7 +25,7 @@ from storage.records import Integration, Status
 from storage.service import Storage
 
 if TYPE_CHECKING:
-    from app.mcp.tools import Serves
+    from app.mcp.tool_spec import Serves
 
 T = TypeVar("T")
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from app.mcp.calls import ToolCall
-from app.mcp.tools import ToolSpec, object_schema, tools_for_type
+from app.mcp.calendar import CALENDAR_TOOLS
+from app.mcp.mail import MAIL_TOOLS
+from app.mcp.tool_spec import ToolSpec, object_schema, tools_for_type
 from connectors.types import Capability
 from storage.records import Integration
 
@@ -31,7 +33,7 @@ def _describe(call: ToolCall, integration: Integration) -> dict[str, Any]:
         "status_detail": integration.status_detail,
         "last_checked": integration.last_checked_at.isoformat() if integration.last_checked_at else None,
         "capabilities": capabilities,
-        "tools": tools_for_type(spec, writable=writable),
+        "tools": tools_for_type(spec, [*MAIL_TOOLS, *CALENDAR_TOOLS], writable=writable),
     }
 
 

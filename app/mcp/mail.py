@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from app.mcp import mail_schemas as schemas
 from app.mcp.calls import ToolCall
 from app.mcp.errors import Reason, ToolRefusal, refusal_from
-from app.mcp.tools import MAILBOXES, ToolSpec
+from app.mcp.tool_spec import MAILBOXES, ToolSpec
 from connectors.errors import ConnectorError
 from storage.records import Integration
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.mcp.tools import LABEL_PROPERTY, object_schema
+from app.mcp.tool_spec import LABEL_PROPERTY, object_schema
 
 MAX_PAGE = 100
 

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from app.mcp.calls import DEFAULT_TIMEOUT, ToolCall
 from app.mcp.errors import Reason, ToolRefusal, scrub
 from app.mcp.scope import Scope, load_scope
-from app.mcp.tools import ToolSpec, all_tools
+from app.mcp.tool_spec import ToolSpec
+from app.mcp.tools import all_tools
 from connectors.registry import TypeRegistry, default_types
 
 if TYPE_CHECKING:

@@ -1,71 +1,13 @@
-"""The MCP tools tether offers: each declared once with its input and output JSON schemas.
-
-A tool's ``run`` is blocking (storage, sockets) and is called off the event loop with a ToolCall
-and the arguments already checked against ``input_schema``. It returns the structured result,
-a JSON object matching ``output_schema``, or raises ToolRefusal.
-"""
+"""The MCP tools tether offers, each declared once (app.mcp.tool_spec) in its own module."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
-from app.mcp.calls import ToolCall
-from connectors.types import IntegrationType
-
-LABEL_PROPERTY: dict[str, Any] = {
-    "type": "string",
-    "minLength": 1,
-    "description": "The integration's label, as list_integrations shows it.",
-}
-
-
-@dataclass(frozen=True)
-class Serves:
-    """Which integration types a tool works on, by what the type can do (never by its key)."""
-
-    what: str  # in words, for a refusal: "mailboxes"
-    test: Callable[[IntegrationType], bool]
-
-    def __call__(self, spec: IntegrationType) -> bool:
-        return self.test(spec)
-
-
-MAILBOXES = Serves("mailboxes (mail integrations)", lambda spec: spec.has_mailbox)
-CALENDARS = Serves("calendars (iCal feeds, CalDAV and other calendar integrations)", lambda spec: spec.has_events)
-
-
-@dataclass(frozen=True)
-class ToolSpec:
-    name: str
-    title: str
-    description: str
-    input_schema: dict[str, Any]
-    output_schema: dict[str, Any]
-    run: Callable[[ToolCall, dict[str, Any]], dict[str, Any]]
-    writes: bool = False
-    # Integration types the tool works on; None for tools about tether itself.
-    types: Serves | None = None
-
-
-def object_schema(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {"type": "object", "properties": properties, "required": list(required), "additionalProperties": False}
+from app.mcp.calendar import CALENDAR_TOOLS
+from app.mcp.inventory import INVENTORY_TOOLS
+from app.mcp.mail import MAIL_TOOLS
+from app.mcp.tool_spec import ToolSpec
 
 
 def all_tools() -> list[ToolSpec]:
     """Every tool, in the order tools/list shows them."""
-    from app.mcp.calendar import CALENDAR_TOOLS
-    from app.mcp.inventory import INVENTORY_TOOLS
-    from app.mcp.mail import MAIL_TOOLS
-
     return [*INVENTORY_TOOLS, *MAIL_TOOLS, *CALENDAR_TOOLS]
-
-
-def tools_for_type(spec: IntegrationType, *, writable: bool) -> list[str]:
-    """The tool names that work on an integration of this type (write tools only when writable)."""
-    return [
-        tool.name
-        for tool in all_tools()
-        if tool.types is not None and tool.types(spec) and (writable or not tool.writes)
-    ]
