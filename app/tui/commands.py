@@ -10,6 +10,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 PALETTE_SKIP = {"cursor", "page", "jump", "move", "app.quit", "quit", "help"}
+# Where the footer's short word is not what a person types to find it.
+PALETTE_TITLES = {"toggle_disabled": "Disable or enable"}
 
 
 def screen_commands(screen: Screen) -> Iterator[SystemCommand]:
@@ -25,5 +27,6 @@ def screen_commands(screen: Screen) -> Iterator[SystemCommand]:
             continue
         seen.add(binding.action)
         help_text = f"{binding.tooltip} ({binding.key_display or binding.key})" if binding.tooltip else binding.key
-        yield SystemCommand(binding.description, help_text, partial(screen.run_action, binding.action))
+        title = PALETTE_TITLES.get(name, binding.description)
+        yield SystemCommand(title, help_text, partial(screen.run_action, binding.action))
     yield SystemCommand("Help", "Every key on this screen, and what to do next (F1)", partial(screen.app.run_action, "help"))

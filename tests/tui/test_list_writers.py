@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.core.health import record_outcome
 from storage.records import Status
+from tests.support import pilot_wait_until
 from tests.tui.conftest import settle
 
 SETTINGS = {"username": "me@example.com", "host": "imap.example.com", "tls_mode": "implicit", "port": 993}
@@ -33,7 +34,7 @@ async def test_r_and_x_are_the_list_screens_keys_and_in_the_palette(app, context
         await settle(pilot)
         screen = app.main_screen
         names = [command.title for command in screen_commands(screen)]
-        assert "Check all" in names and "On/off" in names
+        assert "Check all" in names and "Disable or enable" in names
         await pilot.press("x")
         await settle(pilot)
         assert context.storage.integrations.get(item.id).status is Status.DISABLED
@@ -42,15 +43,6 @@ async def test_r_and_x_are_the_list_screens_keys_and_in_the_palette(app, context
         await settle(pilot)
         assert context.storage.integrations.get(item.id).status is Status.NOT_CHECKED
         assert "Disabled: not checked" not in detail_text(app)
-
-
-async def wait_until(pilot, condition, seconds: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
-    """The list follows within about a second; poll for what a person would see."""
-    for _ in range(int(seconds / 0.1)):
-        if condition():
-            return True
-        await pilot.pause(0.1)
-    return condition()
 
 
 async def test_the_list_follows_other_tether_processes_and_keeps_the_cursor(app, context):
@@ -62,13 +54,13 @@ async def test_the_list_follows_other_tether_processes_and_keeps_the_cursor(app,
         table = app.main_screen.table
         table.select_label("Beta")
         repo.add("imap", "Alpha", SETTINGS, {"password": "pw"})
-        assert await wait_until(pilot, lambda: "Alpha" in table.shown_labels())
+        await pilot_wait_until(pilot, lambda: "Alpha" in table.shown_labels(), "the list to show Alpha", 5)
         assert table.selected.label == "Beta"  # the cursor stays on the same integration
         assert not any("removed" in note for note in app.notes)
 
         table.select_label("Gamma")
         repo.remove(gone.id)
-        assert await wait_until(pilot, lambda: "Gamma" not in table.shown_labels())
+        await pilot_wait_until(pilot, lambda: "Gamma" not in table.shown_labels(), "the list to drop Gamma", 5)
         assert "'Gamma' was removed in another tether." in app.notes
 
 
