@@ -39,16 +39,17 @@ class DeviceSignInScreen(OAuthSignInScreen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="signin"):
-            yield Static(Content(clean(f"{self.provider.sign_in_title} for {self.integration.label}")), id="signin-title")
+            yield Static(Content(clean(f"{self.provider.title_for(self.integration.settings)} for {self.integration.label}")), id="signin-title")
             with Vertical(id="signin-steps"):
                 yield Static("1. On any device, open this address:", classes="muted")
                 yield Static("asking for a sign-in code…", id="signin-url")
                 yield Static("2. Sign in there and enter this code (ctrl+y copies it again):", classes="muted")
                 yield Static("…", id="signin-code")
-            yield Static("", id="signin-status")
-            with Horizontal(id="signin-buttons"):
-                yield Button("Save", id="signin-save", variant="primary", disabled=True, tooltip="Keep this sign-in")
-                yield Button("Cancel", id="signin-cancel", tooltip="escape: stop waiting; nothing is changed")
+            with Vertical(id="signin-actions"):  # docked like the browser sign-in's: always in view at 80×24
+                yield Static("", id="signin-status")
+                with Horizontal(id="signin-buttons"):
+                    yield Button("Save", id="signin-save", variant="primary", disabled=True, tooltip="Keep this sign-in")
+                    yield Button("Cancel", id="signin-cancel", tooltip="escape: stop waiting; nothing is changed")
         yield Footer()
 
     def on_mount(self, event: events.Mount) -> None:  # type: ignore[override]  # Textual passes the event when asked

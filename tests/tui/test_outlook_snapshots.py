@@ -16,7 +16,7 @@ from screens.device_signin import DeviceSignInScreen
 from storage.records import Integration, Status
 from tests.tui.conftest import NOW
 
-SIZE = (100, 30)
+SIZE = (80, 24)  # the smallest terminal tether supports: the code and the buttons must both show
 SSH_ENV = {"SSH_CONNECTION": "198.51.100.4 52144 192.0.2.10 22", "USER": "ann"}
 
 
