@@ -125,7 +125,7 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="signin"):
-            yield Static(plain(f"{self.provider.sign_in_title} for {self.integration.label}"), id="signin-title")
+            yield Static(plain(f"{self.provider.title_for(self.integration.settings)} for {self.integration.label}"), id="signin-title")
             with Vertical(id="signin-steps"):
                 yield Static("1. Open this address in a browser and allow access (ctrl+y copies it):", classes="muted")
                 yield Static("preparing the sign-in address…", id="signin-url")

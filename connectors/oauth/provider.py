@@ -56,6 +56,14 @@ class OAuthProvider:
     def sign_in_title(self) -> str:
         return f"Sign in with {self.name}"
 
+    def custom_endpoints(self, settings: Mapping[str, Any]) -> bool:
+        """The settings point at another OAuth server than the provider's own (self-hosted, a test server)."""
+        return any(str(settings.get(name) or "").strip() for name in self.endpoints)
+
+    def title_for(self, settings: Mapping[str, Any]) -> str:
+        """The sign-in's title: neutral when the settings name another server, which is not {name}'s."""
+        return "Sign in with your OAuth server" if self.custom_endpoints(settings) else self.sign_in_title
+
     @property
     def secret_names(self) -> tuple[str, ...]:
         """Every secret an integration of this provider keeps."""

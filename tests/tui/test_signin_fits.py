@@ -20,3 +20,17 @@ async def test_the_sign_in_actions_are_visible_at_80x24(repeatable_randomness) -
             body = app.screen.query_one("#signin")
             assert body.region.contains_region(widget.region), widget
         await pilot.press("escape")
+
+
+async def test_custom_endpoints_name_the_provider_neutrally(repeatable_randomness) -> None:  # type: ignore[no-untyped-def] # noqa: F811
+    from connectors.gmail.spec import GOOGLE
+
+    settings = {"authorize_url": "https://sso.example.test/authorize", "token_url": "https://sso.example.test/token"}
+    assert GOOGLE.title_for(settings) == "Sign in with your OAuth server"
+    assert GOOGLE.title_for({}) == "Sign in with Google"
+    screen = OAuthSignInScreen(_integration(redirect_port=0, **settings), {"client_secret": "cs"}, environ={}, open_browser=False)
+    app = Host(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _address_shown(pilot)
+        assert str(app.screen.query_one("#signin-title").render()) == "Sign in with your OAuth server for Work Gmail"
+        await pilot.press("escape")
