@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from tests.servers.feeds import FeedServer, start_feed_server
 from tests.servers.radicale import RadicaleServer, radicale_available, seed, start_radicale
 from tests.servers.tls import TestCA
+from tests.support import require_server
 
 
 @pytest.fixture
@@ -27,10 +27,7 @@ def plain_feed_server() -> Iterator[FeedServer]:
 
 
 def _require_radicale() -> None:
-    if not radicale_available():
-        if os.environ.get("TETHER_REQUIRE_SERVERS") == "1":
-            pytest.fail("Radicale is not installed but TETHER_REQUIRE_SERVERS=1 requires it.")
-        pytest.skip("Radicale is not installed (pip install radicale).")
+    require_server(radicale_available(), "Radicale", "pip install radicale")
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT, TEST_PASSPHRASE
 from tests.health.fault_servers import trickle_server, trickled_greeting, trickled_headers
+from tests.support import wait_until
 
 # Real processes in a pseudo-terminal, timed to the second: run alone, not beside other workers.
 pytestmark = pytest.mark.serial
@@ -175,7 +176,7 @@ def quit_tui_while_stuck(env: dict[str, str], stuck_imap: threading.Event) -> No
     reader = threading.Thread(target=_drain, args=(terminal, screen), daemon=True)
     reader.start()
     try:
-        _wait_for(lambda: b"not checked" in screen, 20, "the list never showed the integration")
+        wait_until(lambda: b"not checked" in screen, "the list to show the integration", 20)
         for _ in range(5):  # the first key may arrive before the data directory is open
             os.write(terminal, b"R")  # check all
             if stuck_imap.wait(3):
@@ -183,7 +184,7 @@ def quit_tui_while_stuck(env: dict[str, str], stuck_imap: threading.Event) -> No
         assert stuck_imap.is_set(), "the check never connected"
         os.write(terminal, b"\x11")  # ctrl+q
         started = time.monotonic()
-        _wait_for(lambda: os.waitpid(pid, os.WNOHANG)[0] == pid, 10, "the TUI did not exit")
+        wait_until(lambda: os.waitpid(pid, os.WNOHANG)[0] == pid, "the TUI to exit", 10)
         took = time.monotonic() - started
     finally:
         try:
@@ -203,11 +204,3 @@ def _drain(terminal: int, screen: bytearray) -> None:
         if not chunk:
             return
         screen.extend(chunk)
-
-
-def _wait_for(condition, limit: float, failure: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(failure)
-        time.sleep(0.02)

@@ -23,6 +23,7 @@ import pytest
 from tests.conftest import REPO_ROOT, TEST_PASSPHRASE
 from tests.hostile.payloads import MARKUP
 from tests.servers.feeds import FeedServer
+from tests.support import require_server, wait_until
 
 pytestmark = [pytest.mark.realserver, pytest.mark.serial]  # a real terminal: run alone, not beside other workers
 
@@ -60,11 +61,7 @@ class Tmux:
         return self("list-buffers", "-F", "#{buffer_name}: #{buffer_sample}").stdout
 
     def wait_for(self, what: str, condition: Callable[[], bool], timeout: float = 40) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > deadline:
-                pytest.fail(f"waited {timeout:g} s for {what}; the pane shows:\n{self.screen()}")
-            time.sleep(0.1)
+        wait_until(condition, what, timeout, shown=self.screen)
 
     def stop(self) -> None:
         socket = self("display-message", "-p", "#{socket_path}", check=False).stdout.strip()
@@ -75,10 +72,7 @@ class Tmux:
 
 @pytest.fixture
 def tmux(data_dir: Path) -> Iterator[Tmux]:
-    if shutil.which("tmux") is None:
-        if os.environ.get("TETHER_REQUIRE_SERVERS") == "1":
-            pytest.fail("tmux is not installed but TETHER_REQUIRE_SERVERS=1 requires it.")
-        pytest.skip("tmux is not installed (apt-get install tmux).")
+    require_server(shutil.which("tmux") is not None, "tmux", "apt-get install tmux")
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO_ROOT),

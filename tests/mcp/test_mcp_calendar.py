@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -24,6 +23,7 @@ from tests.servers.radicale import (
     save_event,
     start_radicale,
 )
+from tests.support import require_server
 
 if TYPE_CHECKING:
     from tests.servers.tls import TestCA
@@ -46,10 +46,7 @@ def feeds(test_ca: TestCA) -> Iterator[FeedServer]:
 @pytest.fixture(scope="module")
 def radicale(test_ca: TestCA) -> Iterator[tuple[RadicaleServer, str]]:
     """Radicale with a Work calendar: a weekly series of four from tomorrow, and a one-off event."""
-    if not radicale_available():
-        if os.environ.get("TETHER_REQUIRE_SERVERS") == "1":
-            pytest.fail("Radicale is not installed but TETHER_REQUIRE_SERVERS=1 requires it.")
-        pytest.skip("Radicale is not installed (pip install radicale).")
+    require_server(radicale_available(), "Radicale", "pip install radicale")
     server = start_radicale(test_ca.issue("radicale-mcp"), test_ca.ca_file)
     work = make_calendar(server, "work", "Work", "#3366FF")
     tomorrow = datetime.combine(utc_today() + timedelta(days=1), datetime.min.time(), UTC) + timedelta(hours=8)

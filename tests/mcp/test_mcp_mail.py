@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +12,7 @@ from app.core.toggle import set_disabled
 from storage.records import Access, LinkSpec, Role
 from tests.mcp.harness import DataDir, McpClient, assert_no_secret, result_text, start_client
 from tests.servers.dovecot import DOVECOT, DovecotOptions, DovecotServer, append_messages, start_dovecot
+from tests.support import require_server
 
 if TYPE_CHECKING:
     from tests.servers.tls import TestCA
@@ -48,10 +48,7 @@ SEED = [
 
 @pytest.fixture(scope="module")
 def dovecot(test_ca: TestCA) -> Iterator[DovecotServer]:
-    if DOVECOT is None:
-        if os.environ.get("TETHER_REQUIRE_SERVERS") == "1":
-            pytest.fail("dovecot is not installed but TETHER_REQUIRE_SERVERS=1")
-        pytest.skip("dovecot is not installed (Debian package dovecot-imapd)")
+    require_server(DOVECOT is not None, "Dovecot", "Debian package dovecot-imapd")
     server = start_dovecot(DovecotOptions(cert=test_ca.issue("dovecot-mcp", ips=("127.0.0.1",)), users=dict(USERS)))
     append_messages(
         server, "assistant", "INBOX", [(raw, flags, NOW - dt.timedelta(hours=10 - n)) for n, (raw, flags) in enumerate(SEED, 1)], test_ca.ca_file

@@ -9,7 +9,6 @@ health. With write access, hostile values that can be sent arrive as the literal
 from __future__ import annotations
 
 import datetime as dt
-import os
 import ssl
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from storage.metrics import BreakerState
 from storage.records import Access, LinkSpec, Role
 from tests.mcp.harness import DataDir, McpClient, result_text, start_client
 from tests.servers.dovecot import DOVECOT, DovecotOptions, DovecotServer, append_messages, start_dovecot
+from tests.support import require_server
 
 if TYPE_CHECKING:
     from tests.servers.tls import TestCA
@@ -81,10 +81,7 @@ def _message(n: int, subject: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def dovecot(test_ca: TestCA) -> Iterator[DovecotServer]:
-    if DOVECOT is None:
-        if os.environ.get("TETHER_REQUIRE_SERVERS") == "1":
-            pytest.fail("dovecot is not installed but TETHER_REQUIRE_SERVERS=1")
-        pytest.skip("dovecot is not installed (Debian package dovecot-imapd)")
+    require_server(DOVECOT is not None, "Dovecot", "Debian package dovecot-imapd")
     server = start_dovecot(DovecotOptions(cert=test_ca.issue("dovecot-hostile", ips=("127.0.0.1",)), users=dict(USERS)))
     for user in USERS:
         seed = [(_message(n, f"Seed {n}"), ("\\Seen",) if n % 2 else (), NOW - dt.timedelta(hours=n)) for n in range(1, 6)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ from tests.conftest import REPO_ROOT
 from tests.connectors.imap.test_large_message import _with_attachment
 from tests.mcp.harness import DataDir
 from tests.servers.dovecot import DOVECOT, DovecotOptions, DovecotServer, start_dovecot
+from tests.support import require_server
 
 if TYPE_CHECKING:
     from tests.servers.tls import TestCA
@@ -28,10 +28,7 @@ PEAK_LIMIT_MB = 250
 
 @pytest.fixture(scope="module")
 def dovecot(test_ca: TestCA) -> Iterator[DovecotServer]:
-    if DOVECOT is None:
-        if os.environ.get("TETHER_REQUIRE_SERVERS") == "1":
-            pytest.fail("dovecot is not installed but TETHER_REQUIRE_SERVERS=1")
-        pytest.skip("dovecot is not installed (Debian package dovecot-imapd)")
+    require_server(DOVECOT is not None, "Dovecot", "Debian package dovecot-imapd")
     server = start_dovecot(DovecotOptions(cert=test_ca.issue("dovecot-large", ips=("127.0.0.1",)), users={"big": PASSWORD}))
     yield server
     server.stop()

@@ -6,7 +6,6 @@ import asyncio
 import html
 import re
 import socket
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from storage.records import LinkSpec, Role, Status
 from storage.secrets.keyring_store import KeyringStore
 from storage.service import Storage, open_storage
 from tests.conftest import MemoryKeyring
+from tests.support import pilot_wait_until
 from tests.connectors.gmail.conftest import USER, Google, _dovecot, google, oauth_only, oauth_server  # noqa: F401
 
 SSH_ENV = {"SSH_CONNECTION": "198.51.100.4 52144 192.0.2.10 22", "USER": "ann"}
@@ -50,16 +50,13 @@ def _storage(tmp_path: Path) -> Storage:
 
 
 async def _until(pilot: Any, condition: Callable[[], bool], what: str, seconds: float = 30.0) -> None:
-    """Wait for something the servers and workers do (generous: a loaded machine is slow, not wrong)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            await pilot.pause()  # let the screen repaint what the handler changed before anyone looks
-            return
-        await pilot.pause(0.02)
-    status = pilot.app.screen.query("#signin-status")
-    shown = str(status.first().render()) if status else type(pilot.app.screen).__name__
-    raise AssertionError(f"never happened: {what} (screen says: {shown})")
+    """Wait for something the servers and workers do; on failure, say what the sign-in status line shows."""
+
+    def shown() -> str:
+        status = pilot.app.screen.query("#signin-status")
+        return str(status.first().render()) if status else type(pilot.app.screen).__name__
+
+    await pilot_wait_until(pilot, condition, what, seconds, shown=shown)
 
 
 def _status_text(app: App) -> str:

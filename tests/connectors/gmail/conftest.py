@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import ssl
 import tempfile
@@ -17,6 +16,7 @@ import pytest
 
 from tests.servers.oauth_server import OAuthServer, dovecot_passdb
 from tests.servers.tls import TestCA
+from tests.support import require_server
 
 USER = "alice@example.com"
 INBOX = 3  # messages seeded; every other one read
@@ -60,10 +60,7 @@ class Google:
 def _require_dovecot() -> None:
     from tests.servers.dovecot import DOVECOT
 
-    if DOVECOT is None:
-        if os.environ.get("TETHER_REQUIRE_SERVERS") == "1":
-            pytest.fail("dovecot is not installed but TETHER_REQUIRE_SERVERS=1")
-        pytest.skip("dovecot is not installed (Debian package dovecot-imapd)")
+    require_server(DOVECOT is not None, "Dovecot", "Debian package dovecot-imapd")
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +11,7 @@ import pytest
 
 from tests.servers.dovecot import DOVECOT, DovecotOptions, DovecotServer, append_messages, start_dovecot
 from tests.servers.tls import TestCA
+from tests.support import require_server
 
 USERS = {
     "alice": "alice-secret-1",  # seeded mailbox, only read
@@ -28,10 +28,7 @@ NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def require_dovecot() -> None:
-    if DOVECOT is None:
-        if os.environ.get("TETHER_REQUIRE_SERVERS") == "1":
-            pytest.fail("dovecot is not installed but TETHER_REQUIRE_SERVERS=1")
-        pytest.skip("dovecot is not installed (Debian package dovecot-imapd)")
+    require_server(DOVECOT is not None, "Dovecot", "Debian package dovecot-imapd")
 
 
 def message(n: int, *, sender: str = "", subject: str = "", body: str = "", hours_ago: float = 0) -> bytes:
