@@ -16,7 +16,8 @@ from app.core.formatting import STATUS_TEXT, ago, integration_as_dict, type_name
 from app.cli.values import parse_assignments, timeout_option
 from app.core.form_values import form_values_for_add, form_values_for_edit, unique_label
 from connectors.registry import default_types, get_type
-from connectors.types import validate_label
+from connectors.fields import Field
+from connectors.types import IntegrationType, validate_label
 from storage.errors import Superseded
 from storage.secrets.base import SecretStoreError
 
@@ -85,7 +86,10 @@ def list_types(args: argparse.Namespace) -> int:
                     "category": str(t.category),
                     "description": t.description,
                     "fields": [
-                        {"name": f.name, "label": f.label, "kind": str(f.kind), "required": f.required, "secret": f.secret}
+                        {
+                            "name": f.name, "label": f.label, "kind": str(f.kind), "required": f.required, "secret": f.secret,
+                            "choices": [value for value, _ in f.choices], "default": f.default_for({}) or None,
+                        }
                         for f in t.fields
                     ],
                 }
@@ -98,7 +102,28 @@ def list_types(args: argparse.Namespace) -> int:
         for f in t.fields:
             flags = ", ".join(x for x in ("required" if f.required else "", "secret" if f.secret else "") if x)
             print(f"           {f.name:14} {f.label}{f' ({flags})' if flags else ''}")
+            for fact in field_facts(t, f):
+                print(f"           {'':14}   {fact}")
     return EXIT_OK
+
+
+def field_facts(spec: IntegrationType, field: Field) -> list[str]:
+    """What a person may write for a field: its allowed values and its default (per choice, if it follows one)."""
+    facts = []
+    if field.choices:
+        facts.append("one of: " + " | ".join(value for value, _ in field.choices))
+    if field.derived_default is not None:
+        for other in spec.fields:
+            if other is field or not other.choices:
+                continue
+            per_choice = {value: field.default_for({other.name: value}) for value, _ in other.choices}
+            if len(set(per_choice.values())) > 1:
+                shown = ", ".join(f"{value} {default}" for value, default in per_choice.items())
+                facts.append(f"default by {other.name}: {shown}")
+                return facts
+    if default := field.default_for({}):
+        facts.append(f"default: {default}")
+    return facts
 
 
 def _read_secrets(names: list[str], valid: set[str]) -> dict[str, str]:
