@@ -6,11 +6,13 @@ list[Option] or raising ConnectorError) works the same way; nothing here knows a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import work
 from textual.content import Content
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import Button
 
 from screens.form_outcome import outcome_content
@@ -18,6 +20,8 @@ from screens.form_outcome import outcome_content
 if TYPE_CHECKING:
     from connectors.errors import ConnectorError
     from connectors.fields import Option
+    from connectors.types import IntegrationType
+    from widgets.field_editor import FieldEditor
 
 
 class OptionsFound(Message):
@@ -28,6 +32,24 @@ class OptionsFound(Message):
 
 class ServerOptionsMixin:
     """Mixed into IntegrationFormScreen, which provides the form helpers used here."""
+
+    if TYPE_CHECKING:  # provided by IntegrationFormScreen (as for FindSettingsMixin)
+        spec: IntegrationType
+        _busy: bool
+        _done: bool
+
+        def editor(self, name: str) -> FieldEditor: ...
+        def _field_of(self, widget_id: str | None) -> str | None: ...
+        def _errors(self) -> dict[str, str]: ...
+        def _show_errors(self, errors: dict[str, str], everywhere: bool = False) -> None: ...
+        def _say(self, content: Content | str, *, reveal: bool = True) -> None: ...
+        def _set_busy(self, busy: bool, message: str = "") -> None: ...
+        def _with_request(self, then: Callable[[dict[str, Any], dict[str, str], bool], object], message: str) -> None: ...
+        def _secrets_for_request(self, secrets: dict[str, str], use_stored: bool) -> dict[str, str]: ...
+
+    @property
+    def _form(self) -> Screen[Any]:
+        return cast("Screen[Any]", self)
 
     def choose_pressed(self, event: Button.Pressed) -> None:
         """A "Choose…" button (id ``field-<name>``) was pressed; other buttons are left alone."""
@@ -61,11 +83,11 @@ class ServerOptionsMixin:
         try:
             options = load_options(options_path, settings, self._secrets_for_request(secrets, use_stored))
         except SecretStoreError as exc:
-            self.post_message(OptionsFound(name, [], ConnectorError(ErrorKind.SECRETS, str(exc))))
+            self._form.post_message(OptionsFound(name, [], ConnectorError(ErrorKind.SECRETS, str(exc))))
         except ConnectorError as exc:
-            self.post_message(OptionsFound(name, [], exc))
+            self._form.post_message(OptionsFound(name, [], exc))
         else:
-            self.post_message(OptionsFound(name, options, None))
+            self._form.post_message(OptionsFound(name, options, None))
 
     def on_options_found(self, message: OptionsFound) -> None:
         from screens.options_picker import OptionsPickerScreen
@@ -83,7 +105,7 @@ class ServerOptionsMixin:
             if values is not None:
                 editor.set_chosen(values, {option.value: option.label for option in message.options})
                 self._done = False
-                self.query_one("#save", Button).label = "Save"
+                self._form.query_one("#save", Button).label = "Save"
             editor.focus_input()
 
-        self.app.push_screen(OptionsPickerScreen(editor.field.label, message.options, editor.chosen), picked)
+        self._form.app.push_screen(OptionsPickerScreen(editor.field.label, message.options, editor.chosen), picked)

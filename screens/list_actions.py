@@ -19,7 +19,11 @@ class ListActionsMixin:
     """Mixed into IntegrationsScreen (``self.table``, ``self.app``)."""
 
     app: TetherApp
-    table: IntegrationTable
+
+    if TYPE_CHECKING:  # IntegrationsScreen's read-only property
+
+        @property
+        def table(self) -> IntegrationTable: ...
 
     def action_check_all(self) -> None:
         """R: every enabled integration with a check; the App runs them, bounded, slowest first."""

@@ -17,7 +17,7 @@ from widgets.plain import plain
 
 def option_prompt(option: Option, ticked: bool) -> Content:
     """The state in text ([x] / [ ]), not only in colour; notes such as read-only after the name."""
-    parts = [("[x] " if ticked else "[ ] ", "bold" if ticked else "$text-muted"), plain(option.label)]
+    parts: list[str | Content | tuple[str, str]] = [("[x] " if ticked else "[ ] ", "bold" if ticked else "$text-muted"), plain(option.label)]
     if option.note:
         parts.append(plain(f"  ({option.note})", "$warning"))
     return Content.assemble(*parts)
@@ -30,7 +30,7 @@ class OptionsPickerScreen(ModalScreen["list[str] | None"]):
         Binding("escape", "cancel", "Cancel", tooltip="Keep the previous choice", id="options.cancel"),
         Binding("ctrl+s", "accept", "Use these", tooltip="Use the ticked entries", id="options.accept"),
         Binding("ctrl+a", "all", "All", tooltip="Tick every entry", id="options.all"),
-        Binding("space", "toggle", "Tick", tooltip="Tick or untick the highlighted entry", id="options.toggle"),
+        Binding("space", "tick", "Tick", tooltip="Tick or untick the highlighted entry", id="options.toggle"),
     ]
 
     def __init__(self, title: str, options: list[Option], chosen: list[str], *, when_empty: str = "") -> None:
@@ -68,7 +68,7 @@ class OptionsPickerScreen(ModalScreen["list[str] | None"]):
     def _redraw(self, option: Option) -> None:
         self.query_one("#options", OptionList).replace_option_prompt(option.value, option_prompt(option, option.value in self.chosen))
 
-    def action_toggle(self) -> None:
+    def action_tick(self) -> None:  # not action_toggle: Textual's DOMNode has one that takes an attribute name
         if not self.options:
             return
         listing = self.query_one("#options", OptionList)
@@ -80,7 +80,7 @@ class OptionsPickerScreen(ModalScreen["list[str] | None"]):
 
     @on(OptionList.OptionSelected, "#options")
     def _selected(self) -> None:
-        self.action_toggle()
+        self.action_tick()
 
     @on(Button.Pressed, "#accept")
     def action_accept(self) -> None:
