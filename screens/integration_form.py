@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from app.core.checks import CheckOutcome
     from app.tui.tether_app import TetherApp
     from connectors.errors import ConnectorError
-    from connectors.types import CheckResult, IntegrationType
+    from connectors.types import IntegrationType
     from storage.records import Integration
 
 LABEL_FIELD = Field("label", "Name", help="Your own name for it, shown in the list and to your workflows.")
