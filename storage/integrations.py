@@ -55,6 +55,10 @@ def changed_elsewhere(label: str, field: str | None = None) -> ChangedElsewhere:
     )
 
 
+def superseded(label: str) -> Superseded:
+    return Superseded(f"{label!r} was changed while it was being checked; that check's result was discarded.")
+
+
 class IntegrationRepository:
     def __init__(self, engine: Engine, secrets: SecretStore, *, writers_lock: Path | None = None) -> None:
         self.engine = engine
@@ -226,16 +230,17 @@ class IntegrationRepository:
         state: Mapping[str, Any] | None = None,
         learned_settings: Mapping[str, Any] | None = None,
         expected_version: int | None = None,
+        known: Integration | None = None,
     ) -> Integration:
         """Record a status. With ``expected_version`` (the version a check started from), raise
         Superseded instead when label, settings or secrets changed meanwhile: that outcome is
-        about settings that are no longer stored."""
-        for _ in range(WRITE_ATTEMPTS):
-            current = self.get(integration_id)
+        about settings that are no longer stored. ``known``, the row as read at that version,
+        saves reading it again: the write itself still refuses any other version."""
+        for attempt in range(WRITE_ATTEMPTS):
+            reuse = attempt == 0 and known is not None and known.id == integration_id and known.version == expected_version
+            current = known if reuse and known is not None else self.get(integration_id)
             if expected_version is not None and current.version != expected_version:
-                raise Superseded(
-                    f"{current.label!r} was changed while it was being checked; that check's result was discarded."
-                )
+                raise superseded(current.label)
             values: dict[str, Any] = {"status": status, "status_detail": detail}
             if checked_at is not None:
                 values["last_checked_at"] = checked_at
@@ -248,6 +253,16 @@ class IntegrationRepository:
             if self._swap(integration_id, current.version, values):
                 return self.get(integration_id)
         raise StorageError(f"Could not record the status of {current.label!r}: it keeps changing. Try again.")
+
+    def mark_status(self, integration_id: int, status: Status, *, expected_version: int) -> None:
+        """Only the status, in one write that reads nothing back (a check starting: it runs for each).
+
+        Raises Superseded when label, settings or secrets changed since ``expected_version``,
+        NotFound when the integration is gone.
+        """
+        if self._swap(integration_id, expected_version, {"status": status}):
+            return
+        raise superseded(self.get(integration_id).label)
 
     def remove(self, integration_id: int) -> Integration:
         """Delete an integration and its secrets. Workflows keep a link naming the lost label."""

@@ -7,6 +7,7 @@ recorded, so the table stays small however long tether runs.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 WINDOW = timedelta(hours=24)
+_UNSYNCED = {"synchronize_session": False}
 MAX_SAMPLES = 500
 
 
@@ -83,12 +85,19 @@ class MetricsRepository:
         error_message: str = "",
         source: str = "check",
         at: datetime | None = None,
-    ) -> None:
-        """Store one call's outcome; ``error_message`` must already be free of secrets."""
+        next_breaker: Callable[[Breaker], Breaker] | None = None,
+    ) -> Breaker | None:
+        """Store one call's outcome; ``error_message`` must already be free of secrets.
+
+        ``next_breaker`` turns the stored breaker into the new one within the same write (one
+        transaction per call, not three: checks of many integrations at once all come here).
+        Returns the breaker as stored, None when the integration is gone.
+        """
         at = at or now()
         with self._sessions.begin() as session:
-            if session.get(IntegrationRow, integration_id) is None:
-                return  # removed while the call ran
+            row = session.get(IntegrationRow, integration_id)
+            if row is None:
+                return None  # removed while the call ran
             session.add(
                 CallSampleRow(
                     integration_id=integration_id,
@@ -99,15 +108,26 @@ class MetricsRepository:
                     source=source,
                 )
             )
-            values = {"last_success_at": at} if ok else {"last_error": error_message, "last_error_at": at}
-            session.execute(update(IntegrationRow).where(IntegrationRow.id == integration_id).values(**values))
+            values: dict[str, object] = {"last_success_at": at} if ok else {"last_error": error_message, "last_error_at": at}
+            breaker = _breaker_of(row)
+            if next_breaker is not None:
+                breaker = next_breaker(breaker)
+                values.update(_breaker_values(breaker))
+            # The session holds nothing these statements could change: skip SQLAlchemy matching them
+            # against loaded objects (a third of a check's bookkeeping otherwise).
+            session.execute(
+                update(IntegrationRow).where(IntegrationRow.id == integration_id).values(**values),
+                execution_options=_UNSYNCED,
+            )
             self._prune(session, integration_id, at)
+        return breaker
 
     def _prune(self, session, integration_id: int, at: datetime) -> None:
         session.execute(
             delete(CallSampleRow).where(
                 CallSampleRow.integration_id == integration_id, CallSampleRow.at < at - self.window
-            )
+            ),
+            execution_options=_UNSYNCED,
         )
         keep = (
             select(CallSampleRow.id)
@@ -118,7 +138,8 @@ class MetricsRepository:
         session.execute(
             delete(CallSampleRow).where(
                 CallSampleRow.integration_id == integration_id, CallSampleRow.id.not_in(keep)
-            )
+            ),
+            execution_options=_UNSYNCED,
         )
 
     def breaker(self, integration_id: int) -> Breaker:
@@ -131,11 +152,7 @@ class MetricsRepository:
             session.execute(
                 update(IntegrationRow)
                 .where(IntegrationRow.id == integration_id)
-                .values(
-                    breaker_state=str(breaker.state),
-                    breaker_since=breaker.since,
-                    breaker_failures=breaker.failures,
-                )
+                .values(**_breaker_values(breaker))
             )
 
     def health(self, integration_id: int, at: datetime | None = None) -> Health:
@@ -194,6 +211,10 @@ class MetricsRepository:
             return session.scalar(
                 select(func.count()).select_from(CallSampleRow).where(CallSampleRow.integration_id == integration_id)
             ) or 0
+
+
+def _breaker_values(breaker: Breaker) -> dict[str, object]:
+    return {"breaker_state": str(breaker.state), "breaker_since": breaker.since, "breaker_failures": breaker.failures}
 
 
 def _breaker_of(row: IntegrationRow) -> Breaker:

@@ -71,7 +71,12 @@ def check_values(
 
 
 def record_success(
-    repo: IntegrationRepository, integration_id: int, result: CheckResult, *, expected_version: int | None = None
+    repo: IntegrationRepository,
+    integration_id: int,
+    result: CheckResult,
+    *,
+    expected_version: int | None = None,
+    known: Integration | None = None,
 ) -> Integration:
     return repo.set_status(
         integration_id,
@@ -82,6 +87,7 @@ def record_success(
         state=result.state,
         learned_settings=result.learned_settings,
         expected_version=expected_version,
+        known=known,
     )
 
 
@@ -107,7 +113,7 @@ def check_integration(
         return CheckOutcome(integration)
     metrics = metrics or MetricsRepository(repo.engine)
     try:
-        repo.set_status(integration.id, Status.CHECKING, integration.status_detail, expected_version=version)
+        repo.mark_status(integration.id, Status.CHECKING, expected_version=version)
     except Superseded as exc:
         return CheckOutcome(repo.get(integration.id), discarded=str(exc))
     started = time.perf_counter()
@@ -132,7 +138,8 @@ def check_integration(
         record_outcome(metrics, integration.id, latency_ms=latency_ms, error=None, source="check")
         log.info("check ok in %.0f ms", latency_ms, extra={"integration": integration.label})
         try:
-            return CheckOutcome(record_success(repo, integration.id, result, expected_version=version), result=result)
+            stored = record_success(repo, integration.id, result, expected_version=version, known=integration)
+            return CheckOutcome(stored, result=result)
         except Superseded as exc:
             log.info("check result discarded: the settings changed meanwhile", extra={"integration": integration.label})
             return CheckOutcome(repo.get(integration.id), discarded=str(exc))
@@ -145,7 +152,9 @@ def check_integration(
         record_outcome(metrics, integration.id, latency_ms=latency_ms, error=error, source="check")
     log.warning("check failed (%s) in %.0f ms: %s", error.kind, latency_ms, error, extra={"integration": integration.label})
     try:
-        stored = repo.set_status(integration.id, status_for(error), str(error), checked_at=now(), expected_version=version)
+        stored = repo.set_status(
+            integration.id, status_for(error), str(error), checked_at=now(), expected_version=version, known=integration
+        )
     except Superseded as exc:
         return CheckOutcome(repo.get(integration.id), discarded=str(exc))
     return CheckOutcome(stored, error=error)

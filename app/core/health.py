@@ -73,7 +73,7 @@ def record_outcome(
 ) -> Breaker:
     """Store one call's sample and move the breaker; returns the new breaker."""
     at = at or now()
-    metrics.record(
+    stored = metrics.record(
         integration_id,
         ok=error is None,
         latency_ms=latency_ms,
@@ -81,10 +81,9 @@ def record_outcome(
         error_message=str(error) if error else "",
         source=source,
         at=at,
+        next_breaker=lambda breaker: policy.after(breaker, error is None, at),
     )
-    breaker = policy.after(metrics.breaker(integration_id), error is None, at)
-    metrics.set_breaker(integration_id, breaker)
-    return breaker
+    return stored if stored is not None else policy.after(Breaker(), error is None, at)
 
 
 class UnexpectedFailure(ConnectorError):

@@ -1,0 +1,82 @@
+"""What one check writes: few transactions, because check all runs a hundred of them at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import event
+
+from app.core.checks import check_integration
+from storage.errors import NotFound, Superseded
+from storage.records import Status
+from storage.service import Storage
+from tests.connectors.calendar_fixtures import feed_server  # noqa: F401 - fixture
+from tests.servers.feeds import FeedServer
+
+
+@pytest.fixture
+def commits(storage: Storage) -> Iterator[list[str]]:
+    """Every committed transaction on the database, named by its first write."""
+    seen: list[str] = []
+    pending: list[str] = []
+
+    def before(conn, cursor, statement: str, *args: object) -> None:  # type: ignore[no-untyped-def]
+        words = statement.split(None, 3)
+        if words and words[0] in ("INSERT", "UPDATE", "DELETE") and not pending:
+            pending.append(" ".join(words[:3]))
+
+    def committed(conn) -> None:  # type: ignore[no-untyped-def]
+        if pending:
+            seen.append(pending.pop())
+
+    engine = storage.integrations.engine
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "commit", committed)
+    yield seen
+    event.remove(engine, "before_cursor_execute", before)
+    event.remove(engine, "commit", committed)
+
+
+def test_a_healthy_check_commits_three_writes_and_records_everything(
+    storage: Storage, feed_server: FeedServer, commits: list[str]  # noqa: F811 - fixture
+) -> None:
+    repo = storage.integrations
+    integration = repo.add("ical", "Team", {"ca_file": str(feed_server.ca_file)}, {"url": feed_server.url("/team.ics")})
+    commits.clear()
+    outcome = check_integration(repo, integration, metrics=storage.metrics)
+    assert outcome.ok, outcome.error
+    # Checking, the sample with its breaker, the result: one transaction each.
+    assert commits == ["UPDATE integrations SET", "INSERT INTO call_samples", "UPDATE integrations SET"]
+    stored = repo.get(integration.id)
+    assert stored.status is Status.CONNECTED and stored.check_summary.startswith("Team: ")
+    health = storage.metrics.health(integration.id)
+    assert health.requests == 1 and health.errors == 0 and health.last_success_at is not None
+    assert health.breaker.failures == 0
+
+
+def test_marking_a_status_keeps_the_detail_and_refuses_a_moved_version(storage: Storage) -> None:
+    repo = storage.integrations
+    integration = repo.add("ical", "Team", {}, {"url": "https://example.invalid/team.ics"})
+    repo.set_status(integration.id, Status.ERROR, "The server did not answer.")
+    repo.mark_status(integration.id, Status.CHECKING, expected_version=integration.version)
+    stored = repo.get(integration.id)
+    assert stored.status is Status.CHECKING and stored.status_detail == "The server did not answer."
+    repo.update(integration.id, secrets={"url": "https://example.invalid/other.ics"})
+    with pytest.raises(Superseded, match="'Team' was changed while it was being checked"):
+        repo.mark_status(integration.id, Status.CHECKING, expected_version=integration.version)
+    repo.remove(integration.id)
+    with pytest.raises(NotFound):
+        repo.mark_status(integration.id, Status.CHECKING, expected_version=integration.version)
+
+
+def test_a_failed_check_records_its_error_and_moves_the_breaker(storage: Storage) -> None:
+    repo = storage.integrations
+    integration = repo.add("ical", "Team", {}, {"url": "http://127.0.0.1:9/team.ics"})  # the discard port
+    outcome = check_integration(repo, integration, metrics=storage.metrics, timeout=5)
+    assert outcome.error is not None
+    stored = repo.get(integration.id)
+    assert stored.status is Status.ERROR and stored.status_detail == str(outcome.error)
+    health = storage.metrics.health(integration.id)
+    assert health.requests == 1 and health.errors == 1 and health.last_error == str(outcome.error)
+    assert health.breaker.failures == 1
