@@ -107,7 +107,7 @@ def test_our_own_deadline_ends_a_code_nobody_enters(microsoft_only: Microsoft) -
     signin = DeviceSignIn(MICROSOFT.client(microsoft_only.settings, {}), timeout=0.3).start()
     with pytest.raises(ConnectorError) as caught:
         signin.wait()
-    assert caught.value.kind is ErrorKind.TIMEOUT and "1 minute" in caught.value.message
+    assert caught.value.kind is ErrorKind.TIMEOUT and caught.value.message.startswith("No sign-in arrived within")
 
 
 def test_an_unknown_client_is_named_before_any_code_is_shown(microsoft_only: Microsoft) -> None:
