@@ -62,11 +62,12 @@ def _lines(result: Discovery) -> list[str]:
     from connectors.discovery.model import Outcome, Service
 
     lines: list[str] = []
-    for service, title, own_type in ((Service.MAIL, "Mail", "imap"), (Service.CALENDAR, "Calendars", "caldav")):
+    for service in Service:
         found = result.for_service(service)
         if not found:
             continue
-        lines.append(f"{title} for {result.address}:")
+        own_type = service.settings_type
+        lines.append(f"{service.title} for {result.address}:")
         for number, candidate in enumerate(found, 1):
             lines.append(f"  {number}. {candidate.where}")
             lines.append(f"     from: {candidate.source}")

@@ -27,6 +27,15 @@ class Service(StrEnum):
     MAIL = "mail"
     CALENDAR = "calendar"
 
+    @property
+    def title(self) -> str:
+        return "Mail" if self is Service.MAIL else "Calendars"
+
+    @property
+    def settings_type(self) -> str:
+        """The type whose server settings a plain candidate of this service fills in."""
+        return "imap" if self is Service.MAIL else "caldav"
+
 
 class Outcome(StrEnum):
     FOUND = "found"
