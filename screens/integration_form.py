@@ -168,7 +168,8 @@ class IntegrationFormScreen(
         if event.control.has_focus:
             self._touched.add(name)
         self._follow_derived_defaults()
-        if event.control.has_focus:
+        # Not for the form's own changes (a typed secret cleared after saving arrives here later).
+        if event.control.has_focus and self.has_unsaved_changes():
             self._done = False
             self.query_one("#save", Button).label = "Save"
         errors = self._errors()

@@ -267,7 +267,7 @@ async def test_text_stored_by_an_older_version_is_cleaned_on_screen(seeded: Path
 
 async def test_a_hostile_calendar_name_in_the_options_picker(tui_data: Path, keyring_store, tmp_path: Path, radicale) -> None:  # type: ignore[no-untyped-def]
     """A CalDAV calendar's display name (C1, bidi and markup; XML cannot carry ESC) in the picker and the outcome."""
-    from textual.widgets import Button, Collapsible, SelectionList
+    from textual.widgets import Button, Collapsible, OptionList
 
     from tests.servers.radicale import PASSWORD as DAV_PASSWORD
     from tests.servers.radicale import USER, make_calendar
@@ -287,8 +287,8 @@ async def test_a_hostile_calendar_name_in_the_options_picker(tui_data: Path, key
         await pilot.press("enter")
         await settle(pilot)
         assert type(pilot.app.screen).__name__ == "OptionsPickerScreen"
-        listing = pilot.app.screen.query_one(SelectionList)
-        prompt = str(listing.get_option_at_index(0).prompt)
+        listing = pilot.app.screen.query_one(OptionList)
+        prompt = str(listing.get_option_at_index(0).prompt).removeprefix("[ ] ")
         assert prompt.startswith("Cal\N{REPLACEMENT CHARACTER}2J") and prompt.endswith(MARKUP) and forbidden(prompt) == []
         screen_is_safe(pilot, "[@click=app.quit]Q[/]")
         await pilot.press("space", "ctrl+s")

@@ -126,7 +126,7 @@ async def test_delete_lists_workflows_cancel_keeps_it(app, context):
         dialog = app.screen
         assert type(dialog).__name__ == "ConfirmDeleteScreen"
         text = str(dialog.query_one("#delete-consequences").render())
-        assert "Digest" in text and "source, read, daily 07:00" in text and "lost it" in text
+        assert "Digest" in text and "source, read, daily 07:00" in text and "it was lost" in text
         assert dialog.focused.id == "cancel"
         await pilot.press("enter")
         await settle(pilot)
