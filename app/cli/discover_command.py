@@ -67,7 +67,7 @@ def _lines(result: Discovery) -> list[str]:
         if not found:
             continue
         own_type = service.settings_type
-        lines.append(f"{service.title} for {result.address}:")
+        lines.append(f"{service.heading} for {result.address}:")
         for number, candidate in enumerate(found, 1):
             lines.append(f"  {number}. {candidate.where}")
             lines.append(f"     from: {candidate.source}")

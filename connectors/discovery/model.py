@@ -28,7 +28,7 @@ class Service(StrEnum):
     CALENDAR = "calendar"
 
     @property
-    def title(self) -> str:
+    def heading(self) -> str:
         return "Mail" if self is Service.MAIL else "Calendars"
 
     @property
