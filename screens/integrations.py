@@ -158,8 +158,11 @@ class IntegrationsScreen(ListActionsMixin, ReportsWorkerFailures, Screen[None]):
 
     @work(thread=True, exclusive=True, group="list", exit_on_error=False, name="load the integrations")
     def _load(self, select_label: str | None) -> None:
+        from app.core.checks import mark_checks_elsewhere
+
         assert self.app.context is not None
-        self.post_message(IntegrationsLoaded(self.app.context.storage.integrations.list(), select_label))
+        repo = self.app.context.storage.integrations
+        self.post_message(IntegrationsLoaded(mark_checks_elsewhere(repo, repo.list()), select_label))
 
     def on_integrations_loaded(self, message: IntegrationsLoaded) -> None:
         shown = {item.id: item for item in self.table.integrations()}

@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from storage.check_marks import CheckMarks
 from storage.convert import now, to_integration
 from storage.errors import ChangedElsewhere, DuplicateName, NotFound, StorageError, Superseded
 from storage.merge import MergeConflict, merge_mapping, merge_value
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
 # Compare-and-swap rounds before a write gives up; each lost round means another write landed.
 WRITE_ATTEMPTS = 20
+CHECKING_LOCK_NAME = "checking.lock"
 
 
 def secret_key(secret_ref: str, name: str) -> str:
@@ -67,6 +69,8 @@ class IntegrationRepository:
         # Shared while a row is pending on purpose; finish_pending needs it exclusively, so another
         # tether process never cleans up a row this one is still writing.
         self._writers_lock = writers_lock
+        # Checks running in other tether processes (a lock per integration, beside the writers' lock).
+        self.check_marks = CheckMarks(writers_lock.with_name(CHECKING_LOCK_NAME) if writers_lock else None)
 
     # --- reading ------------------------------------------------------------------------
 
@@ -283,14 +287,22 @@ class IntegrationRepository:
             return self._finish_pending() if allowed else 0
 
     def reset_interrupted_checks(self) -> int:
-        """Rows left "checking" by a crash go back to "not checked"; returns how many."""
+        """Rows left "checking" by a crash go back to "not checked"; returns how many. A row another
+        tether process is checking right now is left alone: that check is alive, not interrupted."""
         with self._sessions.begin() as session:
+            checking = session.scalars(select(IntegrationRow.id).where(IntegrationRow.status == Status.CHECKING)).all()
+            stale = [row_id for row_id in checking if not self.check_marks.elsewhere(row_id)]
+            if not stale:
+                return 0
             result = session.execute(
                 update(IntegrationRow)
-                .where(IntegrationRow.status == Status.CHECKING)
+                .where(IntegrationRow.id.in_(stale), IntegrationRow.status == Status.CHECKING)
                 .values(status=Status.NOT_CHECKED, status_detail="The last check was interrupted.")
             )
             return rowcount(result)
+
+    def checking_elsewhere(self, integration: Integration) -> bool:
+        return integration.status is Status.CHECKING and self.check_marks.elsewhere(integration.id)
 
     def _finish_pending(self) -> int:
         with self._sessions() as session:

@@ -16,6 +16,7 @@ from storage.records import Status
 
 def status(args: argparse.Namespace) -> int:
     """Every integration's status, circuit breaker and metrics; exit 1 if any is failing."""
+    from app.core.checks import CHECKING_ELSEWHERE
     from app.core.diagnostics import health_as_dict, health_lines
     from storage.metrics import Health
 
@@ -38,7 +39,8 @@ def status(args: argparse.Namespace) -> int:
         print("No integrations yet.")
         return EXIT_OK
     for item in integrations:
-        print(f"{item.label} ({type_name(item.type_key)}): {STATUS_TEXT[item.status]}, checked {ago(item.last_checked_at)}")
+        words = CHECKING_ELSEWHERE if context.storage.integrations.checking_elsewhere(item) else STATUS_TEXT[item.status]
+        print(f"{item.label} ({type_name(item.type_key)}): {words}, checked {ago(item.last_checked_at)}")
         if item.status_detail:
             print(f"    {item.status_detail}")
         for line in health_lines(healths.get(item.id, Health(item.id))):

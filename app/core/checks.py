@@ -99,7 +99,21 @@ def check_integration(
     timeout: float | None = None,
     types: TypeRegistry | None = None,
 ) -> CheckOutcome:
-    """Check one stored integration, store the new status and its health sample. Never raises ConnectorError."""
+    """Check one stored integration, store the new status and its health sample. Never raises ConnectorError.
+
+    While it runs, other tether processes see it as "checking (in another tether)", not interrupted."""
+    with repo.check_marks.checking(integration.id):
+        return _check_stored(repo, integration, metrics=metrics, timeout=timeout, types=types)
+
+
+def _check_stored(
+    repo: IntegrationRepository,
+    integration: Integration,
+    *,
+    metrics: MetricsRepository | None,
+    timeout: float | None,
+    types: TypeRegistry | None,
+) -> CheckOutcome:
     from app.core.health import record_outcome
     from app.core.logging_setup import remember_secrets
     from connectors.deadline import quitting
@@ -158,3 +172,15 @@ def check_integration(
     except Superseded as exc:
         return CheckOutcome(repo.get(integration.id), discarded=str(exc))
     return CheckOutcome(stored, error=error)
+
+
+CHECKING_ELSEWHERE = "checking (in another tether)"
+
+
+def mark_checks_elsewhere(repo: IntegrationRepository, items: list[Integration]) -> list[Integration]:
+    """Rows another tether process is checking now say so, instead of looking like this process's check."""
+    return [
+        dataclasses.replace(item, status_detail=f"{CHECKING_ELSEWHERE[0].upper()}{CHECKING_ELSEWHERE[1:]}.")
+        if repo.checking_elsewhere(item) else item
+        for item in items
+    ]

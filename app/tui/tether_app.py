@@ -155,8 +155,10 @@ class TetherApp(HealthMixin, App[None]):
 
         try:
             context = open_context(self.data_dir, self.types)
+            from app.core.checks import mark_checks_elsewhere
+
             context.storage.integrations.finish_pending()
-            integrations = context.storage.integrations.list()
+            integrations = mark_checks_elsewhere(context.storage.integrations, context.storage.integrations.list())
         except StorageError as exc:  # the database, the data directory and the secret store too
             self.post_message(ContextFailed(str(exc)))
             return

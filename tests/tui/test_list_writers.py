@@ -77,3 +77,42 @@ async def test_checking_one_removed_elsewhere_says_so(app, context):
         assert "'Work' was removed in another tether." in app.notes
         assert not any("Something went wrong" in note for note in app.notes)
         assert app.main_screen.table.shown_labels() == []
+
+
+HOLD = (
+    "import sys; from pathlib import Path; from storage.check_marks import CheckMarks\n"
+    "marks = CheckMarks(Path(sys.argv[1]))\n"
+    "with marks.checking(int(sys.argv[2])):\n"
+    "    print('checking', flush=True); sys.stdin.read()\n"
+)
+
+
+async def test_a_check_running_in_another_tether_is_not_called_interrupted(app, context, tui_data, tmp_path):
+    import subprocess
+    import sys
+
+    from storage.integrations import CHECKING_LOCK_NAME
+    from tests.conftest import REPO_ROOT
+
+    item = context.storage.integrations.add("imap", "Work", SETTINGS, {"password": "pw"})
+    context.storage.integrations.set_status(item.id, Status.CHECKING)  # what the other process's check wrote
+    other = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(tui_data / CHECKING_LOCK_NAME), str(item.id)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT,
+    )
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "checking"
+        async with app.run_test(size=(120, 40)) as pilot:  # opening storage resets interrupted checks
+            await settle(pilot)
+            assert "Checking (in another tether)." in detail_text(app)
+            assert "interrupted" not in detail_text(app)
+        from app.core.context import open_context
+
+        again = open_context(tui_data, context.types).storage.integrations
+        assert again.get(item.id).status is Status.CHECKING and again.checking_elsewhere(again.get(item.id))
+    finally:
+        other.communicate("")  # the other tether's check ends (or it crashed: the lock goes with it)
+    from app.core.context import open_context
+
+    after = open_context(tui_data, context.types).storage.integrations.get(item.id)
+    assert after.status is Status.NOT_CHECKED and after.status_detail == "The last check was interrupted."
