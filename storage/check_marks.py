@@ -8,6 +8,7 @@ interrupted. POSIX record locks belong to the process, so a process never sees i
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import threading
@@ -39,10 +40,9 @@ class CheckMarks:
         with self._lock:
             fd = self._file()
             if fd is not None and not self._held[integration_id]:
-                try:
+                # OSError: another process checks it too; this check still runs.
+                with contextlib.suppress(OSError):
                     fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, integration_id)
-                except OSError:
-                    pass  # another process checks it too; this check still runs
             self._held[integration_id] += 1
         try:
             yield
