@@ -46,8 +46,10 @@ def sample_feed(now: datetime | None = None, name: str = "Team") -> bytes:
             "BEGIN:VEVENT",
             "UID:standup@tests",
             f"DTSTAMP:{stamp(now)}",
-            f"DTSTART;TZID=Europe/Berlin:{(day - timedelta(days=7)):%Y%m%d}T090000",
-            f"DTEND;TZID=Europe/Berlin:{(day - timedelta(days=7)):%Y%m%d}T091500",
+            # Weekly from three days ago: its next meeting (in four days) comes after Planning and
+            # Offsite at any hour of the day the tests run.
+            f"DTSTART;TZID=Europe/Berlin:{(day - timedelta(days=3)):%Y%m%d}T090000",
+            f"DTEND;TZID=Europe/Berlin:{(day - timedelta(days=3)):%Y%m%d}T091500",
             "RRULE:FREQ=WEEKLY",
             "SUMMARY:Standup",
             "END:VEVENT",
