@@ -38,8 +38,11 @@ class Case:
     what: str
     goal_seconds: Callable[[float], float]
     goal_mb: float
-    run: Callable[[float], str] | None = None  # in this process; returns the outcome in words
+    run: Callable[..., str] | None = None  # in this process; returns the outcome in words
     external: tuple[str, str, tuple[Any, ...]] | None = None  # (module, function, args) measured elsewhere
+    # Set-up that is not part of the operation (a server seeded with a large message): its result is
+    # handed to ``run``, and neither its time nor, where it runs in a process of its own, its memory counts.
+    prepare: Callable[[], Any] | None = None
 
 
 def _imap(port: int, mode: str, timeout: float, ca_file: str | None = None) -> str:
@@ -108,6 +111,73 @@ def huge_http_answer(timeout: float) -> str:
         return _feed(f"http://127.0.0.1:{port}/feed.ics", timeout)
 
 
+def huge_caldav_answer(timeout: float) -> str:
+    """A CalDAV server whose answer never ends, against the default 20 MB size limit."""
+    import tempfile
+
+    from connectors.caldav.check import check_caldav
+    from connectors.errors import ConnectorError
+    from connectors.types import CheckRequest
+    from tests.servers.feeds import start_feed_server
+    from tests.servers.tls import make_ca
+
+    ca = make_ca(Path(tempfile.mkdtemp(prefix="bounds-ca-")))
+    server = start_feed_server(ca.issue("bounds-dav"), ca_file=ca.ca_file)
+    settings = {"url": server.url("/dav-huge/"), "username": "me", "ca_file": str(ca.ca_file)}
+    try:
+        check_caldav(CheckRequest(settings, {"password": "pw"}, timeout=timeout))
+    except ConnectorError as exc:
+        return f"{exc.kind}: {exc.message}"
+    finally:
+        server.close()
+    return "read whole (unexpected)"
+
+
+_SEED_LARGE_MESSAGE = """
+import sys
+from connectors.imap.mailbox import Mailbox
+from connectors.imap.session import ImapSession
+port, ca_file, password = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+size = 60 * 1024 * 1024
+text = b"".join(b"Line %07d of a very long plain text message.\\r\\n" % n for n in range(size // 48))
+message = b"From: Dave <dave@example.com>\\r\\nSubject: Endless log\\r\\nContent-Type: text/plain\\r\\n\\r\\n" + text
+settings = {"username": "large", "host": "127.0.0.1", "port": port, "tls_mode": "implicit", "ca_file": ca_file}
+with ImapSession.from_settings(settings, {"password": password}, timeout=120) as session:
+    print(Mailbox(session).append("INBOX", message))
+"""
+
+
+def seeded_large_message() -> tuple[Any, Any, int]:
+    """A private Dovecot holding one 60 MB message, appended by another process so its memory is not ours."""
+    import tempfile
+
+    from tests.servers.dovecot import DovecotOptions, start_dovecot
+    from tests.servers.tls import make_ca
+
+    ca = make_ca(Path(tempfile.mkdtemp(prefix="bounds-ca-")))
+    server = start_dovecot(DovecotOptions(cert=ca.issue("bounds-imap", ips=("127.0.0.1",)), users={"large": "large-pw-1"}))
+    seeded = subprocess.run(
+        [sys.executable, "-c", _SEED_LARGE_MESSAGE, str(server.imaps_port), str(ca.ca_file), "large-pw-1"],
+        capture_output=True, text=True, cwd=ROOT, check=True,
+    )
+    return server, ca, int(seeded.stdout.strip().splitlines()[-1])
+
+
+def mail_fetch_60mb(timeout: float, seeded: tuple[Any, Any, int]) -> str:
+    """What mail_fetch does with a 60 MB message: its size first, then headers and the first text in part."""
+    from connectors.imap.mailbox import Mailbox
+    from connectors.imap.session import ImapSession
+
+    server, ca, uid = seeded
+    settings = {"username": "large", "host": "127.0.0.1", "port": server.imaps_port, "tls_mode": "implicit", "ca_file": str(ca.ca_file)}
+    try:
+        with ImapSession.from_settings(settings, {"password": "large-pw-1"}, timeout=timeout) as session:
+            read = Mailbox(session).read("INBOX", uid, max_chars=20_000)
+    finally:
+        server.stop()
+    return f"{read.size / 1e6:.0f} MB message, read {'whole' if read.complete else 'in part'}: {len(read.parsed.text)} characters of text"
+
+
 CASES = [
     Case("imap-trickled-greeting", "IMAP greeting, one byte a second", lambda t: t + SLACK, BASE_MB, trickled_imap_greeting),
     Case("imap-silent", "IMAP port that accepts and never speaks (TLS)", lambda t: t + SLACK, BASE_MB, silent_imap_server),
@@ -117,11 +187,10 @@ CASES = [
     Case("http-1gb", "1 GB streamed feed against the 20 MB cap", lambda t: t + SLACK, BASE_MB + 2 * 20, huge_http_answer),
     Case("ical-endless-rrule", "feed whose event repeats every minute for ever", lambda t: 5.0, 200.0,
          external=("benchmarks.calendar_read", "endless_rrule_check", ("MINUTELY",))),
-    # Slots for cases measured by the CalDAV and mail parts; listed as missing until their functions exist.
-    Case("caldav-huge-answer", "CalDAV REPORT answer far over the size cap", lambda t: t + SLACK, BASE_MB + 50,
-         external=("benchmarks.caldav_bounds", "huge_caldav_answer", ())),
-    Case("mcp-mail-fetch-60mb", "mail_fetch of a 60 MB message over MCP", lambda t: t + SLACK, BASE_MB + 80,
-         external=("benchmarks.mail_bounds", "mail_fetch_60mb", ())),
+    Case("caldav-huge-answer", "CalDAV answer that never ends, against the 20 MB cap", lambda t: t + SLACK,
+         BASE_MB + 2 * 20, huge_caldav_answer),
+    Case("mail-fetch-60mb", "mail_fetch's read of a 60 MB message (Dovecot)", lambda t: t + SLACK, BASE_MB,
+         mail_fetch_60mb, prepare=seeded_large_message),
 ]
 
 
@@ -129,8 +198,9 @@ def run_child(name: str, timeout: float) -> None:
     """In the fresh process: run one case and print its figures as JSON."""
     case = next(case for case in CASES if case.name == name)
     assert case.run is not None
+    prepared = (case.prepare(),) if case.prepare is not None else ()
     started = time.perf_counter()
-    outcome = case.run(timeout)
+    outcome = case.run(timeout, *prepared)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "peak_rss_mb": peak, "outcome": outcome}))
