@@ -81,7 +81,7 @@ def record_success(
     return repo.set_status(
         integration_id,
         Status.CONNECTED,
-        "; ".join(result.warnings),
+        _sentences(result.warnings),
         checked_at=now(),
         summary=result.summary,
         state=result.state,
@@ -184,3 +184,8 @@ def mark_checks_elsewhere(repo: IntegrationRepository, items: list[Integration])
         if repo.checking_elsewhere(item) else item
         for item in items
     ]
+
+
+def _sentences(warnings: tuple[str, ...]) -> str:
+    """Warnings as one line of sentences: "A. B." rather than "A.; B."."""
+    return " ".join(text if text.endswith((".", "!", "?")) else f"{text}." for text in warnings)

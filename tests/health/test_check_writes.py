@@ -80,3 +80,13 @@ def test_a_failed_check_records_its_error_and_moves_the_breaker(storage: Storage
     health = storage.metrics.health(integration.id)
     assert health.requests == 1 and health.errors == 1 and health.last_error == str(outcome.error)
     assert health.breaker.failures == 1
+
+
+def test_warnings_are_kept_as_one_line_of_sentences(storage: Storage) -> None:
+    from app.core.checks import record_success
+    from connectors.types import CheckResult
+
+    integration = storage.integrations.add("ical", "Team", {}, {"url": "https://example.invalid/team.ics"})
+    result = CheckResult("Team: 2 events", warnings=("The feed uses http://.", "Series 'Tick' cut after 1,000 occurrences"))
+    stored = record_success(storage.integrations, integration.id, result)
+    assert stored.status_detail == "The feed uses http://. Series 'Tick' cut after 1,000 occurrences."
