@@ -56,7 +56,9 @@ class TypeRegistry:
             raise UnknownType(key, self._by_key) from None
 
     def search(self, query: str, category: str | None = None) -> list[IntegrationType]:
-        return [t for t in self if t.matches(query) and (category is None or t.category == category)]
+        """Types the query finds; those it names (by key or name) first, so Enter picks what was typed."""
+        found = [t for t in self if t.matches(query) and (category is None or t.category == category)]
+        return sorted(found, key=lambda t: not t.named_by(query))
 
     def copy(self) -> TypeRegistry:
         return TypeRegistry(self)

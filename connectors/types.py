@@ -172,6 +172,12 @@ class IntegrationType:
         ).lower()
         return all(word in haystack for word in words)
 
+    def named_by(self, query: str) -> bool:
+        """Whether every word of the query is in the type's key or name, not only its description or aliases."""
+        words = query.lower().split()
+        name = f"{self.key} {self.name}".lower()
+        return bool(words) and all(word in name for word in words)
+
     def validate(
         self,
         values: Mapping[str, str],

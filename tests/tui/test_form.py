@@ -142,11 +142,14 @@ async def test_type_picker_searches_aliases_and_categories(app):
         assert shown() == ["imap", "gmail", "outlook", "ical", "caldav"]
         await type_into(pilot, "#type-search", "nextcloud")
         assert shown() == ["caldav"]
+        # A type named by the search comes before those that only mention it.
+        await type_into(pilot, "#type-search", "outlook")
+        assert shown()[0] == "outlook" and "imap" not in shown()
         await type_into(pilot, "#type-search", "calendar")
-        assert shown() == ["ical", "caldav"]
+        assert shown() == ["caldav", "ical"]  # "CalDAV calendar" is named so; the feed is a calendar by category
         await pilot.press("down", "enter")
         await pilot.pause()
-        assert isinstance(app.screen, IntegrationFormScreen) and app.screen.spec.key == "caldav"
+        assert isinstance(app.screen, IntegrationFormScreen) and app.screen.spec.key == "ical"
 
 
 async def test_edit_rename_keep_and_replace_secret(app, context):
