@@ -229,14 +229,14 @@ class IntegrationFormScreen(
         if self.is_attached:
             self.query_one("#form", VerticalScroll).scroll_to_widget(self.query_one("#outcome-row"), animate=False)
 
-    def _set_busy(self, busy: bool, message: str = "") -> None:
+    def _set_busy(self, busy: bool, message: str = "", *, reveal: bool = True) -> None:
         self._busy = busy
         self.query_one("#testing", LoadingIndicator).display = busy
         for button in self.query(".buttons Button"):
             if button.id != "cancel":
                 button.disabled = busy
         if message:
-            self._say(message)
+            self._say(message, reveal=reveal)
         self.refresh_bindings()
 
     def worker_failed(self, worker) -> None:
@@ -373,7 +373,7 @@ class IntegrationFormScreen(
             return
         self._with_request(self._test, "Testing the connection…")
 
-    def _with_request(self, then, message: str) -> None:
+    def _with_request(self, then, message: str, *, reveal: bool = True) -> None:
         """Build settings and secrets from the form; stored secrets fill empty fields when editing."""
         settings, secrets = self._settings_and_secrets()
         missing = [
@@ -383,7 +383,7 @@ class IntegrationFormScreen(
         missing += [name for name in self.spec.extra_secrets if self.integration and self.integration.has_secret(name)]
 
         def go() -> None:
-            self._set_busy(True, message)
+            self._set_busy(True, message, reveal=reveal)
             then(settings, secrets, bool(missing))
 
         if missing:
