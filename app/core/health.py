@@ -71,7 +71,13 @@ def record_outcome(
     policy: BreakerPolicy = DEFAULT_POLICY,
     at: datetime | None = None,
 ) -> Breaker:
-    """Store one call's sample and move the breaker; returns the new breaker."""
+    """Store one call's sample and move the breaker; returns the new breaker.
+
+    A failure that asked nothing of the server (a sign-in that never happened, a value that cannot be
+    sent) is no sample of the server's health: nothing is stored and the breaker stays as it is.
+    """
+    if error is not None and error.caller_fault:
+        return metrics.breaker(integration_id)
     at = at or now()
     stored = metrics.record(
         integration_id,

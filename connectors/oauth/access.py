@@ -39,7 +39,10 @@ def access_for(
     """
     refresh_token = secrets.get(REFRESH_SECRET)
     if not refresh_token:
-        raise ConnectorError(ErrorKind.NEEDS_REAUTH, f"Not signed in to {provider.name} yet.", hint=REAUTH_HINT)
+        # Nothing was asked of the provider: not a failure of the integration's health.
+        raise ConnectorError(
+            ErrorKind.NEEDS_REAUTH, f"Not signed in to {provider.name} yet.", hint=REAUTH_HINT, caller_fault=True
+        )
     client = provider.client(settings, secrets, timeout)
     tokens, rotated = current_tokens(client, refresh_token, force=force)
     if rotated and save_secret is not None:

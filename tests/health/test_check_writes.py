@@ -90,3 +90,12 @@ def test_warnings_are_kept_as_one_line_of_sentences(storage: Storage) -> None:
     result = CheckResult("Team: 2 events", warnings=("The feed uses http://.", "Series 'Tick' cut after 1,000 occurrences"))
     stored = record_success(storage.integrations, integration.id, result)
     assert stored.status_detail == "The feed uses http://. Series 'Tick' cut after 1,000 occurrences."
+
+
+def test_a_check_before_the_first_sign_in_is_no_health_sample(storage: Storage) -> None:
+    """Saving a new OAuth integration tests it before its sign-in: that says nothing about the server."""
+    integration = storage.integrations.add("outlook", "Work", {"client_id": "app-id", "tenant": "common"}, {})
+    outcome = check_integration(storage.integrations, integration, metrics=storage.metrics)
+    assert outcome.error is not None and "Not signed in" in outcome.error.message
+    health = storage.metrics.health(integration.id)
+    assert health.requests == 0 and health.breaker.failures == 0
