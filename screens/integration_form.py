@@ -49,7 +49,7 @@ class IntegrationFormScreen(
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", tooltip="Test the connection, then save", id="form.save"),
         Binding("ctrl+t", "test", "Test connection", tooltip="Test these values without saving", id="form.test"),
-        Binding("ctrl+r", "reauthenticate", "Re-authenticate", tooltip="Sign in again in the browser", id="form.reauthenticate"),
+        Binding("ctrl+r", "reauthenticate", "Sign in", tooltip="Sign in with the provider (again, once signed in)", id="form.reauthenticate"),
         Binding("ctrl+f", "find_settings", "Find settings", tooltip="Look up the server from the email address", id="form.find_settings"),
         Binding("escape", "cancel", "Back", tooltip="Leave the form; asks first if something is not saved", id="form.cancel"),
         *focus_keys("form"),
