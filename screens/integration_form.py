@@ -331,7 +331,7 @@ class IntegrationFormScreen(
             return
         if self.spec.oauth and not saved.has_secret("refresh_token"):
             # Not signed in yet: the browser sign-in comes next, and it runs the check itself.
-            self._set_busy(False, "Saved. Sign in with the browser to finish (ctrl+r if you closed it).")
+            self._set_busy(False, "Saved. Finish the sign-in to connect it (ctrl+r starts it again if you closed it).")
             self.app.reauthenticate(saved, self.spec.name)
             return
         if self._pretested is not None:
