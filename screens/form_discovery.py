@@ -49,7 +49,7 @@ class FindSettingsMixin:
 
     if TYPE_CHECKING:  # provided by IntegrationFormScreen
         spec: IntegrationType
-        _busy: bool
+        busy: bool
         _done: bool
         _touched: set[str]
 
@@ -86,7 +86,7 @@ class FindSettingsMixin:
             self.action_find_settings()  # the button also explains what is missing; the key is dimmed instead
 
     def action_find_settings(self) -> None:
-        if self._busy or not self.can_find_settings():
+        if self.busy or not self.can_find_settings():
             return
         address = self.address_for_discovery()
         if not address:
@@ -155,4 +155,4 @@ def find_settings_state(form: FindSettingsMixin) -> bool | None:
     """check_action for find_settings: hidden for types without a server, dimmed until an address is typed."""
     if not form.can_find_settings():
         return False
-    return True if form.address_for_discovery() and not form._busy else None
+    return True if form.address_for_discovery() and not form.busy else None

@@ -35,7 +35,7 @@ class ServerOptionsMixin:
 
     if TYPE_CHECKING:  # provided by IntegrationFormScreen (as for FindSettingsMixin)
         spec: IntegrationType
-        _busy: bool
+        busy: bool
         _done: bool
 
         def editor(self, name: str) -> FieldEditor: ...
@@ -56,7 +56,7 @@ class ServerOptionsMixin:
     def choose_pressed(self, event: Button.Pressed) -> None:
         """A "Choose…" button (id ``field-<name>``) was pressed; other buttons are left alone."""
         name = self._field_of(event.button.id)
-        if name is None or self._busy:
+        if name is None or self.busy:
             return
         event.stop()
         field = self.spec.field(name)

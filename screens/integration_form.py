@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, Collapsible, Footer, Header, Input, LoadingIndicator, Select, Static
 
@@ -56,6 +57,9 @@ class IntegrationFormScreen(
     ]
 
     app: TetherApp
+    # True while a save, test, settings lookup or choice listing runs: the indicator shows and every
+    # button but Cancel waits. Set it (or _set_busy with a message); watch_busy keeps the screen in step.
+    busy: reactive[bool] = reactive(False, init=False, always_update=True)
 
     def __init__(self, spec: IntegrationType, labels: set[str], integration: Integration | None = None) -> None:
         super().__init__()
@@ -67,7 +71,6 @@ class IntegrationFormScreen(
         self._saving: tuple[str, dict[str, Any]] | None = None
         self._other_labels = {label for label in labels if not integration or label != integration.label}
         self._touched: set[str] = set()
-        self._busy = False
         self._done = False
         self._asked_to_fix = False
         if integration is None:
@@ -229,15 +232,17 @@ class IntegrationFormScreen(
         if self.is_attached:
             self.query_one("#form", VerticalScroll).scroll_to_widget(self.query_one("#outcome-row"), animate=False)
 
-    def _set_busy(self, busy: bool, message: str = "", *, reveal: bool = True) -> None:
-        self._busy = busy
+    def watch_busy(self, busy: bool) -> None:
         self.query_one("#testing", LoadingIndicator).display = busy
         for button in self.query(".buttons Button"):
             if button.id != "cancel":
                 button.disabled = busy
+        self.refresh_bindings()
+
+    def _set_busy(self, busy: bool, message: str = "", *, reveal: bool = True) -> None:
+        self.busy = busy
         if message:
             self._say(message, reveal=reveal)
-        self.refresh_bindings()
 
     def worker_failed(self, worker) -> None:
         self._set_busy(False, "That did not work; see the notification. Nothing else was changed.")
@@ -246,7 +251,7 @@ class IntegrationFormScreen(
         if action == "reauthenticate":
             return self.spec.oauth
         if action in ("save", "test"):
-            return None if self._busy else True
+            return None if self.busy else True
         if action == "find_settings":
             return find_settings_state(self)
         return True
@@ -255,7 +260,7 @@ class IntegrationFormScreen(
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
-        if self._busy:
+        if self.busy:
             return
         if self._done and self.integration is not None:
             self.dismiss(self.integration)
@@ -364,7 +369,7 @@ class IntegrationFormScreen(
 
     @on(Button.Pressed, "#test")
     def action_test(self) -> None:
-        if self._busy:
+        if self.busy:
             return
         if not self.spec.can_check:
             self._say(f"No connection check exists yet for {self.spec.name}; the status stays “not checked”.")
