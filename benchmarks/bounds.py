@@ -155,10 +155,15 @@ def seeded_large_message() -> tuple[Any, Any, int]:
     from tests.servers.tls import make_ca
 
     ca = make_ca(Path(tempfile.mkdtemp(prefix="bounds-ca-")))
-    server = start_dovecot(DovecotOptions(cert=ca.issue("bounds-imap", ips=("127.0.0.1",)), users={"large": "large-pw-1"}))
+    server = start_dovecot(
+        DovecotOptions(cert=ca.issue("bounds-imap", ips=("127.0.0.1",)), users={"large": "large-pw-1"})
+    )
     seeded = subprocess.run(
         [sys.executable, "-c", _SEED_LARGE_MESSAGE, str(server.imaps_port), str(ca.ca_file), "large-pw-1"],
-        capture_output=True, text=True, cwd=ROOT, check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
     )
     return server, ca, int(seeded.stdout.strip().splitlines()[-1])
 
@@ -169,7 +174,13 @@ def mail_fetch_60mb(timeout: float, seeded: tuple[Any, Any, int]) -> str:
     from connectors.imap.session import ImapSession
 
     server, ca, uid = seeded
-    settings = {"username": "large", "host": "127.0.0.1", "port": server.imaps_port, "tls_mode": "implicit", "ca_file": str(ca.ca_file)}
+    settings = {
+        "username": "large",
+        "host": "127.0.0.1",
+        "port": server.imaps_port,
+        "tls_mode": "implicit",
+        "ca_file": str(ca.ca_file),
+    }
     try:
         with ImapSession.from_settings(settings, {"password": "large-pw-1"}, timeout=timeout) as session:
             read = Mailbox(session).read("INBOX", uid, max_chars=20_000)
@@ -179,18 +190,48 @@ def mail_fetch_60mb(timeout: float, seeded: tuple[Any, Any, int]) -> str:
 
 
 CASES = [
-    Case("imap-trickled-greeting", "IMAP greeting, one byte a second", lambda t: t + SLACK, BASE_MB, trickled_imap_greeting),
-    Case("imap-silent", "IMAP port that accepts and never speaks (TLS)", lambda t: t + SLACK, BASE_MB, silent_imap_server),
-    Case("http-trickled-headers", "HTTP headers, one line a second", lambda t: t + SLACK, BASE_MB, trickled_http_headers),
-    Case("http-trickled-body", "HTTP body, one byte every half second", lambda t: t + SLACK, BASE_MB, trickled_http_body),
+    Case(
+        "imap-trickled-greeting",
+        "IMAP greeting, one byte a second",
+        lambda t: t + SLACK,
+        BASE_MB,
+        trickled_imap_greeting,
+    ),
+    Case(
+        "imap-silent", "IMAP port that accepts and never speaks (TLS)", lambda t: t + SLACK, BASE_MB, silent_imap_server
+    ),
+    Case(
+        "http-trickled-headers", "HTTP headers, one line a second", lambda t: t + SLACK, BASE_MB, trickled_http_headers
+    ),
+    Case(
+        "http-trickled-body", "HTTP body, one byte every half second", lambda t: t + SLACK, BASE_MB, trickled_http_body
+    ),
     Case("http-silent", "HTTP port that accepts and never answers", lambda t: t + SLACK, BASE_MB, silent_http_server),
-    Case("http-1gb", "1 GB streamed feed against the 20 MB cap", lambda t: t + SLACK, BASE_MB + 2 * 20, huge_http_answer),
-    Case("ical-endless-rrule", "feed whose event repeats every minute for ever", lambda t: 5.0, 200.0,
-         external=("benchmarks.calendar_read", "endless_rrule_check", ("MINUTELY",))),
-    Case("caldav-huge-answer", "CalDAV answer that never ends, against the 20 MB cap", lambda t: t + SLACK,
-         BASE_MB + 2 * 20, huge_caldav_answer),
-    Case("mail-fetch-60mb", "mail_fetch's read of a 60 MB message (Dovecot)", lambda t: t + SLACK, BASE_MB,
-         mail_fetch_60mb, prepare=seeded_large_message),
+    Case(
+        "http-1gb", "1 GB streamed feed against the 20 MB cap", lambda t: t + SLACK, BASE_MB + 2 * 20, huge_http_answer
+    ),
+    Case(
+        "ical-endless-rrule",
+        "feed whose event repeats every minute for ever",
+        lambda t: 5.0,
+        200.0,
+        external=("benchmarks.calendar_read", "endless_rrule_check", ("MINUTELY",)),
+    ),
+    Case(
+        "caldav-huge-answer",
+        "CalDAV answer that never ends, against the 20 MB cap",
+        lambda t: t + SLACK,
+        BASE_MB + 2 * 20,
+        huge_caldav_answer,
+    ),
+    Case(
+        "mail-fetch-60mb",
+        "mail_fetch's read of a 60 MB message (Dovecot)",
+        lambda t: t + SLACK,
+        BASE_MB,
+        mail_fetch_60mb,
+        prepare=seeded_large_message,
+    ),
 ]
 
 
@@ -218,10 +259,17 @@ def measure(case: Case, timeout: float) -> dict[str, Any] | None:
         return figures
     answer = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--child", case.name, "--timeout", str(timeout)],
-        capture_output=True, text=True, cwd=ROOT, timeout=timeout * 4 + 30,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=timeout * 4 + 30,
     )
     if answer.returncode != 0:
-        return {"seconds": float("nan"), "peak_rss_mb": float("nan"), "outcome": f"crashed: {answer.stderr.strip()[-300:]}"}
+        return {
+            "seconds": float("nan"),
+            "peak_rss_mb": float("nan"),
+            "outcome": f"crashed: {answer.stderr.strip()[-300:]}",
+        }
     return dict(json.loads(answer.stdout.strip().splitlines()[-1]))
 
 
@@ -242,12 +290,16 @@ def main() -> int:
         figures = measure(case, args.timeout)
         goal_s, goal_mb = case.goal_seconds(args.timeout), case.goal_mb
         if figures is None:
-            print(f"{case.name:24} {'—':>7} {goal_s:>6.1f}s {'—':>9} {goal_mb:>5.0f}MB  not provided yet ({case.external[0]}.{case.external[1]})")  # type: ignore[index]
+            print(
+                f"{case.name:24} {'—':>7} {goal_s:>6.1f}s {'—':>9} {goal_mb:>5.0f}MB  not provided yet ({case.external[0]}.{case.external[1]})"
+            )  # type: ignore[index]
             continue
         seconds, peak = float(figures["seconds"]), float(figures["peak_rss_mb"])
         ok = seconds <= goal_s and peak <= goal_mb
         missed += not ok
-        print(f"{case.name:24} {seconds:>6.2f}s {goal_s:>6.1f}s {peak:>7.0f}MB {goal_mb:>5.0f}MB  {'ok' if ok else 'MISSED'}")
+        print(
+            f"{case.name:24} {seconds:>6.2f}s {goal_s:>6.1f}s {peak:>7.0f}MB {goal_mb:>5.0f}MB  {'ok' if ok else 'MISSED'}"
+        )
         print(f"{'':24} {case.what}: {str(figures.get('outcome', ''))[:110]}")
     return 1 if missed else 0
 

@@ -91,7 +91,10 @@ def bench_checks(count: int, timeout: float, concurrency: int) -> dict[str, floa
     try:
         storage = open_storage(work / "data", MemoryStore())  # type: ignore[arg-type]
         repo = storage.integrations
-        ids = [repo.add("ical", f"Feed {n:03}", {"ca_file": ca_file}, {"url": url}).id for n, url in enumerate(urls[: count - 1])]
+        ids = [
+            repo.add("ical", f"Feed {n:03}", {"ca_file": ca_file}, {"url": url}).id
+            for n, url in enumerate(urls[: count - 1])
+        ]
         hung = repo.add("ical", "Hung", {"ca_file": ca_file}, {"url": hang_url}).id
 
         def check(integration_id: int) -> bool:
@@ -179,14 +182,20 @@ def main() -> None:
     print(f"check one healthy feed      {checks['one'] * 1000:8.0f} ms")
     print(f"check the hung feed alone   {checks['hung'] * 1000:8.0f} ms  (timeout {args.timeout:.0f} s)")
     slowest = max(checks["hung"], checks["one"])
-    print(f"check all {args.count:4} at once     {checks['all'] * 1000:8.0f} ms  ({args.concurrency} at a time, slowest first)")
+    print(
+        f"check all {args.count:4} at once     {checks['all'] * 1000:8.0f} ms  ({args.concurrency} at a time, slowest first)"
+    )
     print(f"  ... hung one started last {checks['all_worst'] * 1000:8.0f} ms  (worst case)")
-    print(f"ratio all / slowest single  {checks['all'] / slowest:8.2f} x   (goal <= 2; worst case {checks['all_worst'] / slowest:.2f} x)")
+    print(
+        f"ratio all / slowest single  {checks['all'] / slowest:8.2f} x   (goal <= 2; worst case {checks['all_worst'] / slowest:.2f} x)"
+    )
     print(f"ratio all / healthy single  {checks['all'] / checks['one']:8.1f} x")
 
     memory = bench_memory(args.tui_count)
     print(f"RSS before loading          {memory['baseline']:8.1f} MB")
-    print(f"RSS with {args.tui_count} loaded     {memory['storage']:8.1f} MB  (list + health in {memory['load_s'] * 1000:.0f} ms)")
+    print(
+        f"RSS with {args.tui_count} loaded     {memory['storage']:8.1f} MB  (list + health in {memory['load_s'] * 1000:.0f} ms)"
+    )
     if "tui" in memory:
         print(f"RSS with the TUI showing them {memory['tui']:6.1f} MB  (started in {memory['tui_s']:.1f} s)")
     else:

@@ -41,10 +41,21 @@ def fill_database(data_dir: Path, count: int) -> None:
             label = f"{word} {number:05d}"
             session.add(
                 IntegrationRow(
-                    label=label, label_key=label.casefold(), type_key=key, settings={}, secret_ref=f"ref{number}",
-                    secret_store=None, secret_names=[], status=STATUSES[number % len(STATUSES)], status_detail="",
-                    last_checked_at=stamp - timedelta(minutes=number % 600), pending=False,
-                    created_at=stamp, updated_at=stamp, check_summary="", connector_state={},
+                    label=label,
+                    label_key=label.casefold(),
+                    type_key=key,
+                    settings={},
+                    secret_ref=f"ref{number}",
+                    secret_store=None,
+                    secret_names=[],
+                    status=STATUSES[number % len(STATUSES)],
+                    status_detail="",
+                    last_checked_at=stamp - timedelta(minutes=number % 600),
+                    pending=False,
+                    created_at=stamp,
+                    updated_at=stamp,
+                    check_summary="",
+                    connector_state={},
                 )
             )
         session.commit()

@@ -42,7 +42,13 @@ def main() -> None:
         with start_dovecot(DovecotOptions(cert=ca.issue("dovecot"))) as server:
             append_messages(server, "alice", "INBOX", mail, ca.ca_file)
             for mode, port in (("implicit", server.imaps_port), ("starttls", server.imap_port)):
-                settings = {"host": "127.0.0.1", "port": port, "tls_mode": mode, "username": "alice", "ca_file": str(ca.ca_file)}
+                settings = {
+                    "host": "127.0.0.1",
+                    "port": port,
+                    "tls_mode": mode,
+                    "username": "alice",
+                    "ca_file": str(ca.ca_file),
+                }
                 request = CheckRequest(settings, {"password": server.passwords["alice"]})
                 started = time.perf_counter()
                 check(request)
@@ -54,7 +60,9 @@ def main() -> None:
                     times.append(time.perf_counter() - started)
                 times.sort()
                 p90 = times[int(len(times) * 0.9) - 1]
-                print(f"{mode:9} first {first * 1000:5.1f} ms   median {statistics.median(times) * 1000:5.1f} ms   p90 {p90 * 1000:5.1f} ms   ({args.runs} runs)")
+                print(
+                    f"{mode:9} first {first * 1000:5.1f} ms   median {statistics.median(times) * 1000:5.1f} ms   p90 {p90 * 1000:5.1f} ms   ({args.runs} runs)"
+                )
     finally:
         shutil.rmtree(ca_dir, ignore_errors=True)
 

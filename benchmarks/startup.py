@@ -31,7 +31,7 @@ SESSION = "tether-startup-bench"
 # A tmux server of our own: other tmux users on the machine are not disturbed, and a session that
 # stays open keeps the server alive between launches (otherwise a launch can race its exit).
 TMUX = ["tmux", "-L", f"tether-bench-{os.getpid()}", "-f", "/dev/null"]
-BARE_APP = '''
+BARE_APP = """
 from textual.app import App
 from textual.widgets import Label
 
@@ -42,7 +42,7 @@ class Bare(App):
 
 
 Bare().run()
-'''
+"""
 
 
 def prepare_data_dir(root: Path, count: int = 20) -> Path:
@@ -108,7 +108,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument(
-        "--also", type=Path, metavar="CHECKOUT", help="time another checkout of tether in the same rounds (before/after)"
+        "--also",
+        type=Path,
+        metavar="CHECKOUT",
+        help="time another checkout of tether in the same rounds (before/after)",
     )
     args = parser.parse_args()
     if shutil.which("tmux") is None:
@@ -127,7 +130,10 @@ def main() -> int:
             bare_script.write_text(BARE_APP)
             env = "TERM=xterm-256color TETHER_SECRET_STORE=vault"
             bare_cmd = f"cd {REPO} && exec env {env} {sys.executable} {bare_script}"
-            commands = {name: f"cd {repo} && exec env {env} {sys.executable} -m app --data-dir {data}" for name, repo in repos.items()}
+            commands = {
+                name: f"cd {repo} && exec env {env} {sys.executable} -m app --data-dir {data}"
+                for name, repo in repos.items()
+            }
             bare: list[float] = []
             bare_cpu: list[float] = []
             results: dict[str, dict[str, list[float]]] = {name: {"paint": [], "rows": [], "cpu": []} for name in repos}

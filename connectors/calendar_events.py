@@ -115,7 +115,7 @@ def upcoming(events: Iterable[CalendarEvent], now: datetime, count: int = 3) -> 
 
 
 def describe_when(event: CalendarEvent, zone: tzinfo | None = None) -> str:
-    """"Mon 24 Nov 09:00–10:00" in the given (default: local) zone; "Mon 24 Nov (all day)"."""
+    """ "Mon 24 Nov 09:00–10:00" in the given (default: local) zone; "Mon 24 Nov (all day)"."""
     if event.all_day:
         first: date = event.start if not isinstance(event.start, datetime) else event.start.date()
         last = event.end if not isinstance(event.end, datetime) else event.end.date()
@@ -133,4 +133,3 @@ def describe_when(event: CalendarEvent, zone: tzinfo | None = None) -> str:
 def describe_event(event: CalendarEvent, zone: tzinfo | None = None) -> str:
     where = f" @ {event.location}" if event.location else ""
     return f"{describe_when(event, zone)}  {event.summary or '(no title)'}{where}"
-

@@ -199,5 +199,7 @@ def parse_timeout(text: str) -> float:
     except ValueError:
         raise ValueError(f"{text!r} is not a number of seconds") from None
     if not math.isfinite(value) or value < MIN_TIMEOUT or value > MAX_TIMEOUT:
-        raise ValueError(f"{text!r} is not a usable timeout: give a number of seconds from {MIN_TIMEOUT:g} to {MAX_TIMEOUT:g}")
+        raise ValueError(
+            f"{text!r} is not a usable timeout: give a number of seconds from {MIN_TIMEOUT:g} to {MAX_TIMEOUT:g}"
+        )
     return value

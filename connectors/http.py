@@ -91,7 +91,9 @@ def get(request: Request, timeout: float) -> Response:
     shown = redact_url(request.url)
     _check_url(request, shown)
     context = ssl_context(request.ca_file)
-    with bounded(Deadline(timeout), lambda stage: _timeout(shown, request.field, timeout, trickle=stage == "the body")) as limit:
+    with bounded(
+        Deadline(timeout), lambda stage: _timeout(shown, request.field, timeout, trickle=stage == "the body")
+    ) as limit:
         return _get(request, timeout, context, limit, shown)
 
 
@@ -113,13 +115,16 @@ def _get(request: Request, timeout: float, context: ssl.SSLContext, limit: Deadl
     guard = _ConnectionGuard(limit, shown, request.field)
     limit.stage = "the headers"
     try:
-        with httpx.Client(
-            verify=context,
-            timeout=limits,
-            follow_redirects=True,
-            max_redirects=request.max_redirects,
-            trust_env=False,  # proxies and CA bundles from the environment must not override the user's choice
-        ) as client, client.stream("GET", request.url, headers=headers, auth=auth, extensions={"trace": guard}) as answer:
+        with (
+            httpx.Client(
+                verify=context,
+                timeout=limits,
+                follow_redirects=True,
+                max_redirects=request.max_redirects,
+                trust_env=False,  # proxies and CA bundles from the environment must not override the user's choice
+            ) as client,
+            client.stream("GET", request.url, headers=headers, auth=auth, extensions={"trace": guard}) as answer,
+        ):
             body = b""
             if 200 <= answer.status_code < 300:
                 limit.stage = "the body"

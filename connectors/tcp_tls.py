@@ -25,7 +25,13 @@ _NOT_YET_VALID = 9
 _NAME_MISMATCH = {62, 64}  # host name, IP address
 
 # Handshake errors that mean the other side does not speak TLS at all on this port.
-_PLAINTEXT_REASONS = ("WRONG_VERSION_NUMBER", "UNKNOWN_PROTOCOL", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST")
+_PLAINTEXT_REASONS = (
+    "WRONG_VERSION_NUMBER",
+    "UNKNOWN_PROTOCOL",
+    "RECORD_LAYER_FAILURE",
+    "PACKET_LENGTH_TOO_LONG",
+    "HTTP_REQUEST",
+)
 
 
 def tls_context(ca_file: str | None = None, *, verify: bool = True) -> ssl.SSLContext:
@@ -72,11 +78,17 @@ def _verifying_context(ca_file: str | None, _stamp: int) -> ssl.SSLContext:
         context.load_verify_locations(cafile=ca_file)
     except FileNotFoundError:
         raise ConnectorError(
-            ErrorKind.CONFIG, f"The CA file {ca_file} does not exist.", hint="Choose the PEM file of your server's certificate authority.", field="ca_file"
+            ErrorKind.CONFIG,
+            f"The CA file {ca_file} does not exist.",
+            hint="Choose the PEM file of your server's certificate authority.",
+            field="ca_file",
         ) from None
     except PermissionError:
         raise ConnectorError(
-            ErrorKind.CONFIG, f"The CA file {ca_file} cannot be read (permission denied).", hint="Make it readable by your user.", field="ca_file"
+            ErrorKind.CONFIG,
+            f"The CA file {ca_file} cannot be read (permission denied).",
+            hint="Make it readable by your user.",
+            field="ca_file",
         ) from None
     except (ssl.SSLError, OSError, ValueError):
         raise ConnectorError(
@@ -154,14 +166,29 @@ def _connect(host: str, port: int, timeout: float, limit: Deadline | None) -> so
 def network_error(exc: OSError, where: str) -> ConnectorError:
     """Classify an OSError met while talking to ``where`` (after or during connect)."""
     if isinstance(exc, TimeoutError):
-        return ConnectorError(ErrorKind.TIMEOUT, f"{where} stopped answering (no reply in time).", hint="Try again later; if it keeps happening the server may be overloaded.")
+        return ConnectorError(
+            ErrorKind.TIMEOUT,
+            f"{where} stopped answering (no reply in time).",
+            hint="Try again later; if it keeps happening the server may be overloaded.",
+        )
     if isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
-        return ConnectorError(ErrorKind.UNREACHABLE, f"{where} closed the connection unexpectedly.", hint="Try again; if it keeps happening, check the port and TLS mode.")
+        return ConnectorError(
+            ErrorKind.UNREACHABLE,
+            f"{where} closed the connection unexpectedly.",
+            hint="Try again; if it keeps happening, check the port and TLS mode.",
+        )
     if exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN):
-        return ConnectorError(ErrorKind.UNREACHABLE, f"{where} cannot be reached from this network ({exc.strerror}).", hint="Check your network connection.", field="host")
+        return ConnectorError(
+            ErrorKind.UNREACHABLE,
+            f"{where} cannot be reached from this network ({exc.strerror}).",
+            hint="Check your network connection.",
+            field="host",
+        )
     if exc.errno == errno.EADDRNOTAVAIL:
         return ConnectorError(ErrorKind.UNREACHABLE, f"Cannot connect to {where} ({exc.strerror}).", field="host")
-    return ConnectorError(ErrorKind.UNREACHABLE, f"Network problem talking to {where}: {exc.strerror or type(exc).__name__}.")
+    return ConnectorError(
+        ErrorKind.UNREACHABLE, f"Network problem talking to {where}: {exc.strerror or type(exc).__name__}."
+    )
 
 
 def start_tls(sock: socket.socket, context: ssl.SSLContext, host: str, port: int) -> ssl.SSLSocket:
@@ -174,7 +201,13 @@ def start_tls(sock: socket.socket, context: ssl.SSLContext, host: str, port: int
 
 
 def tls_error(
-    exc: BaseException, host: str, port: int, *, names: tuple[str, ...] | None = None, expires: str = "", timeout: float | None = None
+    exc: BaseException,
+    host: str,
+    port: int,
+    *,
+    names: tuple[str, ...] | None = None,
+    expires: str = "",
+    timeout: float | None = None,
 ) -> ConnectorError:
     """Classify a failed handshake. ``names``/``expires`` come from the certificate when it could be read."""
     where = f"{host}:{port}"
@@ -197,7 +230,12 @@ def tls_error(
                 field="host",
             )
         if code == _NOT_YET_VALID:
-            return ConnectorError(ErrorKind.TLS, f"The certificate of {where} is not valid yet.", hint="Check this computer's date and time.", field="host")
+            return ConnectorError(
+                ErrorKind.TLS,
+                f"The certificate of {where} is not valid yet.",
+                hint="Check this computer's date and time.",
+                field="host",
+            )
         if code in _UNTRUSTED:
             return ConnectorError(
                 ErrorKind.TLS,
@@ -205,7 +243,9 @@ def tls_error(
                 hint="For a self-hosted server with its own certificate authority, set 'Trust this CA file' to its PEM file.",
                 field="ca_file",
             )
-        return ConnectorError(ErrorKind.TLS, f"The certificate of {where} was refused: {exc.verify_message}.", field="host")
+        return ConnectorError(
+            ErrorKind.TLS, f"The certificate of {where} was refused: {exc.verify_message}.", field="host"
+        )
     if isinstance(exc, ssl.SSLError):
         reason = exc.reason or ""
         if any(marker in reason for marker in _PLAINTEXT_REASONS) or "wrong version number" in str(exc):
@@ -215,7 +255,12 @@ def tls_error(
                 hint="This port probably expects STARTTLS (usually port 143); implicit TLS is usually port 993.",
                 field="tls_mode",
             )
-        return ConnectorError(ErrorKind.TLS, f"TLS handshake with {where} failed ({reason or type(exc).__name__}).", hint="Check the TLS mode and port.", field="tls_mode")
+        return ConnectorError(
+            ErrorKind.TLS,
+            f"TLS handshake with {where} failed ({reason or type(exc).__name__}).",
+            hint="Check the TLS mode and port.",
+            field="tls_mode",
+        )
     if isinstance(exc, TimeoutError):
         return ConnectorError(
             ErrorKind.TIMEOUT,

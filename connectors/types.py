@@ -167,9 +167,7 @@ class IntegrationType:
     def matches(self, query: str) -> bool:
         """Whether a search query finds this type (name, description, aliases, category)."""
         words = query.lower().split()
-        haystack = " ".join(
-            (self.key, self.name, self.description, str(self.category), *self.aliases)
-        ).lower()
+        haystack = " ".join((self.key, self.name, self.description, str(self.category), *self.aliases)).lower()
         return all(word in haystack for word in words)
 
     def named_by(self, query: str) -> bool:

@@ -15,7 +15,7 @@ def count(number: int, noun: str, plural: str | None = None) -> str:
 
 
 def ago(moment: datetime | None, now: datetime | None = None) -> str:
-    """"3 min ago" style, the one wording every front end and connector uses; "never" for None."""
+    """ "3 min ago" style, the one wording every front end and connector uses; "never" for None."""
     if moment is None:
         return "never"
     seconds = int(((now or datetime.now(UTC)) - moment).total_seconds())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
+
 # Tab and shift+tab as priority bindings on screens with several inputs. Textual hands each key to
 # the widget focused when the App reads it, and a plain tab only moves focus once that widget has
 # worked through its queue: keys that arrive in one write (a password manager's auto-type, a laggy
@@ -12,10 +13,23 @@ from textual.worker import Worker, WorkerState
 # tab, so the keys after it go to the next field.
 def focus_keys(screen_id: str) -> list[Binding]:
     return [
-        Binding("tab", "app.focus_next", "Next field", show=False, priority=True, tooltip="Move to the next field", id=f"{screen_id}.focus_next"),
         Binding(
-            "shift+tab", "app.focus_previous", "Previous field", show=False, priority=True,
-            tooltip="Move to the previous field", id=f"{screen_id}.focus_previous",
+            "tab",
+            "app.focus_next",
+            "Next field",
+            show=False,
+            priority=True,
+            tooltip="Move to the next field",
+            id=f"{screen_id}.focus_next",
+        ),
+        Binding(
+            "shift+tab",
+            "app.focus_previous",
+            "Previous field",
+            show=False,
+            priority=True,
+            tooltip="Move to the previous field",
+            id=f"{screen_id}.focus_previous",
         ),
     ]
 

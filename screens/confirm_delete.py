@@ -51,7 +51,14 @@ class ConfirmDeleteScreen(ModalScreen["str | None"]):
     HELP_NEXT = "Cancel is chosen first; press tab to reach Delete and enter to confirm."
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", tooltip="Keep the integration", id="delete.cancel"),
-        Binding("left,right", "app.focus_previous", "Switch", show=False, tooltip="Move between the buttons", id="delete.switch"),
+        Binding(
+            "left,right",
+            "app.focus_previous",
+            "Switch",
+            show=False,
+            tooltip="Move between the buttons",
+            id="delete.switch",
+        ),
     ]
 
     def __init__(self, integration: Integration, provider: OAuthProvider | None = None) -> None:

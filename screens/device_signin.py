@@ -28,7 +28,9 @@ class DeviceSignInScreen(OAuthSignInScreen):
     )
     METHOD = "device"
     BINDINGS = [
-        Binding("ctrl+y", "copy", "Copy code", tooltip="Copy the sign-in code to the clipboard again", id="signin.copy_code"),
+        Binding(
+            "ctrl+y", "copy", "Copy code", tooltip="Copy the sign-in code to the clipboard again", id="signin.copy_code"
+        ),
     ]
     DEFAULT_CSS = """
     DeviceSignInScreen #signin-code {
@@ -39,7 +41,10 @@ class DeviceSignInScreen(OAuthSignInScreen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="signin"):
-            yield Static(Content(clean(f"{self.provider.title_for(self.integration.settings)} for {self.integration.label}")), id="signin-title")
+            yield Static(
+                Content(clean(f"{self.provider.title_for(self.integration.settings)} for {self.integration.label}")),
+                id="signin-title",
+            )
             with Vertical(id="signin-steps"):
                 yield Static("1. On any device, open this address:", classes="muted")
                 yield Static("asking for a sign-in code…", id="signin-url")
@@ -48,7 +53,9 @@ class DeviceSignInScreen(OAuthSignInScreen):
             with Vertical(id="signin-actions"):  # docked like the browser sign-in's: always in view at 80×24
                 yield Static("", id="signin-status")
                 with Horizontal(id="signin-buttons"):
-                    yield Button("Save", id="signin-save", variant="primary", disabled=True, tooltip="Keep this sign-in")
+                    yield Button(
+                        "Save", id="signin-save", variant="primary", disabled=True, tooltip="Keep this sign-in"
+                    )
                     yield Button("Cancel", id="signin-cancel", tooltip="escape: stop waiting; nothing is changed")
         yield Footer()
 

@@ -37,7 +37,11 @@ class SettingsFound(Message):
 
 def candidate_prompt(candidate: Candidate, advice: str) -> Content:
     """One picker entry: the server, then where it came from and any note, all as plain text."""
-    lines: list[Content | tuple[str, str] | str] = [Content(candidate.where), "\n", (f"  from {candidate.source}", "$text-muted")]
+    lines: list[Content | tuple[str, str] | str] = [
+        Content(candidate.where),
+        "\n",
+        (f"  from {candidate.source}", "$text-muted"),
+    ]
     for text in (f"sign in as {candidate.username}" if candidate.username else "", candidate.note, advice):
         if text:
             lines += ["\n", (f"  {text}", "$warning")]
@@ -119,7 +123,9 @@ class FindSettingsMixin:
         if not message.candidates:
             self._say(Content.styled(f"No server settings found for {message.address}: {message.problem}", "$warning"))
             return
-        self._say(f"Found {count(len(message.candidates), 'possible server')} for {message.address}; choose one or press escape.")
+        self._say(
+            f"Found {count(len(message.candidates), 'possible server')} for {message.address}; choose one or press escape."
+        )
         types = getattr(self._app.context, "types", None)  # the registry this app was given, if any
         by_id = {str(number): candidate for number, candidate in enumerate(message.candidates)}
         entries: list[tuple[str, Content | str]] = [

@@ -98,11 +98,14 @@ class LeavingMixin:
                 blamed.focus_input()
 
         body = Content.assemble(
-            outcome_content(None, message.error), "\n\n",
+            outcome_content(None, message.error),
+            "\n\n",
             ("Save it anyway (its status will say what failed), or keep editing?", "$text-muted"),
         )
         self.app.push_screen(  # type: ignore[attr-defined]
-            ConfirmScreen("The connection test failed", body, "Save anyway", cancel_label="Keep editing", variant="warning"),
+            ConfirmScreen(
+                "The connection test failed", body, "Save anyway", cancel_label="Keep editing", variant="warning"
+            ),
             answered,
         )
 
@@ -125,7 +128,9 @@ class LeavingMixin:
         try:
             if error is None:
                 assert pretested.result is not None
-                stored = record_success(storage.integrations, saved.id, pretested.result, expected_version=saved.version)
+                stored = record_success(
+                    storage.integrations, saved.id, pretested.result, expected_version=saved.version
+                )
             else:
                 from storage.convert import now
 

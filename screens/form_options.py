@@ -61,12 +61,16 @@ class ServerOptionsMixin:
         event.stop()
         field = self.spec.field(name)
         if field.options_path is None:
-            self._say(f"{self.spec.name} cannot list {field.label.lower()} yet; tether will use what the server offers.")
+            self._say(
+                f"{self.spec.name} cannot list {field.label.lower()} yet; tether will use what the server offers."
+            )
             return
         errors = {k: v for k, v in self._errors().items() if k != name}
         if errors:
             self._show_errors(errors, everywhere=True)
-            self._say(Content.styled(f"Fill in the fields marked in red before choosing {field.label.lower()}.", "$error"))
+            self._say(
+                Content.styled(f"Fill in the fields marked in red before choosing {field.label.lower()}.", "$error")
+            )
             return
         options_path = field.options_path
         self._with_request(

@@ -32,7 +32,10 @@ class Tested(Message):
 
 def outcome_content(result: CheckResult | None, error: ConnectorError | None) -> Content:
     if error is not None:
-        parts: list[str | tuple[str, str] | Content] = [(f"✖ {error.kind.heading}: ", "$error bold"), plain(error.message)]
+        parts: list[str | tuple[str, str] | Content] = [
+            (f"✖ {error.kind.heading}: ", "$error bold"),
+            plain(error.message),
+        ]
         if error.hint:
             parts += ["\n", plain(error.hint, "$text-muted")]
         return Content.assemble(*parts)

@@ -24,8 +24,15 @@ def screen_classes() -> list[type[Screen]]:
     from screens.workflows import WorkflowsScreen
 
     return [
-        IntegrationsScreen, TypePickerScreen, IntegrationFormScreen, OptionsPickerScreen, ConfirmDeleteScreen,
-        WorkflowsScreen, WorkflowFormScreen, PickScreen, PassphraseScreen,
+        IntegrationsScreen,
+        TypePickerScreen,
+        IntegrationFormScreen,
+        OptionsPickerScreen,
+        ConfirmDeleteScreen,
+        WorkflowsScreen,
+        WorkflowFormScreen,
+        PickScreen,
+        PassphraseScreen,
     ]
 
 
@@ -42,14 +49,24 @@ def bindings_content(title: str, bindings: list[Binding], keymap: dict[str, str]
             continue
         what = (binding.id or "") if show_ids else (binding.tooltip or binding.description)
         # The keys come from the person's keymap file: text, never markup.
-        parts += [plain(f"  {_keys(binding, keymap):<12}", "bold"), plain(f" {what}", "$text-muted" if show_ids else ""), "\n"]
+        parts += [
+            plain(f"  {_keys(binding, keymap):<12}", "bold"),
+            plain(f" {what}", "$text-muted" if show_ids else ""),
+            "\n",
+        ]
     return Content.assemble(*parts)
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape,f1,q", "close", "Close", tooltip="Back to where you were", id="help.close"),
-        Binding("i", "toggle_ids", "Binding ids", tooltip="Show the binding ids your keymap file uses, or what keys do", id="help.ids"),
+        Binding(
+            "i",
+            "toggle_ids",
+            "Binding ids",
+            tooltip="Show the binding ids your keymap file uses, or what keys do",
+            id="help.ids",
+        ),
     ]
 
     def __init__(self, beneath: Screen) -> None:
@@ -72,10 +89,11 @@ class HelpScreen(ModalScreen[None]):
                     yield Static(bindings_content(title, bindings, keymap), classes="help-keys")
                 yield Static(
                     Content.assemble(
-                        ("Command palette: ", "bold"), "ctrl+p lists every action by name.\n",
+                        ("Command palette: ", "bold"),
+                        "ctrl+p lists every action by name.\n",
                         ("Your own keys: ", "bold"),
                         f"press i to see each key's binding id, and map it to a key in {_home_relative(keymap_path())}, "
-                        "e.g. \"integrations.new\" = \"a\".",
+                        'e.g. "integrations.new" = "a".',
                     )
                 )
             yield Static("escape closes this help; i shows binding ids", classes="muted")
@@ -92,7 +110,9 @@ class HelpScreen(ModalScreen[None]):
         ]
         for screen_class in screen_classes():
             if screen_class is not here:
-                sections.append((getattr(screen_class, "HELP_TITLE", screen_class.__name__), list(screen_class.BINDINGS)))
+                sections.append(
+                    (getattr(screen_class, "HELP_TITLE", screen_class.__name__), list(screen_class.BINDINGS))
+                )
         return sections
 
     def action_toggle_ids(self) -> None:

@@ -50,9 +50,23 @@ class IntegrationFormScreen(
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", tooltip="Test the connection, then save", id="form.save"),
         Binding("ctrl+t", "test", "Test connection", tooltip="Test these values without saving", id="form.test"),
-        Binding("ctrl+r", "reauthenticate", "Sign in", tooltip="Sign in with the provider (again, once signed in)", id="form.reauthenticate"),
-        Binding("ctrl+f", "find_settings", "Find settings", tooltip="Look up the server from the email address", id="form.find_settings"),
-        Binding("escape", "cancel", "Back", tooltip="Leave the form; asks first if something is not saved", id="form.cancel"),
+        Binding(
+            "ctrl+r",
+            "reauthenticate",
+            "Sign in",
+            tooltip="Sign in with the provider (again, once signed in)",
+            id="form.reauthenticate",
+        ),
+        Binding(
+            "ctrl+f",
+            "find_settings",
+            "Find settings",
+            tooltip="Look up the server from the email address",
+            id="form.find_settings",
+        ),
+        Binding(
+            "escape", "cancel", "Back", tooltip="Leave the form; asks first if something is not saved", id="form.cancel"
+        ),
         *focus_keys("form"),
     ]
 
@@ -88,7 +102,9 @@ class IntegrationFormScreen(
         title = f"Edit {self.integration.label}" if self.integration else f"New {spec.name}"
         yield Header()
         with VerticalScroll(id="form"):
-            yield Static(Content.assemble(plain(title, "bold"), "\n", (spec.description, "$text-muted")), id="form-title")
+            yield Static(
+                Content.assemble(plain(title, "bold"), "\n", (spec.description, "$text-muted")), id="form-title"
+            )
             yield FieldEditor(LABEL_FIELD, self._label)
             for field in spec.fields:
                 if not field.advanced:
@@ -105,11 +121,14 @@ class IntegrationFormScreen(
                 yield Button("Save", id="save", variant="primary", tooltip="ctrl+s: test the connection, then save")
                 yield Button("Test connection", id="test", tooltip="ctrl+t: test without saving")
                 if self.can_find_settings():
-                    yield Button("Find settings", id="find-settings", tooltip="ctrl+f: look up the server from the email address")
+                    yield Button(
+                        "Find settings", id="find-settings", tooltip="ctrl+f: look up the server from the email address"
+                    )
                 if spec.oauth:
                     signed_in = bool(self.integration and self.integration.has_secret("refresh_token"))
                     yield Button(
-                        "Re-authenticate" if signed_in else "Sign in", id="reauthenticate",
+                        "Re-authenticate" if signed_in else "Sign in",
+                        id="reauthenticate",
                         tooltip="ctrl+r: sign in again" if signed_in else "ctrl+r: save, then sign in",
                     )
                 yield Button("Cancel", id="cancel", tooltip="escape: leave without saving")
@@ -129,8 +148,14 @@ class IntegrationFormScreen(
     def on_mount(self) -> None:
         self.query_one("#testing", LoadingIndicator).display = False
         if not self.spec.can_check:
-            self._say(Content.styled(f"No connection check exists yet for {self.spec.name}; "
-                                     "after saving, its status stays “not checked”.", "$text-muted"), reveal=False)
+            self._say(
+                Content.styled(
+                    f"No connection check exists yet for {self.spec.name}; "
+                    "after saving, its status stays “not checked”.",
+                    "$text-muted",
+                ),
+                reveal=False,
+            )
         self.editor("label").focus_input()
         self.call_after_refresh(self.remember_as_unchanged)
 
@@ -147,7 +172,9 @@ class IntegrationFormScreen(
 
     def _errors(self) -> dict[str, str]:
         stored = frozenset(self.integration.secret_names) if self.integration else frozenset()
-        errors = dict(self.spec.validate(self.values(), editing=self.integration is not None, stored_secrets=stored).by_field)
+        errors = dict(
+            self.spec.validate(self.values(), editing=self.integration is not None, stored_secrets=stored).by_field
+        )
         if message := validate_label(self.label(), self._other_labels):
             errors["label"] = message
         return errors
@@ -382,7 +409,9 @@ class IntegrationFormScreen(
         """Build settings and secrets from the form; stored secrets fill empty fields when editing."""
         settings, secrets = self._settings_and_secrets()
         missing = [
-            f.name for f in self.spec.secret_fields if f.name not in secrets and self.integration and self.integration.has_secret(f.name)
+            f.name
+            for f in self.spec.secret_fields
+            if f.name not in secrets and self.integration and self.integration.has_secret(f.name)
         ]
         # Secrets nobody types (an OAuth refresh token) always come from the store.
         missing += [name for name in self.spec.extra_secrets if self.integration and self.integration.has_secret(name)]
@@ -435,7 +464,9 @@ class IntegrationFormScreen(
         self._set_busy(False)
         if message.discarded:
             # Saved, but changed elsewhere while its check ran: what this form shows is out of date.
-            self._say(Content.styled(f"Saved, not checked: {message.discarded} Reopen it to see the change.", "$warning"))
+            self._say(
+                Content.styled(f"Saved, not checked: {message.discarded} Reopen it to see the change.", "$warning")
+            )
             return
         self._say(outcome_content(message.result, message.error))
         if message.stored is not None:

@@ -52,17 +52,48 @@ class IntegrationsScreen(ListActionsMixin, ReportsWorkerFailures, Screen[None]):
         Binding("enter", "edit", "Edit", show=False, tooltip="Open the selected integration", id="integrations.open"),
         # The footer always shows the same keys (n e r R x w / q F1), so it fits 80 columns and never
         # reflows as the selection changes; d, ctrl+r and escape are in help (F1) and the palette.
-        Binding("d", "delete", "Delete", show=False, tooltip="Delete the selected integration", id="integrations.delete"),
-        Binding("r", "check", "Check", tooltip="Test the selected integration's connection now", id="integrations.check"),
-        Binding("R", "check_all", "Check all", tooltip="Test every enabled integration now", id="integrations.check_all"),
-        Binding("x", "toggle_disabled", "On/off", tooltip="Disable or enable the selected integration", id="integrations.toggle_disabled"),
         Binding(
-            "ctrl+r", "reauthenticate", "Re-authenticate", show=False, tooltip="Sign in again in the browser (OAuth types)",
+            "d", "delete", "Delete", show=False, tooltip="Delete the selected integration", id="integrations.delete"
+        ),
+        Binding(
+            "r", "check", "Check", tooltip="Test the selected integration's connection now", id="integrations.check"
+        ),
+        Binding(
+            "R", "check_all", "Check all", tooltip="Test every enabled integration now", id="integrations.check_all"
+        ),
+        Binding(
+            "x",
+            "toggle_disabled",
+            "On/off",
+            tooltip="Disable or enable the selected integration",
+            id="integrations.toggle_disabled",
+        ),
+        Binding(
+            "ctrl+r",
+            "reauthenticate",
+            "Re-authenticate",
+            show=False,
+            tooltip="Sign in again in the browser (OAuth types)",
             id="integrations.reauthenticate",
         ),
-        Binding("w", "workflows", "Workflows", tooltip="Workflows and the integrations they use", id="integrations.workflows"),
-        Binding("slash", "filter", "Filter", tooltip="Filter by label, type or status as you type", id="integrations.filter"),
-        Binding("escape", "clear_filter", "Clear filter", show=False, tooltip="Show every integration again", id="integrations.clear_filter"),
+        Binding(
+            "w",
+            "workflows",
+            "Workflows",
+            tooltip="Workflows and the integrations they use",
+            id="integrations.workflows",
+        ),
+        Binding(
+            "slash", "filter", "Filter", tooltip="Filter by label, type or status as you type", id="integrations.filter"
+        ),
+        Binding(
+            "escape",
+            "clear_filter",
+            "Clear filter",
+            show=False,
+            tooltip="Show every integration again",
+            id="integrations.clear_filter",
+        ),
         Binding("q", "app.quit", "Quit", tooltip="Leave tether", id="integrations.quit"),
     ]
 
@@ -168,9 +199,16 @@ class IntegrationsScreen(ListActionsMixin, ReportsWorkerFailures, Screen[None]):
         shown = {item.id: item for item in self.table.integrations()}
         here = {item.id for item in message.integrations}
         selected = self.table.selected
-        self.show_integrations([self._newer_rows.get(item.id, item) for item in message.integrations], message.select_label)
+        self.show_integrations(
+            [self._newer_rows.get(item.id, item) for item in message.integrations], message.select_label
+        )
         # Removed by another tether: say so when it was the one under the cursor (the cursor moved).
-        if selected is not None and selected.id not in here and selected.id not in self._removed_here and selected.id in shown:
+        if (
+            selected is not None
+            and selected.id not in here
+            and selected.id not in self._removed_here
+            and selected.id in shown
+        ):
             self.notify(f"{selected.label!r} was removed in another tether.", title="Removed")
 
     @on(IntegrationTable.Highlighted)
@@ -189,7 +227,11 @@ class IntegrationsScreen(ListActionsMixin, ReportsWorkerFailures, Screen[None]):
                 note = f"Secrets are kept in the {description}. {context.secrets.reason}"
             detail.show(None, self.app.clock(), note)
             return
-        note = "Disabled: not checked, and workflows cannot use it. Press x to enable it." if selected.status is Status.DISABLED else ""
+        note = (
+            "Disabled: not checked, and workflows cannot use it. Press x to enable it."
+            if selected.status is Status.DISABLED
+            else ""
+        )
         lines: list[str] = []
         if (health := self._healths.get(selected.id)) is not None:
             # Only now: diagnostics imports the database layer, which the first rows must not wait for.
@@ -322,8 +364,14 @@ class IntegrationsScreen(ListActionsMixin, ReportsWorkerFailures, Screen[None]):
         else:
             item = message.integration
             self._removed_here.add(item.id)
-            lost = f"; {count(len(item.used_by), 'workflow')} {'notes' if len(item.used_by) == 1 else 'note'} that it was lost" if item.used_by else ""
-            revoked = "; its sign-in was revoked" if item.has_secret("refresh_token") and not message.revoke_problem else ""
+            lost = (
+                f"; {count(len(item.used_by), 'workflow')} {'notes' if len(item.used_by) == 1 else 'note'} that it was lost"
+                if item.used_by
+                else ""
+            )
+            revoked = (
+                "; its sign-in was revoked" if item.has_secret("refresh_token") and not message.revoke_problem else ""
+            )
             self.notify(f"Deleted {item.label!r} and its secrets{revoked}{lost}.", title="Deleted")
             if message.revoke_problem:
                 self.notify(message.revoke_problem, title="Sign-in not revoked", severity="warning", timeout=12)

@@ -82,10 +82,30 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
     OAuthSignInScreen #signin-buttons Button { margin-left: 1; }
     """
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", tooltip="Stop waiting for the sign-in; nothing is changed", id="signin.cancel"),
-        Binding("ctrl+y", "copy", "Copy address", tooltip="Copy the sign-in address to the clipboard again", id="signin.copy"),
-        Binding("ctrl+r", "restart", "Start again", tooltip="A new sign-in address (after a timeout or error)", id="signin.restart"),
-        Binding("ctrl+o", "other_method", "Other way", tooltip="Sign in with a device code, or with a browser redirect, instead", id="signin.other"),
+        Binding(
+            "escape", "cancel", "Cancel", tooltip="Stop waiting for the sign-in; nothing is changed", id="signin.cancel"
+        ),
+        Binding(
+            "ctrl+y",
+            "copy",
+            "Copy address",
+            tooltip="Copy the sign-in address to the clipboard again",
+            id="signin.copy",
+        ),
+        Binding(
+            "ctrl+r",
+            "restart",
+            "Start again",
+            tooltip="A new sign-in address (after a timeout or error)",
+            id="signin.restart",
+        ),
+        Binding(
+            "ctrl+o",
+            "other_method",
+            "Other way",
+            tooltip="Sign in with a device code, or with a browser redirect, instead",
+            id="signin.other",
+        ),
     ]
 
     def __init__(
@@ -125,7 +145,10 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="signin"):
-            yield Static(plain(f"{self.provider.title_for(self.integration.settings)} for {self.integration.label}"), id="signin-title")
+            yield Static(
+                plain(f"{self.provider.title_for(self.integration.settings)} for {self.integration.label}"),
+                id="signin-title",
+            )
             with Vertical(id="signin-steps"):
                 yield Static("1. Open this address in a browser and allow access (ctrl+y copies it):", classes="muted")
                 yield Static("preparing the sign-in address…", id="signin-url")
@@ -139,7 +162,9 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
             with Vertical(id="signin-actions"):
                 yield Static("", id="signin-status")
                 with Horizontal(id="signin-buttons"):
-                    yield Button("Save", id="signin-save", variant="primary", disabled=True, tooltip="Keep this sign-in")
+                    yield Button(
+                        "Save", id="signin-save", variant="primary", disabled=True, tooltip="Keep this sign-in"
+                    )
                     yield Button("Cancel", id="signin-cancel", tooltip="escape: nothing is changed")
         yield Footer()
 
@@ -167,7 +192,12 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
             if self._secrets is None:
                 self._secrets = self.app.context.storage.integrations.read_secrets(self.integration)  # type: ignore[attr-defined]
             signin = start_signin(
-                self.spec, self.integration.settings, self._secrets, method=self.METHOD, environ=self._environ, timeout=self._timeout
+                self.spec,
+                self.integration.settings,
+                self._secrets,
+                method=self.METHOD,
+                environ=self._environ,
+                timeout=self._timeout,
             )
         except SecretStoreError as exc:
             self.post_message(SignInFinished(None, ConnectorError(ErrorKind.SECRETS, str(exc))))
@@ -196,7 +226,10 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
         self.app.copy_to_clipboard(signin.authorization_url)
         from connectors.wording import duration
 
-        self._busy(True, f"Address copied to the clipboard. Waiting for the sign-in on {signin.redirect_uri} ({duration(signin.timeout)})…")
+        self._busy(
+            True,
+            f"Address copied to the clipboard. Waiting for the sign-in on {signin.redirect_uri} ({duration(signin.timeout)})…",
+        )
         if self._open_browser and may_open_browser(self._environ):
             self._launch_browser(signin.authorization_url)
         self._waiting = True
@@ -214,7 +247,6 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
     def _wait(self, signin: Any) -> None:
         from app.core.oauth_flow import finish_signin
         from connectors.errors import ConnectorError
-
 
         try:
             result = signin.wait()
@@ -250,7 +282,10 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
         assert signed_in is not None
         self._signed_in = signed_in
         self.query_one("#signin-steps").display = False  # done with them: make room for the preview
-        parts: list[str | tuple[str, str] | Content] = [("● Signed in as ", "$success bold"), plain(signed_in.address, "bold")]
+        parts: list[str | tuple[str, str] | Content] = [
+            ("● Signed in as ", "$success bold"),
+            plain(signed_in.address, "bold"),
+        ]
         if signed_in.result is not None:
             parts += ["\n", plain(signed_in.result.summary)]
             for line in signed_in.result.details:
@@ -304,7 +339,10 @@ class OAuthSignInScreen(ModalScreen["Integration | None"]):
             self._busy(False, Content.assemble(("Not saved: ", "$error bold"), plain(message.error)))
             self.query_one("#signin-save", Button).disabled = False
             return
-        self.app.notify(f"{message.integration.label} is signed in as {self._signed_in.address if self._signed_in else ''}.", title="Signed in")
+        self.app.notify(
+            f"{message.integration.label} is signed in as {self._signed_in.address if self._signed_in else ''}.",
+            title="Signed in",
+        )
         self.dismiss(message.integration)
 
     @on(Button.Pressed, "#signin-cancel")

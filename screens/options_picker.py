@@ -17,7 +17,10 @@ from widgets.plain import plain
 
 def option_prompt(option: Option, ticked: bool) -> Content:
     """The state in text ([x] / [ ]), not only in colour; notes such as read-only after the name."""
-    parts: list[str | Content | tuple[str, str]] = [("[x] " if ticked else "[ ] ", "bold" if ticked else "$text-muted"), plain(option.label)]
+    parts: list[str | Content | tuple[str, str]] = [
+        ("[x] " if ticked else "[ ] ", "bold" if ticked else "$text-muted"),
+        plain(option.label),
+    ]
     if option.note:
         parts.append(plain(f"  ({option.note})", "$warning"))
     return Content.assemble(*parts)
@@ -25,7 +28,9 @@ def option_prompt(option: Option, ticked: bool) -> Content:
 
 class OptionsPickerScreen(ModalScreen["list[str] | None"]):
     HELP_TITLE = "Choose from the server's list"
-    HELP_NEXT = "Space or enter ticks or unticks the highlighted entry; ctrl+s keeps your choice; escape leaves it unchanged."
+    HELP_NEXT = (
+        "Space or enter ticks or unticks the highlighted entry; ctrl+s keeps your choice; escape leaves it unchanged."
+    )
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", tooltip="Keep the previous choice", id="options.cancel"),
         Binding("ctrl+s", "accept", "Use these", tooltip="Use the ticked entries", id="options.accept"),
@@ -46,12 +51,18 @@ class OptionsPickerScreen(ModalScreen["list[str] | None"]):
             if not self.options:
                 what = self.title_text.lower()
                 yield Static(
-                    plain(self.when_empty or f"The server offered no {what}. Create one on the server, or check the "
-                          "address and user name in the form: a wrong user often sees an empty list."),
+                    plain(
+                        self.when_empty
+                        or f"The server offered no {what}. Create one on the server, or check the "
+                        "address and user name in the form: a wrong user often sees an empty list."
+                    ),
                     id="options-empty",
                 )
             else:
-                yield OptionList(*(ListOption(option_prompt(o, o.value in self.chosen), id=o.value) for o in self.options), id="options")
+                yield OptionList(
+                    *(ListOption(option_prompt(o, o.value in self.chosen), id=o.value) for o in self.options),
+                    id="options",
+                )
                 yield Static("space/enter: tick or untick   ctrl+a: all   ctrl+s: use these", classes="muted")
             with Horizontal(classes="buttons"):
                 if self.options:
@@ -66,7 +77,9 @@ class OptionsPickerScreen(ModalScreen["list[str] | None"]):
             self.query_one("#cancel", Button).focus()
 
     def _redraw(self, option: Option) -> None:
-        self.query_one("#options", OptionList).replace_option_prompt(option.value, option_prompt(option, option.value in self.chosen))
+        self.query_one("#options", OptionList).replace_option_prompt(
+            option.value, option_prompt(option, option.value in self.chosen)
+        )
 
     def action_tick(self) -> None:  # not action_toggle: Textual's DOMNode has one that takes an attribute name
         if not self.options:

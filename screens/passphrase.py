@@ -24,7 +24,10 @@ class Unlocked(Message):
 class PassphraseScreen(ReportsWorkerFailures, ModalScreen[bool]):
     HELP_TITLE = "Vault passphrase"
     HELP_NEXT = "Type the passphrase and press enter. Escape cancels: nothing is saved until the vault is open."
-    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Leave the vault locked", id="passphrase.cancel"), *focus_keys("passphrase")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", tooltip="Leave the vault locked", id="passphrase.cancel"),
+        *focus_keys("passphrase"),
+    ]
 
     def __init__(self, vault: VaultStore, reason: str) -> None:
         super().__init__()
@@ -38,8 +41,10 @@ class PassphraseScreen(ReportsWorkerFailures, ModalScreen[bool]):
             yield Static(title, classes="dialog-title")
             yield Static(plain(self.reason), classes="muted")
             if self.creating:
-                yield Static("Choose a passphrase (at least 8 characters). tether asks for it once per run; "
-                             "it cannot be recovered if lost.")
+                yield Static(
+                    "Choose a passphrase (at least 8 characters). tether asks for it once per run; "
+                    "it cannot be recovered if lost."
+                )
             yield Input(password=True, placeholder="Passphrase", id="passphrase")
             if self.creating:
                 yield Input(password=True, placeholder="The same passphrase again", id="again")

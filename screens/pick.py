@@ -34,7 +34,9 @@ class PickScreen(ModalScreen["str | None"]):
             yield Static(plain(self.title_text), classes="dialog-title")
             if self.note:
                 yield Static(plain(self.note), classes="muted")
-            yield OptionList(*(Option(plain(p) if isinstance(p, str) else p, id=key) for key, p in self.entries), id="pick")
+            yield OptionList(
+                *(Option(plain(p) if isinstance(p, str) else p, id=key) for key, p in self.entries), id="pick"
+            )
         yield Footer()  # the dialog's own keys, not the screen underneath
 
     def on_mount(self) -> None:
@@ -54,7 +56,13 @@ class ConfirmScreen(ModalScreen[bool]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Change nothing", id="confirm.cancel")]
 
     def __init__(
-        self, title: str, body: Content | str, action_label: str, *, cancel_label: str = "Cancel", variant: str = "error"
+        self,
+        title: str,
+        body: Content | str,
+        action_label: str,
+        *,
+        cancel_label: str = "Cancel",
+        variant: str = "error",
     ) -> None:
         super().__init__()
         self.title_text, self.body, self.action_label = title, body, action_label

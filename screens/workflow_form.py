@@ -57,7 +57,9 @@ class WorkflowFormScreen(ModalScreen["WorkflowDraft | None"]):
             yield Input(workflow.name if workflow else "", placeholder="Morning briefing", id="wf-name")
             yield Static("", id="wf-name-error", classes="error", markup=False)
             yield Label("Description  (optional)")
-            yield Input(workflow.description if workflow else "", placeholder="What the assistant does", id="wf-description")
+            yield Input(
+                workflow.description if workflow else "", placeholder="What the assistant does", id="wf-description"
+            )
             yield Label("Schedule  (optional)")
             yield Input(workflow.schedule if workflow else "", placeholder="daily 07:00", id="wf-schedule")
             with Horizontal(classes="switch-row"):

@@ -53,14 +53,21 @@ def links_content(workflow: Workflow) -> Content:
         parts.append(("No integrations yet: press a to attach one.", "$text-muted"))
     for link in workflow.links:
         if link.missing:
-            parts += [("  ✖ ", "$error bold"), plain(link.integration_label, "$error"),
-                      (f" ({link.role}, {link.access}) was deleted — attach another or detach it with x\n", "$error")]
+            parts += [
+                ("  ✖ ", "$error bold"),
+                plain(link.integration_label, "$error"),
+                (f" ({link.role}, {link.access}) was deleted — attach another or detach it with x\n", "$error"),
+            ]
             continue
         status = link.integration_status
         marker = f"{STATUS_MARKER[status]} {STATUS_TEXT[status]}" if status else ""
         if status == "disabled":
             marker += " — this workflow cannot run until it is enabled (x on the list)"
-        parts += [f"  {link.role:<6} {link.access:<5} ", plain(link.integration_label, "bold"), (f"  {marker}\n", "$text-muted")]
+        parts += [
+            f"  {link.role:<6} {link.access:<5} ",
+            plain(link.integration_label, "bold"),
+            (f"  {marker}\n", "$text-muted"),
+        ]
     return Content.assemble(*parts)
 
 
@@ -91,7 +98,14 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
         Binding("x", "detach", "Detach", tooltip="Stop using one of its integrations", id="workflows.detach"),
         Binding("d", "delete", "Delete", tooltip="Delete the workflow (its integrations stay)", id="workflows.delete"),
         # Not in the footer (it is full); listed in help (F1) and the command palette.
-        Binding("m", "mcp", "MCP setup", show=False, tooltip="How an assistant's MCP client connects to this workflow", id="workflows.mcp"),
+        Binding(
+            "m",
+            "mcp",
+            "MCP setup",
+            show=False,
+            tooltip="How an assistant's MCP client connects to this workflow",
+            id="workflows.mcp",
+        ),
         Binding("escape", "back", "Back", tooltip="Back to the integrations", id="workflows.back"),
     ]
 
@@ -137,8 +151,12 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
         for workflow in self.workflows:
             used = [link for link in workflow.links if not link.missing]  # a deleted one is a problem, not a use
             table.add_row(
-                plain(workflow.name), plain(workflow.schedule or "-"), "yes" if workflow.enabled else "off",
-                str(len(used)), problems_content(workflow), key=str(workflow.id),
+                plain(workflow.name),
+                plain(workflow.schedule or "-"),
+                "yes" if workflow.enabled else "off",
+                str(len(used)),
+                problems_content(workflow),
+                key=str(workflow.id),
             )
         for row, workflow in enumerate(self.workflows):
             if workflow.id == keep:
@@ -227,8 +245,11 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
             if draft is not None:
                 self._write(
                     lambda storage: storage.workflows.update(
-                        workflow.id, name=draft.name, description=draft.description,
-                        schedule=draft.schedule, enabled=draft.enabled,
+                        workflow.id,
+                        name=draft.name,
+                        description=draft.description,
+                        schedule=draft.schedule,
+                        enabled=draft.enabled,
                         opened=workflow,  # what the form showed: changes made elsewhere meanwhile stay
                     ),
                     f"Saved workflow {draft.name!r}.",
@@ -242,7 +263,9 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
         workflow = self.selected
         if workflow is None:
             return
-        body = "Its integrations are not changed; they stay in the list." if workflow.links else "It uses no integrations."
+        body = (
+            "Its integrations are not changed; they stay in the list." if workflow.links else "It uses no integrations."
+        )
 
         def confirmed(yes: bool | None) -> None:
             if yes:
@@ -269,7 +292,13 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
             self.notify(f"Every enabled integration is already attached to {workflow.name}.")
             return
         entries = [
-            (str(item.id), Content.assemble(plain(item.label, "bold"), (f"  {STATUS_MARKER[item.status]} {STATUS_TEXT[item.status]}", "$text-muted")))
+            (
+                str(item.id),
+                Content.assemble(
+                    plain(item.label, "bold"),
+                    (f"  {STATUS_MARKER[item.status]} {STATUS_TEXT[item.status]}", "$text-muted"),
+                ),
+            )
             for item in offered
         ]
 
@@ -301,7 +330,10 @@ class WorkflowsScreen(ReportsWorkerFailures, Screen[None]):
         if workflow is None or not workflow.links:
             return
         entries = [
-            (str(link.id), f"{link.integration_label} ({link.role}, {link.access}){'  — deleted' if link.missing else ''}")
+            (
+                str(link.id),
+                f"{link.integration_label} ({link.role}, {link.access}){'  — deleted' if link.missing else ''}",
+            )
             for link in workflow.links
         ]
 

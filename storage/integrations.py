@@ -120,9 +120,7 @@ class IntegrationRepository:
 
     # --- writing ------------------------------------------------------------------------
 
-    def add(
-        self, type_key: str, label: str, settings: Mapping[str, Any], secrets: Mapping[str, str]
-    ) -> Integration:
+    def add(self, type_key: str, label: str, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> Integration:
         label = normalise_name(label, what="label")
         ref = uuid.uuid4().hex
         stamp = now()
@@ -241,7 +239,9 @@ class IntegrationRepository:
         about settings that are no longer stored. ``known``, the row as read at that version,
         saves reading it again: the write itself still refuses any other version."""
         for attempt in range(WRITE_ATTEMPTS):
-            reuse = attempt == 0 and known is not None and known.id == integration_id and known.version == expected_version
+            reuse = (
+                attempt == 0 and known is not None and known.id == integration_id and known.version == expected_version
+            )
             current = known if reuse and known is not None else self.get(integration_id)
             if expected_version is not None and current.version != expected_version:
                 raise superseded(current.label)
@@ -379,7 +379,9 @@ class IntegrationRepository:
                         .execution_options(synchronize_session=False)
                     )
         except IntegrityError:
-            raise DuplicateName(f"An integration named {values['label']!r} already exists; choose another name.") from None
+            raise DuplicateName(
+                f"An integration named {values['label']!r} already exists; choose another name."
+            ) from None
         return True
 
     @staticmethod

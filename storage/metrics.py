@@ -108,7 +108,9 @@ class MetricsRepository:
                     source=source,
                 )
             )
-            values: dict[str, object] = {"last_success_at": at} if ok else {"last_error": error_message, "last_error_at": at}
+            values: dict[str, object] = (
+                {"last_success_at": at} if ok else {"last_error": error_message, "last_error_at": at}
+            )
             breaker = _breaker_of(row)
             if next_breaker is not None:
                 breaker = next_breaker(breaker)
@@ -136,9 +138,7 @@ class MetricsRepository:
             .limit(self.max_samples)
         )
         session.execute(
-            delete(CallSampleRow).where(
-                CallSampleRow.integration_id == integration_id, CallSampleRow.id.not_in(keep)
-            ),
+            delete(CallSampleRow).where(CallSampleRow.integration_id == integration_id, CallSampleRow.id.not_in(keep)),
             execution_options=_UNSYNCED,
         )
 
@@ -150,9 +150,7 @@ class MetricsRepository:
     def set_breaker(self, integration_id: int, breaker: Breaker) -> None:
         with self._sessions.begin() as session:
             session.execute(
-                update(IntegrationRow)
-                .where(IntegrationRow.id == integration_id)
-                .values(**_breaker_values(breaker))
+                update(IntegrationRow).where(IntegrationRow.id == integration_id).values(**_breaker_values(breaker))
             )
 
     def health(self, integration_id: int, at: datetime | None = None) -> Health:
@@ -172,7 +170,9 @@ class MetricsRepository:
                 IntegrationRow.last_error_at,
             ).where(IntegrationRow.pending.is_(False))
             samples_query = (
-                select(CallSampleRow.integration_id, CallSampleRow.ok, CallSampleRow.latency_ms, CallSampleRow.error_kind)
+                select(
+                    CallSampleRow.integration_id, CallSampleRow.ok, CallSampleRow.latency_ms, CallSampleRow.error_kind
+                )
                 .where(CallSampleRow.at >= since)
                 .order_by(CallSampleRow.integration_id, CallSampleRow.id)
             )
@@ -208,9 +208,14 @@ class MetricsRepository:
 
     def sample_count(self, integration_id: int) -> int:
         with self._sessions() as session:
-            return session.scalar(
-                select(func.count()).select_from(CallSampleRow).where(CallSampleRow.integration_id == integration_id)
-            ) or 0
+            return (
+                session.scalar(
+                    select(func.count())
+                    .select_from(CallSampleRow)
+                    .where(CallSampleRow.integration_id == integration_id)
+                )
+                or 0
+            )
 
 
 def _breaker_values(breaker: Breaker) -> dict[str, object]:
@@ -218,4 +223,6 @@ def _breaker_values(breaker: Breaker) -> dict[str, object]:
 
 
 def _breaker_of(row: IntegrationRow) -> Breaker:
-    return Breaker(BreakerState(row.breaker_state or BreakerState.CLOSED), utc(row.breaker_since), row.breaker_failures or 0)
+    return Breaker(
+        BreakerState(row.breaker_state or BreakerState.CLOSED), utc(row.breaker_since), row.breaker_failures or 0
+    )

@@ -40,9 +40,7 @@ def normalise_name(name: str, *, what: str = "name") -> str:
     text = unicodedata.normalize("NFC", name)
     for ch in text:
         if kind := _refused(ch):
-            raise BadName(
-                f"The {what} contains {kind} (U+{ord(ch):04X}); type it again without it."
-            )
+            raise BadName(f"The {what} contains {kind} (U+{ord(ch):04X}); type it again without it.")
     text = text.strip()
     if not text:
         raise BadName(f"The {what} is empty; type a name.")

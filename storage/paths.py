@@ -62,5 +62,7 @@ def ensure_data_dir(path: Path) -> Path:
     if writable_by_others(mode):
         raise DataDirError(shared_directory_message(path, mode))
     if not os.access(path, os.W_OK | os.X_OK):
-        raise DataDirError(f"The data directory {path} is not writable; fix its permissions or choose another --data-dir.")
+        raise DataDirError(
+            f"The data directory {path} is not writable; fix its permissions or choose another --data-dir."
+        )
     return path

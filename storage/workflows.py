@@ -99,7 +99,10 @@ class WorkflowRepository:
         for _ in range(WRITE_ATTEMPTS):
             current = self.get(workflow_id)
             try:
-                values = {field: merge_value(field, getattr(base, field), want, getattr(current, field)) for field, want in mine.items()}
+                values = {
+                    field: merge_value(field, getattr(base, field), want, getattr(current, field))
+                    for field, want in mine.items()
+                }
             except MergeConflict as conflict:
                 raise _changed_elsewhere(base.name, conflict.field) from None
             values.update(name_key=name_key(values["name"]), version=current.version + 1, updated_at=now())

@@ -57,14 +57,25 @@ def network_allowed_again() -> Iterator[None]:
 def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Point every platform directory at a temporary home and switch the real keyring off."""
     home = tmp_path_factory.mktemp("home")
-    for var, sub in (("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"), ("XDG_STATE_HOME", "state"), ("XDG_CACHE_HOME", "cache")):
+    for var, sub in (
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_STATE_HOME", "state"),
+        ("XDG_CACHE_HOME", "cache"),
+    ):
         monkeypatch.setenv(var, str(home / sub))
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("TETHER_DATA_DIR", str(home / "tether-data"))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     # No background checks unless a test asks: they would change what a screen shows mid-test.
     monkeypatch.setenv("TETHER_CHECK_INTERVAL", "off")
-    for var in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "TETHER_PASSPHRASE_COMMAND", "TETHER_SECRET_STORE", "SSH_CONNECTION"):
+    for var in (
+        "REQUESTS_CA_BUNDLE",
+        "SSL_CERT_FILE",
+        "TETHER_PASSPHRASE_COMMAND",
+        "TETHER_SECRET_STORE",
+        "SSH_CONNECTION",
+    ):
         monkeypatch.delenv(var, raising=False)
     import keyring.backends.fail
 
@@ -123,7 +134,9 @@ def tether_cli(data_dir: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore
         "TETHER_PASSPHRASE_COMMAND": f"printf '%s' '{TEST_PASSPHRASE}'",
     }
 
-    def run(*args: str, input: str | None = None, extra_env: dict[str, str] | None = None, timeout: float = 60) -> CliResult:
+    def run(
+        *args: str, input: str | None = None, extra_env: dict[str, str] | None = None, timeout: float = 60
+    ) -> CliResult:
         command = [sys.executable, "-m", "app", *args]
         completed = subprocess.run(
             command,

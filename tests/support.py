@@ -34,7 +34,12 @@ def wait_until(
 
 
 async def pilot_wait_until(
-    pilot: Any, condition: Callable[[], object], what: str, seconds: float = 30.0, *, shown: Callable[[], str] | None = None
+    pilot: Any,
+    condition: Callable[[], object],
+    what: str,
+    seconds: float = 30.0,
+    *,
+    shown: Callable[[], str] | None = None,
 ) -> None:
     """``wait_until`` for a Textual pilot: the app keeps running between polls, and repaints once it holds."""
     deadline = time.monotonic() + seconds

@@ -63,7 +63,9 @@ class FieldEditor(Vertical):
         field = self.field
         value = self._initial if isinstance(self._initial, str) else ""
         if is_chooser(field):
-            yield Button("Choose…", id=f"field-{field.name}", compact=True, tooltip="Ask the server what to choose from")
+            yield Button(
+                "Choose…", id=f"field-{field.name}", compact=True, tooltip="Ask the server what to choose from"
+            )
             yield Static(plain(self._chosen_text()), classes="chosen", id=f"chosen-{field.name}")
             return
         if field.kind is FieldKind.CHOICE:

@@ -81,7 +81,9 @@ class IntegrationDetail(VerticalScroll, can_focus=True):
     def compose(self):
         yield Static(id="detail-text")
 
-    def show(self, integration: Integration | None, now: datetime, note: str = "", *, health: Sequence[str] = ()) -> None:
+    def show(
+        self, integration: Integration | None, now: datetime, note: str = "", *, health: Sequence[str] = ()
+    ) -> None:
         """``note`` says what matters most (disabled; where secrets are kept when nothing is selected)."""
         text = self.query_one("#detail-text", Static)
         if integration is None:

@@ -278,7 +278,13 @@ class IntegrationTable(ScrollView, can_focus=True):
 
     def _header_line(self, width: int) -> Strip:
         status, label, kind, checked, used, detail = self._widths(width)
-        titles = [_fit(" Status", status), _fit("Label", label), _fit("Type", kind), _fit("Checked", checked), _fit("Workflows", used)]
+        titles = [
+            _fit(" Status", status),
+            _fit("Label", label),
+            _fit("Type", kind),
+            _fit("Checked", checked),
+            _fit("Workflows", used),
+        ]
         if detail:
             titles.append(_fit("Detail", detail))
         text = " ".join(titles)

@@ -87,8 +87,13 @@ def list_types(args: argparse.Namespace) -> int:
                     "description": t.description,
                     "fields": [
                         {
-                            "name": f.name, "label": f.label, "kind": str(f.kind), "required": f.required, "secret": f.secret,
-                            "choices": [value for value, _ in f.choices], "default": f.default_for({}) or None,
+                            "name": f.name,
+                            "label": f.label,
+                            "kind": str(f.kind),
+                            "required": f.required,
+                            "secret": f.secret,
+                            "choices": [value for value, _ in f.choices],
+                            "default": f.default_for({}) or None,
                         }
                         for f in t.fields
                     ],
@@ -129,7 +134,9 @@ def field_facts(spec: IntegrationType, field: Field) -> list[str]:
 def _read_secrets(names: list[str], valid: set[str]) -> dict[str, str]:
     unknown = [name for name in names if name not in valid]
     if unknown:
-        raise CliError(f"{unknown[0]!r} is not a secret field here; secret fields: {', '.join(sorted(valid)) or 'none'}.")
+        raise CliError(
+            f"{unknown[0]!r} is not a secret field here; secret fields: {', '.join(sorted(valid)) or 'none'}."
+        )
     values: dict[str, str] = {}
     for name in names:
         line = sys.stdin.readline()
@@ -147,7 +154,9 @@ def _prompt_missing_secrets(spec, values: dict[str, str], given: dict[str, str])
         if field.name in given or not field.required or values.get(field.name):
             continue
         if not sys.stdin.isatty():
-            raise CliError(f"{field.label} is required: pass --secret-stdin {field.name} and write it to standard input.")
+            raise CliError(
+                f"{field.label} is required: pass --secret-stdin {field.name} and write it to standard input."
+            )
         given[field.name] = getpass.getpass(f"{field.label}: ")
 
 
@@ -184,7 +193,9 @@ def add(args: argparse.Namespace) -> int:
             result = check_values(spec, settings, secrets)
             checked_ms = (time.perf_counter() - started) * 1000
         except ConnectorError as exc:
-            raise CliError(f"Not saved: {exc} (fix it and run the command again, or add --no-check to save anyway)") from None
+            raise CliError(
+                f"Not saved: {exc} (fix it and run the command again, or add --no-check to save anyway)"
+            ) from None
     unlock(context)
     with expected_errors():
         integration = repo.add(spec.key, label, settings, secrets)
@@ -331,7 +342,10 @@ def _checks_as_they_finish(repo, targets, timeout: float | None = None):
             try:
                 finished.put(check_integration(repo, item, timeout=timeout))
             except Exception as exc:  # storage failing mid-check: report it on this line, keep the others
-                problem = ConnectorError(ErrorKind.SECRETS if isinstance(exc, SecretStoreError) else ErrorKind.SERVER, f"Could not record the check ({type(exc).__name__}).")
+                problem = ConnectorError(
+                    ErrorKind.SECRETS if isinstance(exc, SecretStoreError) else ErrorKind.SERVER,
+                    f"Could not record the check ({type(exc).__name__}).",
+                )
                 finished.put(CheckOutcome(item, error=problem))
 
     for item in targets:

@@ -39,7 +39,9 @@ def status(args: argparse.Namespace) -> int:
         print("No integrations yet.")
         return EXIT_OK
     for item in integrations:
-        words = CHECKING_ELSEWHERE if context.storage.integrations.checking_elsewhere(item) else STATUS_TEXT[item.status]
+        words = (
+            CHECKING_ELSEWHERE if context.storage.integrations.checking_elsewhere(item) else STATUS_TEXT[item.status]
+        )
         print(f"{item.label} ({type_name(item.type_key)}): {words}, checked {ago(item.last_checked_at)}")
         if item.status_detail:
             print(f"    {item.status_detail}")

@@ -104,18 +104,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--schedule", default="", help="free text, e.g. 'daily 07:00'")
     p = wcommand("list", workflow_commands.workflow_list, "list workflows and the integrations they use")
     p.add_argument("--json", action="store_true")
-    p = wcommand("show", workflow_commands.workflow_show, "a workflow's integrations and how an MCP client starts its server")
+    p = wcommand(
+        "show", workflow_commands.workflow_show, "a workflow's integrations and how an MCP client starts its server"
+    )
     p.add_argument("name", metavar="NAME")
     p.add_argument("--json", action="store_true")
     p = wcommand("remove", workflow_commands.workflow_remove, "delete a workflow (its integrations stay)")
     p.add_argument("name", metavar="NAME")
 
     p = command("mcp", workflow_commands.mcp, "serve integrations to an assistant over MCP (stdio)")
-    p.add_argument("--workflow", metavar="NAME", help="only the integrations this workflow uses; writes only to its sinks")
-    p.add_argument("--allow-write", action="store_true", help="without --workflow: allow the write tools")
     p.add_argument(
-        "--timeout", default="20", metavar="SECONDS", help="how long one tool call may wait on a service"
+        "--workflow", metavar="NAME", help="only the integrations this workflow uses; writes only to its sinks"
     )
+    p.add_argument("--allow-write", action="store_true", help="without --workflow: allow the write tools")
+    p.add_argument("--timeout", default="20", metavar="SECONDS", help="how long one tool call may wait on a service")
 
     secrets = sub.add_parser("secrets", help="the secret store", description="the secret store")
     _add_data_dir(secrets)

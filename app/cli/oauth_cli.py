@@ -86,7 +86,9 @@ def _show_device_code(signin: Any, provider_name: str) -> None:
     print(signin.verification_uri, flush=True)
     _say("and enter the code:")
     print(f"    {signin.user_code}", flush=True)
-    _say(f"tether checks every {signin.interval:g} s for up to {duration(min(signin.timeout, signin.expires_in))}; Ctrl-C cancels.")
+    _say(
+        f"tether checks every {signin.interval:g} s for up to {duration(min(signin.timeout, signin.expires_in))}; Ctrl-C cancels."
+    )
 
 
 def _show_loopback(signin: Any, provider_name: str, open_browser: bool) -> None:
@@ -116,14 +118,21 @@ def _report(signed_in: Any) -> None:
         print(f"    {line}")
 
 
-def add_with_signin(args: argparse.Namespace, context: Any, spec: IntegrationType, label: str, values: Mapping[str, str]) -> int:
+def add_with_signin(
+    args: argparse.Namespace, context: Any, spec: IntegrationType, label: str, values: Mapping[str, str]
+) -> int:
     """Sign in, prove it with the check, then save — nothing is stored before the sign-in worked."""
     from app.cli.opening import expected_errors, unlock
     from app.core.oauth_flow import discard_signin, finish_signin, save_new
 
     settings, secrets = spec.settings_from(values), spec.secrets_from(values)
     result = run_signin(
-        spec, settings, secrets, timeout=args.signin_timeout, open_browser=not args.no_browser, method=args.signin_method
+        spec,
+        settings,
+        secrets,
+        timeout=args.signin_timeout,
+        open_browser=not args.no_browser,
+        method=args.signin_method,
     )
     try:
         signed_in = finish_signin(spec, settings, secrets, result, check=not args.no_check)
@@ -154,7 +163,12 @@ def reauth(args: argparse.Namespace) -> int:
     with expected_errors():
         secrets = repo.read_secrets(current)
     result = run_signin(
-        spec, current.settings, secrets, timeout=args.signin_timeout, open_browser=not args.no_browser, method=args.signin_method
+        spec,
+        current.settings,
+        secrets,
+        timeout=args.signin_timeout,
+        open_browser=not args.no_browser,
+        method=args.signin_method,
     )
     previous = str(current.settings.get("address") or "")
     if previous and previous.casefold() != result.email.casefold():
@@ -183,7 +197,9 @@ def revoke_on_remove(context: Any, integration: Any) -> None:
 
 
 def add_signin_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--no-browser", action="store_true", help="OAuth types: do not open a browser, only print the address")
+    parser.add_argument(
+        "--no-browser", action="store_true", help="OAuth types: do not open a browser, only print the address"
+    )
     parser.add_argument(
         "--signin-method",
         choices=("device", "loopback"),
@@ -192,5 +208,9 @@ def add_signin_arguments(parser: argparse.ArgumentParser) -> None:
         "(default: device over SSH when the provider offers it, else loopback)",
     )
     parser.add_argument(
-        "--signin-timeout", type=float, default=None, metavar="SECONDS", help="OAuth types: how long to wait for the sign-in (default 300)"
+        "--signin-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="OAuth types: how long to wait for the sign-in (default 300)",
     )

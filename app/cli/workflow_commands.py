@@ -111,7 +111,10 @@ def workflow_show(args: argparse.Namespace) -> int:
         workflow = context.storage.workflows.find(args.name)
     launch = launch_for(workflow.name, context.data_dir, uses_vault=context.secrets.vault is not None)
     if args.json:
-        links = [{"label": link.integration_label, "role": str(link.role), "access": str(link.access)} for link in workflow.links]
+        links = [
+            {"label": link.integration_label, "role": str(link.role), "access": str(link.access)}
+            for link in workflow.links
+        ]
         emit_json({"name": workflow.name, "integrations": links, "mcp": launch.as_dict()})
         return EXIT_OK
     print(workflow.name + (f" ({workflow.schedule})" if workflow.schedule else ""))

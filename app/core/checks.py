@@ -164,7 +164,9 @@ def _check_stored(
     if error.kind is not ErrorKind.SECRETS:
         # A locked secret store says nothing about the server's health.
         record_outcome(metrics, integration.id, latency_ms=latency_ms, error=error, source="check")
-    log.warning("check failed (%s) in %.0f ms: %s", error.kind, latency_ms, error, extra={"integration": integration.label})
+    log.warning(
+        "check failed (%s) in %.0f ms: %s", error.kind, latency_ms, error, extra={"integration": integration.label}
+    )
     try:
         stored = repo.set_status(
             integration.id, status_for(error), str(error), checked_at=now(), expected_version=version, known=integration
@@ -181,7 +183,8 @@ def mark_checks_elsewhere(repo: IntegrationRepository, items: list[Integration])
     """Rows another tether process is checking now say so, instead of looking like this process's check."""
     return [
         dataclasses.replace(item, status_detail=f"{CHECKING_ELSEWHERE[0].upper()}{CHECKING_ELSEWHERE[1:]}.")
-        if repo.checking_elsewhere(item) else item
+        if repo.checking_elsewhere(item)
+        else item
         for item in items
     ]
 

@@ -37,7 +37,9 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def health_as_dict(health: Health, policy: BreakerPolicy = DEFAULT_POLICY, at: datetime | None = None) -> dict[str, Any]:
+def health_as_dict(
+    health: Health, policy: BreakerPolicy = DEFAULT_POLICY, at: datetime | None = None
+) -> dict[str, Any]:
     at = at or now()
     return {
         "requests": health.requests,
@@ -106,10 +108,17 @@ def build_report(context: Context) -> dict[str, Any]:
         "tether": package_version("tether") or "0.1.0 (not installed)",
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "libraries": {name: package_version(name) for name in ("textual", "sqlalchemy", "alembic", "keyring", "httpx", "imapclient", "caldav")},
+        "libraries": {
+            name: package_version(name)
+            for name in ("textual", "sqlalchemy", "alembic", "keyring", "httpx", "imapclient", "caldav")
+        },
         "data_dir": str(context.data_dir),
         "log_dir": str(log_dir()),
-        "secret_store": {"kind": context.secrets.kind, "description": context.secrets.store.description, "reason": context.secrets.reason},
+        "secret_store": {
+            "kind": context.secrets.kind,
+            "description": context.secrets.store.description,
+            "reason": context.secrets.reason,
+        },
         "generated_at": at.isoformat(),
         "integrations": [
             {

@@ -26,7 +26,7 @@ def form_values_for_edit(
 
 
 def unique_label(base: str, existing: set[str]) -> str:
-    """"Mail", then "Mail 2", "Mail 3"... whichever is free."""
+    """ "Mail", then "Mail 2", "Mail 3"... whichever is free."""
     taken = {label.casefold() for label in existing}
     if base.casefold() not in taken:
         return base

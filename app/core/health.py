@@ -108,7 +108,9 @@ def reset_breaker(metrics: MetricsRepository, integration_id: int) -> None:
     metrics.set_breaker(integration_id, Breaker())
 
 
-def unavailable_reason(integration: Integration, health: Health, policy: BreakerPolicy, at: datetime) -> ConnectorError | None:
+def unavailable_reason(
+    integration: Integration, health: Health, policy: BreakerPolicy, at: datetime
+) -> ConnectorError | None:
     """Why a workflow may not use this integration right now, or None when it may."""
     label = integration.label
     if integration.status is Status.DISABLED:

@@ -105,7 +105,9 @@ def save_reauth(repo: IntegrationRepository, integration: Integration, signed_in
     return updated
 
 
-def discard_signin(spec: IntegrationType, settings: Mapping[str, Any], secrets: Mapping[str, str], refresh_token: str) -> None:
+def discard_signin(
+    spec: IntegrationType, settings: Mapping[str, Any], secrets: Mapping[str, str], refresh_token: str
+) -> None:
     """A sign-in that will not be saved: give the grant back (where the provider allows it) so it does not linger."""
     _provider(spec).revoke(settings, {**secrets, "refresh_token": refresh_token})
 

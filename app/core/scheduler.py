@@ -178,4 +178,3 @@ def slowest_first(integration_ids: Iterable[int], last_latency_ms: Mapping[int, 
         return (0 if latency is None else 1, -(latency or 0.0), position[integration_id])
 
     return sorted(ids, key=key)
-

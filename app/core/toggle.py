@@ -15,4 +15,3 @@ def set_disabled(storage: Storage, integration_id: int, disabled: bool) -> Integ
     if disabled:
         return storage.integrations.set_status(integration_id, Status.DISABLED, DISABLED_DETAIL)
     return storage.integrations.set_status(integration_id, Status.NOT_CHECKED, "")
-

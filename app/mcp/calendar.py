@@ -117,7 +117,10 @@ _EVENT = object_schema(
             "type": "string",
             "description": "ISO-8601 with offset for timed events; YYYY-MM-DD for all-day events",
         },
-        "end_dt": {"type": "string", "description": "Like start_dt; exclusive (an all-day event on the 5th ends on the 6th)"},
+        "end_dt": {
+            "type": "string",
+            "description": "Like start_dt; exclusive (an all-day event on the 5th ends on the 6th)",
+        },
         "title": {"type": "string"},
         "all_day": {"type": "boolean"},
         "location": {"type": "string"},

@@ -117,7 +117,9 @@ def action_for(kind: ErrorKind, label: str, *, retry_after: float | None = None)
         case ErrorKind.DISABLED:
             return f"If the assistant should use it, enable it: `tether enable {q}`, or x on it in tether's list."
         case ErrorKind.BAD_INPUT:
-            return f"Change the argument the message names and call the tool again; the value was not sent to {label!r}."
+            return (
+                f"Change the argument the message names and call the tool again; the value was not sent to {label!r}."
+            )
         case ErrorKind.SECRETS:
             return (
                 "Set TETHER_PASSPHRASE_COMMAND in this MCP server's environment (the client's server config) "

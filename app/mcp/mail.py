@@ -116,7 +116,9 @@ def fetch(call: ToolCall, arguments: dict[str, Any]) -> dict[str, Any]:
     with _checked_input(integration):
         _check_folders(arguments, "folder")
     # A large message is read only in part: its headers and the first max_chars of its text.
-    read = _with_mailbox(call, integration, lambda mailbox: mailbox.read(folder, uid, max_chars=limit), what="reading a message")
+    read = _with_mailbox(
+        call, integration, lambda mailbox: mailbox.read(folder, uid, max_chars=limit), what="reading a message"
+    )
     parsed = read.parsed
     headers = {
         "from": parsed.sender,
@@ -169,7 +171,10 @@ def set_flags(call: ToolCall, arguments: dict[str, Any]) -> dict[str, Any]:
         _check_folders(arguments, "folder")
     folder, uids = arguments["folder"], list(dict.fromkeys(arguments["uids"]))
     _with_mailbox(
-        call, integration, lambda mailbox: mailbox.set_flags(folder, uids, seen=seen, flagged=flagged), what="changing flags"
+        call,
+        integration,
+        lambda mailbox: mailbox.set_flags(folder, uids, seen=seen, flagged=flagged),
+        what="changing flags",
     )
     changes = ((SEEN, seen), (FLAGGED, flagged))
     return {
@@ -186,7 +191,9 @@ def move(call: ToolCall, arguments: dict[str, Any]) -> dict[str, Any]:
     integration = call.integration(arguments["label"], types=MAIL_TYPES, write=True)
     folder, destination, uids = arguments["folder"], arguments["destination"], list(dict.fromkeys(arguments["uids"]))
     if folder == destination:
-        raise ToolRefusal(Reason.BAD_INPUT, "The destination is the folder the messages are in.", label=integration.label)
+        raise ToolRefusal(
+            Reason.BAD_INPUT, "The destination is the folder the messages are in.", label=integration.label
+        )
     with _checked_input(integration):
         _check_folders(arguments, "folder", "destination")
     _with_mailbox(call, integration, lambda mailbox: mailbox.move(folder, uids, destination), what="moving messages")
@@ -275,10 +282,14 @@ def _compose(arguments: dict[str, Any], default_sender: str) -> tuple[bytes, str
         blamed = ""
         return message.as_bytes(), message_id
     except (ValueError, TypeError, IndexError, MessageError) as exc:
-        raise ToolRefusal(Reason.BAD_INPUT, f"{blamed or 'The message'} cannot be used in a message ({type(exc).__name__}).") from None
+        raise ToolRefusal(
+            Reason.BAD_INPUT, f"{blamed or 'The message'} cannot be used in a message ({type(exc).__name__})."
+        ) from None
 
 
-def _tool(name: str, title: str, description: str, run, input_schema, output_schema, *, writes: bool = False) -> ToolSpec:
+def _tool(
+    name: str, title: str, description: str, run, input_schema, output_schema, *, writes: bool = False
+) -> ToolSpec:
     return ToolSpec(name, title, description, input_schema, output_schema, run, writes=writes, types=MAIL_TYPES)
 
 

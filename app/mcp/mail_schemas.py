@@ -35,7 +35,10 @@ LIST_FOLDERS_OUTPUT = object_schema(
                 {
                     "name": {"type": "string"},
                     "flags": {"type": "array", "items": {"type": "string"}},
-                    "role": {"type": ["string", "null"], "description": "drafts, sent, trash, junk, archive, all or null"},
+                    "role": {
+                        "type": ["string", "null"],
+                        "description": "drafts, sent, trash, junk, archive, all or null",
+                    },
                 },
                 required=("name", "flags"),
             ),
@@ -88,7 +91,10 @@ FETCH_OUTPUT = object_schema(
             "description": "from, to, cc, subject, date, message_id, in_reply_to (strings)",
             "additionalProperties": {"type": "string"},
         },
-        "text": {"type": "string", "description": "The plain-text body (HTML stripped of tags when there is no plain text)"},
+        "text": {
+            "type": "string",
+            "description": "The plain-text body (HTML stripped of tags when there is no plain text)",
+        },
         "truncated": {"type": "boolean", "description": "Whether text was cut at max_chars"},
         "attachments": {"type": "array", "items": {"type": "string"}, "description": "Attachment file names"},
     },

@@ -103,9 +103,7 @@ def unlock_quietly(choice) -> str | None:
     return None
 
 
-def open_service(
-    data_dir: str | Path | None, workflow: str | None, *, allow_write: bool, timeout: float
-) -> McpService:
+def open_service(data_dir: str | Path | None, workflow: str | None, *, allow_write: bool, timeout: float) -> McpService:
     """Open the data directory and the vault for one run; raises the errors start-up reports (app.mcp.wire)."""
     from app.core.context import open_context
 

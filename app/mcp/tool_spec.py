@@ -60,4 +60,6 @@ def object_schema(properties: dict[str, Any], required: tuple[str, ...] = ()) ->
 
 def tools_for_type(spec: IntegrationType, tools: Iterable[ToolSpec], *, writable: bool) -> list[str]:
     """The names of ``tools`` that work on an integration of this type (write tools only when writable)."""
-    return [tool.name for tool in tools if tool.types is not None and tool.types(spec) and (writable or not tool.writes)]
+    return [
+        tool.name for tool in tools if tool.types is not None and tool.types(spec) and (writable or not tool.writes)
+    ]

@@ -29,4 +29,6 @@ def screen_commands(screen: Screen) -> Iterator[SystemCommand]:
         help_text = f"{binding.tooltip} ({binding.key_display or binding.key})" if binding.tooltip else binding.key
         title = PALETTE_TITLES.get(name, binding.description)
         yield SystemCommand(title, help_text, partial(screen.run_action, binding.action))
-    yield SystemCommand("Help", "Every key on this screen, and what to do next (F1)", partial(screen.app.run_action, "help"))
+    yield SystemCommand(
+        "Help", "Every key on this screen, and what to do next (F1)", partial(screen.app.run_action, "help")
+    )

@@ -44,7 +44,9 @@ class HealthMixin:
         interval = interval_from_env()
         if interval is None:
             return
-        self.health_scheduler = HealthScheduler(interval=interval, max_concurrent=DEFAULT_CONCURRENCY, clock=time.monotonic)
+        self.health_scheduler = HealthScheduler(
+            interval=interval, max_concurrent=DEFAULT_CONCURRENCY, clock=time.monotonic
+        )
         self.health_scheduler.sync(integrations)
         self.set_interval(TICK_SECONDS, self.health_tick, name="background checks")  # type: ignore[attr-defined]
 

@@ -32,13 +32,13 @@ def parse_keymap(text: str) -> dict[str, str]:
         raise ValueError(f"not valid TOML ({exc})") from None
     table = data.get("keys", data)
     if not isinstance(table, dict):
-        raise ValueError("[keys] must be a table of binding id = \"key\"")
+        raise ValueError('[keys] must be a table of binding id = "key"')
     keymap: dict[str, str] = {}
     for binding_id, keys in table.items():
         if isinstance(keys, list) and all(isinstance(key, str) for key in keys):
             keys = ",".join(keys)
         if not isinstance(keys, str) or not keys.strip():
-            raise ValueError(f"{binding_id!r} must be a key name such as \"ctrl+d\"")
+            raise ValueError(f'{binding_id!r} must be a key name such as "ctrl+d"')
         keymap[str(binding_id)] = keys.strip()
     return keymap
 

@@ -109,7 +109,9 @@ class TetherApp(HealthMixin, App[None]):
         Notifications quote labels, server text and errors; ``[/x]`` in one would stop the app and
         ``[@click=...]`` would become a live link, so ``markup`` is ignored here on purpose.
         """
-        super().notify(clean(message, multiline=True), title=clean(title), severity=severity, timeout=timeout, markup=False)
+        super().notify(
+            clean(message, multiline=True), title=clean(title), severity=severity, timeout=timeout, markup=False
+        )
 
     def exit(self, result: None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
         """Quit at once: every network call in progress is interrupted, so no worker thread keeps the
@@ -332,7 +334,12 @@ class TetherApp(HealthMixin, App[None]):
         what = worker.name or "a background task"
         # Only the exception type: an unexpected message might quote a setting or a secret.
         kind = type(error).__name__ if error is not None else "unknown error"
-        self.notify(f"Could not {what} ({kind}). Nothing else was changed.", title="Something went wrong", severity="error", timeout=10)
+        self.notify(
+            f"Could not {what} ({kind}). Nothing else was changed.",
+            title="Something went wrong",
+            severity="error",
+            timeout=10,
+        )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:

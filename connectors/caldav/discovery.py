@@ -128,8 +128,10 @@ def _list_calendars(connection: Connection, home: str) -> list[CalendarInfo]:
         if kind is None or kind.find(f"{CALDAV}calendar") is None:
             continue
         components = props.get(f"{CALDAV}supported-calendar-component-set")
-        if components is not None and len(components) and not any(
-            comp.get("name", "").upper() == "VEVENT" for comp in components
+        if (
+            components is not None
+            and len(components)
+            and not any(comp.get("name", "").upper() == "VEVENT" for comp in components)
         ):
             continue  # a task list, not a calendar of events
         calendars.append(

@@ -129,7 +129,9 @@ _WINDOWS_KEPT = 64
 _WINDOWS_LOCK = threading.Lock()
 
 
-def _window_key(connection: Connection, calendar: CalendarInfo, start: datetime, end: datetime) -> tuple[str, ...] | None:
+def _window_key(
+    connection: Connection, calendar: CalendarInfo, start: datetime, end: datetime
+) -> tuple[str, ...] | None:
     """Who asked (a hash of the account, so an edited integration never reuses it), which
     calendar in which version, which window. None when the server reports no version."""
     if not calendar.version:

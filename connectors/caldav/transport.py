@@ -104,5 +104,8 @@ def _too_large(shown: str, max_bytes: int) -> ConnectorError:
 def _timeout(shown: str, *, trickle: bool = False) -> ConnectorError:
     what = "sent data too slowly to finish in time" if trickle else "did not answer in time"
     return ConnectorError(
-        ErrorKind.TIMEOUT, f"{shown} {what}.", hint="The server may be overloaded or down; try again later.", field="url"
+        ErrorKind.TIMEOUT,
+        f"{shown} {what}.",
+        hint="The server may be overloaded or down; try again later.",
+        field="url",
     )

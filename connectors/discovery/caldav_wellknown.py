@@ -45,7 +45,9 @@ def probe(address: Address, settings: DiscoverySettings, deadline: float) -> Sou
         if parts.scheme != "https" or valid_host(parts.hostname or "") is None or not usable:
             return SourceResult(SourceReport(name, Outcome.FAILED, f"{name}: redirects to an unusable address."))
         found = (Candidate(Service.CALENDAR, "caldav", (name,), url=target),)
-        return SourceResult(SourceReport(name, Outcome.FOUND, f"{name}: redirects to {http.redact_url(target)}."), found)
+        return SourceResult(
+            SourceReport(name, Outcome.FOUND, f"{name}: redirects to {http.redact_url(target)}."), found
+        )
     if status in (207, 401):
         found = (Candidate(Service.CALENDAR, "caldav", (name,), url=url),)
         return SourceResult(SourceReport(name, Outcome.FOUND, f"{name}: a CalDAV service answers there."), found)

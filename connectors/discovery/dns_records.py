@@ -122,7 +122,9 @@ def mx(address: Address, settings: DiscoverySettings, deadline: float) -> Source
             found = candidates_for(provider, source)
             return SourceResult(SourceReport(name, Outcome.FOUND, f"{name}: mail is hosted by {provider.name}."), found)
     shown = clean_text(", ".join(h for h in exchanges[:2] if h), 60)
-    return SourceResult(SourceReport(name, Outcome.NOTHING, f"{name}: {shown or 'no usable host'}, not a known provider."))
+    return SourceResult(
+        SourceReport(name, Outcome.NOTHING, f"{name}: {shown or 'no usable host'}, not a known provider.")
+    )
 
 
 def _srv(qname: str, name: str, settings: DiscoverySettings, deadline: float) -> list[tuple[str, int]] | SourceReport:

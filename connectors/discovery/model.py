@@ -84,8 +84,15 @@ class Candidate:
         sources = self.sources + tuple(s for s in other.sources if s not in self.sources)
         notes = self.note if not other.note or other.note in self.note else f"{self.note} {other.note}".strip()
         return Candidate(
-            self.service, self.type_key, sources, self.host, self.port, self.tls_mode, self.url,
-            self.username or other.username, notes,
+            self.service,
+            self.type_key,
+            sources,
+            self.host,
+            self.port,
+            self.tls_mode,
+            self.url,
+            self.username or other.username,
+            notes,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -232,7 +239,7 @@ class DiscoverySettings:
 
 
 def parse_dns_server(text: str) -> tuple[str, int]:
-    """"192.0.2.1", "192.0.2.1:5353", "::1" or "[::1]:5353" as (address, port)."""
+    """ "192.0.2.1", "192.0.2.1:5353", "::1" or "[::1]:5353" as (address, port)."""
     host, port = text, "53"
     if text.startswith("["):
         host, _, rest = text[1:].partition("]")

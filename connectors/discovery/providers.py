@@ -42,12 +42,18 @@ ICLOUD = Provider(
     "iCloud", "imap", "imap.mail.me.com", note=f"iCloud {APP_PASSWORD}.", caldav_url="https://caldav.icloud.com/"
 )
 YAHOO = Provider(
-    "Yahoo", "imap", "imap.mail.yahoo.com", note=f"Yahoo {APP_PASSWORD}.",
+    "Yahoo",
+    "imap",
+    "imap.mail.yahoo.com",
+    note=f"Yahoo {APP_PASSWORD}.",
     caldav_url="https://caldav.calendar.yahoo.com/",
 )
 AOL = Provider("AOL", "imap", "imap.aol.com", note=f"AOL {APP_PASSWORD}.")
 FASTMAIL = Provider(
-    "Fastmail", "imap", "imap.fastmail.com", note=f"Fastmail {APP_PASSWORD}.",
+    "Fastmail",
+    "imap",
+    "imap.fastmail.com",
+    note=f"Fastmail {APP_PASSWORD}.",
     caldav_url="https://caldav.fastmail.com/",
 )
 GMX_COM = Provider("GMX", "imap", "imap.gmx.com", note="GMX: switch on IMAP access in the mailbox settings first.")
@@ -59,7 +65,12 @@ YANDEX = Provider(
 MAIL_RU = Provider(
     "Mail.ru", "imap", "imap.mail.ru", note="Mail.ru needs a password for external apps (in the security settings)."
 )
-ZOHO = Provider("Zoho", "imap", "imap.zoho.com", note="Zoho: switch on IMAP access; with two-factor sign-in it needs an app password.")
+ZOHO = Provider(
+    "Zoho",
+    "imap",
+    "imap.zoho.com",
+    note="Zoho: switch on IMAP access; with two-factor sign-in it needs an app password.",
+)
 ZOHO_EU = Provider("Zoho", "imap", "imap.zoho.eu", note=ZOHO.note)
 PROTON = Provider(
     "Proton Mail Bridge",

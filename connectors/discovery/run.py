@@ -105,5 +105,7 @@ def _run(
     try:
         result = ask(deadline)
     except Exception as exc:  # one broken source must not take the others with it
-        result = SourceResult(SourceReport(name, Outcome.FAILED, f"{name}: failed unexpectedly ({type(exc).__name__})."))
+        result = SourceResult(
+            SourceReport(name, Outcome.FAILED, f"{name}: failed unexpectedly ({type(exc).__name__}).")
+        )
     answers.put((index, result))

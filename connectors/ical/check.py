@@ -112,4 +112,3 @@ def _preview(events: list[CalendarEvent]) -> tuple[str, ...]:
     if not events:
         return ("No upcoming events in the next year.",)
     return tuple(f"Next: {describe_event(event)}" for event in events)
-

@@ -60,7 +60,12 @@ def normalise_url(url: str) -> str:
 def source_from(settings: Mapping[str, Any], secrets: Mapping[str, str]) -> FeedSource:
     url = secrets.get("url") or settings.get("url") or ""
     if not url:
-        raise ConnectorError(ErrorKind.CONFIG, "No feed URL is stored.", hint="Edit the integration and paste the feed link.", field="url")
+        raise ConnectorError(
+            ErrorKind.CONFIG,
+            "No feed URL is stored.",
+            hint="Edit the integration and paste the feed link.",
+            field="url",
+        )
     from connectors.ical.spec import validate_megabytes
 
     limit = str(settings.get("max_size_mb") or DEFAULT_MAX_MB).strip()
@@ -104,7 +109,10 @@ def fetch(source: FeedSource, *, timeout: float, state: Mapping[str, Any] | None
     response = with_retries(attempt, policy)
     validators = {
         key: value
-        for key, value in (("etag", response.headers.get("etag")), ("last_modified", response.headers.get("last-modified")))
+        for key, value in (
+            ("etag", response.headers.get("etag")),
+            ("last_modified", response.headers.get("last-modified")),
+        )
         if value
     }
     warnings: tuple[str, ...] = ()
@@ -200,16 +208,20 @@ def _classified(response: http.Response, source: FeedSource) -> http.Response:
             retry_after=retry_after,
         )
     kind = ErrorKind.SERVER if status >= 500 else ErrorKind.BAD_DATA
-    raise ConnectorError(kind, f"{shown} answered with HTTP {status}.", hint="Check the link, or try again later.", field="url")
+    raise ConnectorError(
+        kind, f"{shown} answered with HTTP {status}.", hint="Check the link, or try again later.", field="url"
+    )
 
 
 def _require_calendar(response: http.Response, source: FeedSource) -> None:
     head = response.body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if response.content_type in ("text/html", "application/xhtml+xml") or head.startswith((b"<!doctype html", b"<html")):
+    if response.content_type in ("text/html", "application/xhtml+xml") or head.startswith(
+        (b"<!doctype html", b"<html")
+    ):
         raise ConnectorError(
             ErrorKind.BAD_DATA,
             f"{source.shown} looks like a web page, not a calendar feed.",
-            hint="Use the link labelled iCal, ICS or \"secret address in iCal format\", not the page's address.",
+            hint='Use the link labelled iCal, ICS or "secret address in iCal format", not the page\'s address.',
             field="url",
         )
     if not head.startswith(b"begin:vcalendar"):

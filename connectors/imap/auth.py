@@ -55,7 +55,12 @@ def password_auth(settings: Mapping[str, Any], secrets: Mapping[str, str]) -> Pa
         raise ConnectorError(ErrorKind.CONFIG, "No username is set.", field="username")
     password = secrets.get("password") or ""
     if not password:
-        raise ConnectorError(ErrorKind.CONFIG, "No password is stored for this integration.", hint="Edit it and type the password again.", field="password")
+        raise ConnectorError(
+            ErrorKind.CONFIG,
+            "No password is stored for this integration.",
+            hint="Edit it and type the password again.",
+            field="password",
+        )
     return PasswordAuth(username, password)
 
 
@@ -94,7 +99,9 @@ def log_in(client, auth: ImapAuth, where: str) -> str:
     except imaplib.IMAP4.abort as exc:  # e.g. "* BYE Maximum number of connections ..."
         words = server_words(exc, auth.secrets)
         kind = ErrorKind.RATE_LIMITED if is_rate_limited(words) else ErrorKind.SERVER
-        raise ConnectorError(kind, f"{where} closed the session while signing in: “{words}”", hint="Try again later.") from None
+        raise ConnectorError(
+            kind, f"{where} closed the session while signing in: “{words}”", hint="Try again later."
+        ) from None
     except OSError as exc:
         raise network_error(exc, where) from None
 
@@ -125,7 +132,9 @@ def _xoauth2(client, auth: XOAuth2Auth, capabilities: set[bytes], where: str) ->
     from imapclient.exceptions import LoginError
 
     if b"AUTH=XOAUTH2" not in capabilities:
-        raise ConnectorError(ErrorKind.CONFIG, f"{where} does not offer OAuth2 sign-in (XOAUTH2).", hint="Use a password instead.")
+        raise ConnectorError(
+            ErrorKind.CONFIG, f"{where} does not offer OAuth2 sign-in (XOAUTH2).", hint="Use a password instead."
+        )
     exchange = _XOAuth2Exchange(auth)
     try:
         client.sasl_login("XOAUTH2", exchange)

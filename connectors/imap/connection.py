@@ -50,9 +50,13 @@ class ImapServer:
         try:
             port = int(settings.get("port") or DEFAULT_PORTS[mode])
         except (TypeError, ValueError):
-            raise ConnectorError(ErrorKind.CONFIG, f"The port {settings.get('port')!r} is not a number.", field="port") from None
+            raise ConnectorError(
+                ErrorKind.CONFIG, f"The port {settings.get('port')!r} is not a number.", field="port"
+            ) from None
         if not 0 < port < 65536:
-            raise ConnectorError(ErrorKind.CONFIG, f"Port {port} does not exist: ports go from 1 to 65535.", field="port")
+            raise ConnectorError(
+                ErrorKind.CONFIG, f"Port {port} does not exist: ports go from 1 to 65535.", field="port"
+            )
         return cls(host, port, mode, settings.get("ca_file") or None, timeout)
 
     @property
@@ -182,7 +186,9 @@ def _greet(server: ImapServer, sock: socket.socket):
         words = server_words(exc)
         if isinstance(exc, imaplib.IMAP4.abort) or words.upper().startswith("* BYE"):
             kind = ErrorKind.RATE_LIMITED if is_rate_limited(words) else ErrorKind.SERVER
-            raise ConnectorError(kind, f"{server.where} turned the connection away: “{words}”", hint="Try again later.") from None
+            raise ConnectorError(
+                kind, f"{server.where} turned the connection away: “{words}”", hint="Try again later."
+            ) from None
         raise ConnectorError(
             ErrorKind.BAD_DATA,
             f"{server.where} did not greet like an IMAP server: “{words}”",
@@ -214,7 +220,9 @@ def _upgrade(server: ImapServer, client, context: ssl.SSLContext, limit: Deadlin
         raise _classified_tls_error(exc, server, server.timeout, limit) from None
     except imaplib.IMAP4.error as exc:
         _quietly_close(client)
-        raise ConnectorError(ErrorKind.TLS, f"{server.where} refused STARTTLS: “{server_words(exc)}”", field="tls_mode") from None
+        raise ConnectorError(
+            ErrorKind.TLS, f"{server.where} refused STARTTLS: “{server_words(exc)}”", field="tls_mode"
+        ) from None
     client.socket().settimeout(server.timeout)
 
 

@@ -105,23 +105,32 @@ class Mailbox:
 
     def folders(self) -> list[Folder]:
         listed = self.session.run("list folders", lambda client: client.list_folders())
-        return [Folder(str(name), tuple(_text(flag) for flag in flags), _text(delimiter or b"/")) for flags, delimiter, name in listed]
+        return [
+            Folder(str(name), tuple(_text(flag) for flag in flags), _text(delimiter or b"/"))
+            for flags, delimiter, name in listed
+        ]
 
     def status(self, folder: str = "INBOX") -> FolderStatus:
         """Message and unread counts (STATUS: no UID lists) and the newest arrival, without changing anything."""
         imap_folder(folder)
-        counts = self.session.run(f"count messages in {folder}", lambda client: client.folder_status(folder, ["MESSAGES", "UNSEEN"]))
+        counts = self.session.run(
+            f"count messages in {folder}", lambda client: client.folder_status(folder, ["MESSAGES", "UNSEEN"])
+        )
         unseen = int(counts.get(b"UNSEEN", 0))
         info = self._select(folder, readonly=True)
         count = int(info.get(b"EXISTS", 0))
         newest = None
         if count:
-            fetched = self.session.run(f"read the newest message date in {folder}", lambda client: client.fetch("*", ["INTERNALDATE"]))
+            fetched = self.session.run(
+                f"read the newest message date in {folder}", lambda client: client.fetch("*", ["INTERNALDATE"])
+            )
             dates = [_utc(data.get(b"INTERNALDATE")) for data in fetched.values()]
             newest = max((d for d in dates if d is not None), default=None)
         return FolderStatus(folder, count, unseen, newest)
 
-    def search(self, folder: str = "INBOX", query: MessageQuery = MessageQuery(), *, offset: int = 0, limit: int = 50) -> MessagePage:
+    def search(
+        self, folder: str = "INBOX", query: MessageQuery = MessageQuery(), *, offset: int = 0, limit: int = 50
+    ) -> MessagePage:
         """Summaries of matching messages, newest first, one page at a time (see connectors.imap.search)."""
         criteria = criteria_for(query)
         info = self._select(folder, readonly=True)
@@ -136,10 +145,16 @@ class Mailbox:
     def fetch(self, folder: str, uid: int) -> bytes:
         """One message's full RFC 822 bytes, without marking it read. See connectors.imap.message."""
         self._select(folder, readonly=True)
-        fetched = self.session.run(f"read message {uid} in {folder}", lambda client: client.fetch([uid], ["BODY.PEEK[]"]))
+        fetched = self.session.run(
+            f"read message {uid} in {folder}", lambda client: client.fetch([uid], ["BODY.PEEK[]"])
+        )
         data = fetched.get(uid)
         if not data or b"BODY[]" not in data:
-            raise ConnectorError(ErrorKind.NOT_FOUND, f"There is no message {uid} in {folder} (it may have been moved or deleted).", caller_fault=True)
+            raise ConnectorError(
+                ErrorKind.NOT_FOUND,
+                f"There is no message {uid} in {folder} (it may have been moved or deleted).",
+                caller_fault=True,
+            )
         return bytes(data[b"BODY[]"])
 
     def read(self, folder: str, uid: int, *, max_chars: int = 20_000) -> ReadMessage:
@@ -149,17 +164,24 @@ class Mailbox:
 
     # --- writing ---------------------------------------------------------------------------
 
-    def append(self, folder: str, message: bytes, *, flags: Iterable[str] = (), when: datetime | None = None) -> int | None:
+    def append(
+        self, folder: str, message: bytes, *, flags: Iterable[str] = (), when: datetime | None = None
+    ) -> int | None:
         """Store a message (e.g. a draft with flags=(DRAFT,)); returns its UID when the server tells it."""
         imap_folder(folder)
         flags = [imap_flag(flag).decode() for flag in flags]
         if when is not None:
             check_day(when, "date")
-        reply = self.session.run(f"save a message to {folder}", lambda client: client.append(folder, message, flags=tuple(flags), msg_time=when))
+        reply = self.session.run(
+            f"save a message to {folder}",
+            lambda client: client.append(folder, message, flags=tuple(flags), msg_time=when),
+        )
         match = _APPENDUID.search(reply if isinstance(reply, bytes) else str(reply).encode())
         return int(match.group(1)) if match else None
 
-    def set_flags(self, folder: str, uids: Sequence[int], *, seen: bool | None = None, flagged: bool | None = None) -> None:
+    def set_flags(
+        self, folder: str, uids: Sequence[int], *, seen: bool | None = None, flagged: bool | None = None
+    ) -> None:
         """Mark read/unread and flagged/unflagged; None leaves a flag as it is."""
         self._select(folder, readonly=False)
         add = [flag for flag, on in ((SEEN, seen), (FLAGGED, flagged)) if on is True]
@@ -167,7 +189,9 @@ class Mailbox:
         if add:
             self.session.run(f"set flags in {folder}", lambda client: client.add_flags(list(uids), add, silent=True))
         if remove:
-            self.session.run(f"clear flags in {folder}", lambda client: client.remove_flags(list(uids), remove, silent=True))
+            self.session.run(
+                f"clear flags in {folder}", lambda client: client.remove_flags(list(uids), remove, silent=True)
+            )
 
     def move(self, folder: str, uids: Sequence[int], destination: str) -> None:
         """Move messages; with no MOVE support, copy then delete the originals."""
@@ -189,12 +213,18 @@ class Mailbox:
 
     def _select(self, folder: str, *, readonly: bool) -> dict[bytes, Any]:
         imap_folder(folder)  # refuses a hostile name before anything is sent
-        return self.session.run(f"open the folder {folder}", lambda client: client.select_folder(folder, readonly=readonly))
+        return self.session.run(
+            f"open the folder {folder}", lambda client: client.select_folder(folder, readonly=readonly)
+        )
 
 
 @contextmanager
 def open_mailbox(
-    settings: Mapping[str, Any], secrets: Mapping[str, str], *, timeout: float = DEFAULT_TIMEOUT, auth: ImapAuth | None = None
+    settings: Mapping[str, Any],
+    secrets: Mapping[str, str],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    auth: ImapAuth | None = None,
 ) -> Iterator[Mailbox]:
     """A signed-in mailbox for an IMAP integration's settings and secrets; logs out on exit."""
     with ImapSession.from_settings(settings, secrets, timeout=timeout, auth=auth) as session:

@@ -40,26 +40,38 @@ def read_message(session: Any, folder: str, uid: int, *, max_chars: int, limit: 
     what = f"read message {uid} in {folder}"
     facts = session.run(what, lambda client: client.fetch([uid], ["RFC822.SIZE", "BODYSTRUCTURE"])).get(uid)
     if not facts or b"RFC822.SIZE" not in facts:
-        raise ConnectorError(ErrorKind.NOT_FOUND, f"There is no message {uid} in {folder} (it may have been moved or deleted).", caller_fault=True)
+        raise ConnectorError(
+            ErrorKind.NOT_FOUND,
+            f"There is no message {uid} in {folder} (it may have been moved or deleted).",
+            caller_fault=True,
+        )
     size = int(facts[b"RFC822.SIZE"])
     if size <= limit:
         data = session.run(what, lambda client: client.fetch([uid], ["BODY.PEEK[]"])).get(uid) or {}
         if b"BODY[]" not in data:
-            raise ConnectorError(ErrorKind.NOT_FOUND, f"There is no message {uid} in {folder} (it may have been moved or deleted).", caller_fault=True)
+            raise ConnectorError(
+                ErrorKind.NOT_FOUND,
+                f"There is no message {uid} in {folder} (it may have been moved or deleted).",
+                caller_fault=True,
+            )
         return ReadMessage(_parsed(bytes(data[b"BODY[]"]), uid, folder), size, complete=True)
     structure = facts.get(b"BODYSTRUCTURE")
     part = _first_text_part(structure)
     items = ["BODY.PEEK[HEADER]"]
     wanted = 0
     if part is not None:
-        wanted = min(_MAX_PART_BYTES, max_chars * 4 * (2 if part.encoding in ("base64", "quoted-printable") else 1) + 64)
+        wanted = min(
+            _MAX_PART_BYTES, max_chars * 4 * (2 if part.encoding in ("base64", "quoted-printable") else 1) + 64
+        )
         items.append(f"BODY.PEEK[{part.number}]<0.{wanted}>")
     data = session.run(what, lambda client: client.fetch([uid], items)).get(uid) or {}
     header = bytes(data.get(b"BODY[HEADER]") or b"")
     parsed = _parsed(header + b"\r\n", uid, folder)
     text = ""
     if part is not None:
-        chunk = next((bytes(value) for key, value in data.items() if key.startswith(f"BODY[{part.number}]".encode())), b"")
+        chunk = next(
+            (bytes(value) for key, value in data.items() if key.startswith(f"BODY[{part.number}]".encode())), b""
+        )
         text = _decode(chunk, part)
     attachments = tuple(_attachment_names(structure))
     return ReadMessage(replace(parsed, text=text, attachments=attachments), size, complete=False)
@@ -69,7 +81,9 @@ def _parsed(raw: bytes, uid: int, folder: str) -> ParsedMessage:
     try:
         return parse_message(raw)
     except Exception as exc:  # a message the parser cannot read is the server's data, not a crash of ours
-        raise ConnectorError(ErrorKind.BAD_DATA, f"Message {uid} in {folder} could not be read ({type(exc).__name__}).") from None
+        raise ConnectorError(
+            ErrorKind.BAD_DATA, f"Message {uid} in {folder} could not be read ({type(exc).__name__})."
+        ) from None
 
 
 def _parts(structure: Any, prefix: str = "") -> list[tuple[str, Any]]:
@@ -96,7 +110,12 @@ def _params(values: Any) -> dict[str, str]:
 
 def _disposition(leaf: tuple[Any, ...]) -> tuple[str, dict[str, str]]:
     for item in leaf[7:]:
-        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], bytes) and (item[1] is None or isinstance(item[1], tuple)):
+        if (
+            isinstance(item, tuple)
+            and len(item) == 2
+            and isinstance(item[0], bytes)
+            and (item[1] is None or isinstance(item[1], tuple))
+        ):
             return _text(item[0]), _params(item[1])
     return "", {}
 

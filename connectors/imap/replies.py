@@ -62,7 +62,9 @@ def _mask(text: str, secrets: list[str]) -> str:
     # A server may echo part of a base64 SASL payload: hide any run that is a piece of one.
     encoded = [secret for secret in secrets if len(secret) >= 12 and _BASE64_RUN.fullmatch(secret)]
     if encoded:
-        text = _BASE64_RUN.sub(lambda run: "***" if any(run.group(0).rstrip("=") in form for form in encoded) else run.group(0), text)
+        text = _BASE64_RUN.sub(
+            lambda run: "***" if any(run.group(0).rstrip("=") in form for form in encoded) else run.group(0), text
+        )
     return text
 
 
@@ -91,9 +93,17 @@ def login_refused(words: str, username: str) -> ConnectorError:
             field="password",
         )
     if is_rate_limited(words):
-        return ConnectorError(ErrorKind.RATE_LIMITED, f"The server is limiting connections. {quoted}", hint="Close other mail apps using this account or wait a few minutes.")
+        return ConnectorError(
+            ErrorKind.RATE_LIMITED,
+            f"The server is limiting connections. {quoted}",
+            hint="Close other mail apps using this account or wait a few minutes.",
+        )
     if any(marker in lowered for marker in _UNAVAILABLE_MARKERS):
-        return ConnectorError(ErrorKind.RATE_LIMITED, f"The server is temporarily unavailable. {quoted}", hint="Try again in a few minutes.")
+        return ConnectorError(
+            ErrorKind.RATE_LIMITED,
+            f"The server is temporarily unavailable. {quoted}",
+            hint="Try again in a few minutes.",
+        )
     if "[privacyrequired]" in lowered or "plaintext authentication disallowed" in lowered:
         return ConnectorError(
             ErrorKind.TLS,
@@ -113,11 +123,26 @@ def command_refused(what: str, words: str) -> ConnectorError:
     """A NO/BAD answer to an ordinary command (after login)."""
     quoted = f"The server said: “{words}”"
     if is_rate_limited(words):
-        return ConnectorError(ErrorKind.RATE_LIMITED, f"The server is limiting requests while trying to {what}. {quoted}", hint="Wait a few minutes and try again.")
+        return ConnectorError(
+            ErrorKind.RATE_LIMITED,
+            f"The server is limiting requests while trying to {what}. {quoted}",
+            hint="Wait a few minutes and try again.",
+        )
     lowered = words.lower()
-    if "[nonexistent]" in lowered or "doesn't exist" in lowered or "does not exist" in lowered or "unknown mailbox" in lowered:
+    if (
+        "[nonexistent]" in lowered
+        or "doesn't exist" in lowered
+        or "does not exist" in lowered
+        or "unknown mailbox" in lowered
+    ):
         # The folder or message was named by the caller: the mailbox itself is fine.
-        return ConnectorError(ErrorKind.NOT_FOUND, f"Could not {what}: no such folder or message. {quoted}", caller_fault=True)
+        return ConnectorError(
+            ErrorKind.NOT_FOUND, f"Could not {what}: no such folder or message. {quoted}", caller_fault=True
+        )
     if any(marker in lowered for marker in _UNAVAILABLE_MARKERS):
-        return ConnectorError(ErrorKind.RATE_LIMITED, f"The server is temporarily unavailable. {quoted}", hint="Try again in a few minutes.")
+        return ConnectorError(
+            ErrorKind.RATE_LIMITED,
+            f"The server is temporarily unavailable. {quoted}",
+            hint="Try again in a few minutes.",
+        )
     return ConnectorError(ErrorKind.SERVER, f"The server refused to {what}. {quoted}")

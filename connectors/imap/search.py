@@ -45,7 +45,9 @@ def build_criteria(text: str = "", sender: str = "", since: date | None = None, 
     return Criteria(tuple(tokens), b"UTF-8" if needs_utf8 else None)
 
 
-def find_page(session: ImapSession, folder: str, criteria: Criteria, exists: int, *, offset: int, limit: int) -> tuple[int, list[int]]:
+def find_page(
+    session: ImapSession, folder: str, criteria: Criteria, exists: int, *, offset: int, limit: int
+) -> tuple[int, list[int]]:
     """(matches in the folder, UIDs of the page newest first). The folder must be selected."""
     if exists == 0:
         return 0, []

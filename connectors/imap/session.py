@@ -43,7 +43,12 @@ class ImapSession:
 
     @classmethod
     def from_settings(
-        cls, settings: Mapping[str, Any], secrets: Mapping[str, str], *, timeout: float = DEFAULT_TIMEOUT, auth: ImapAuth | None = None
+        cls,
+        settings: Mapping[str, Any],
+        secrets: Mapping[str, str],
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        auth: ImapAuth | None = None,
     ) -> ImapSession:
         """A session for a stored IMAP integration's settings and secrets (password unless ``auth`` is given)."""
         return cls(ImapServer.from_settings(settings, timeout), auth or password_auth(settings, secrets))
@@ -86,7 +91,9 @@ class ImapSession:
             except imaplib.IMAP4.error as exc:  # an odd reply around sign-in (abort included)
                 _shutdown(client)
                 words = server_words(exc, self.auth.secrets)
-                raise ConnectorError(ErrorKind.BAD_DATA, f"{self.server.where} answered unexpectedly while signing in: “{words}”") from None
+                raise ConnectorError(
+                    ErrorKind.BAD_DATA, f"{self.server.where} answered unexpectedly while signing in: “{words}”"
+                ) from None
             except OSError as exc:
                 _shutdown(client)
                 raise network_error(exc, self.server.where) from None
@@ -156,7 +163,9 @@ class ImapSession:
         except imaplib.IMAP4.abort as exc:
             self._drop()
             words = server_words(exc, self.auth.secrets)
-            raise ConnectorError(ErrorKind.SERVER, f"The connection broke while trying to {what}: “{words}”", hint="Try again.") from None
+            raise ConnectorError(
+                ErrorKind.SERVER, f"The connection broke while trying to {what}: “{words}”", hint="Try again."
+            ) from None
         except imaplib.IMAP4.error as exc:
             raise command_refused(what, server_words(exc, self.auth.secrets)) from None
         except OSError as exc:

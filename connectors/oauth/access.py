@@ -51,7 +51,9 @@ def access_for(
     return Access(address, tokens.access_token)
 
 
-def revoke(provider: OAuthProvider, settings: Mapping[str, Any], secrets: Mapping[str, str], timeout: float = 10.0) -> str | None:
+def revoke(
+    provider: OAuthProvider, settings: Mapping[str, Any], secrets: Mapping[str, str], timeout: float = 10.0
+) -> str | None:
     """End the stored grant (best effort before deleting). Returns a message for the person, or None when done."""
     token = secrets.get(REFRESH_SECRET)
     if not token:

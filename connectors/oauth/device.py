@@ -28,7 +28,9 @@ class DeviceSignIn:
 
     method = DEVICE
 
-    def __init__(self, client: OAuthClient, *, timeout: float = SIGN_IN_TIMEOUT, slow_down_step: float = SLOW_DOWN_STEP) -> None:
+    def __init__(
+        self, client: OAuthClient, *, timeout: float = SIGN_IN_TIMEOUT, slow_down_step: float = SLOW_DOWN_STEP
+    ) -> None:
         self.client = client
         self.timeout = timeout
         self.slow_down_step = slow_down_step
@@ -54,7 +56,9 @@ class DeviceSignIn:
         url = self.client.url("device_url")
         if url is None:
             raise ConnectorError(
-                ErrorKind.CONFIG, f"{self.client.provider.name} has no device authorization endpoint set.", field="device_url"
+                ErrorKind.CONFIG,
+                f"{self.client.provider.name} has no device authorization endpoint set.",
+                field="device_url",
             )
         form = {"client_id": self.client.client_id, "scope": " ".join(self.client.provider.scopes)}
         if self.client.client_secret:
@@ -66,11 +70,15 @@ class DeviceSignIn:
             code = str(data.get("error") or f"HTTP {response.status_code}")
             kind = ErrorKind.AUTH if code in ("invalid_client", "unauthorized_client") else ErrorKind.SERVER
             field = "client_id" if code in ("invalid_client", "unauthorized_client") else None
-            raise ConnectorError(kind, describe_oauth_error(self.client.provider, code, data.get("error_description")), field=field)
+            raise ConnectorError(
+                kind, describe_oauth_error(self.client.provider, code, data.get("error_description")), field=field
+            )
         # Google names it verification_url; RFC 8628 says verification_uri.
         verification = data.get("verification_uri") or data.get("verification_url")
         if not data.get("device_code") or not data.get("user_code") or not verification:
-            raise ConnectorError(ErrorKind.BAD_DATA, "The device authorization endpoint answered without a code to show.")
+            raise ConnectorError(
+                ErrorKind.BAD_DATA, "The device authorization endpoint answered without a code to show."
+            )
         self._device_code = str(data["device_code"])
         self.user_code = str(data["user_code"])
         self.verification_uri = str(verification)
@@ -105,7 +113,9 @@ class DeviceSignIn:
         provider = self.client.provider
         try:
             with self.client.session() as session:
-                return dict(session.fetch_token(self.client.token_url, grant_type=DEVICE_GRANT, device_code=self._device_code))
+                return dict(
+                    session.fetch_token(self.client.token_url, grant_type=DEVICE_GRANT, device_code=self._device_code)
+                )
         except Exception as exc:  # noqa: BLE001 - sorted below; anything else goes through the usual translation
             code = oauth_error_code(exc)
             if code == "authorization_pending":

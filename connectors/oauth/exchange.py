@@ -129,7 +129,9 @@ def fetch_email(client: OAuthClient, access_token: str) -> str:
     """The address of the account that signed in (OpenID userinfo)."""
     url = client.url("userinfo_url")
     if url is None:
-        raise ConnectorError(ErrorKind.CONFIG, "No userinfo endpoint is set to learn the account's address.", field="address")
+        raise ConnectorError(
+            ErrorKind.CONFIG, "No userinfo endpoint is set to learn the account's address.", field="address"
+        )
     with translated(client.provider, "userinfo endpoint"), client.session() as session:
         session.token = {"access_token": access_token, "token_type": "Bearer"}
         response = session.get(url)
@@ -191,7 +193,11 @@ class translated:
         if code is not None:
             if code == "invalid_grant":
                 raise needs_reauth(self.provider) from None
-            kind = ErrorKind.AUTH if code in ("invalid_client", "unauthorized_client", "access_denied") else ErrorKind.SERVER
+            kind = (
+                ErrorKind.AUTH
+                if code in ("invalid_client", "unauthorized_client", "access_denied")
+                else ErrorKind.SERVER
+            )
             field = "client_secret" if code == "invalid_client" and self.provider.client_secret else None
             if code == "invalid_client" and not self.provider.client_secret:
                 field = "client_id"

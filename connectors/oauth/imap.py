@@ -35,7 +35,9 @@ def oauth_mailbox(
     from connectors.imap.mailbox import open_mailbox
 
     access = access_for(provider, settings, secrets, timeout=timeout, save_secret=save_secret)
-    with open_mailbox(imap_settings(provider, settings), {}, timeout=timeout, auth=XOAuth2Auth(access.address, access.token)) as mailbox:
+    with open_mailbox(
+        imap_settings(provider, settings), {}, timeout=timeout, auth=XOAuth2Auth(access.address, access.token)
+    ) as mailbox:
         yield mailbox
 
 
@@ -45,7 +47,9 @@ def oauth_imap_check(provider: OAuthProvider, request: CheckRequest) -> tuple[st
     Returns the account's address and the IMAP check's result. A cached access token refused by the
     IMAP server is refreshed once and tried again before the sign-in is blamed.
     """
-    access = access_for(provider, request.settings, request.secrets, timeout=request.timeout, save_secret=request.save_secret)
+    access = access_for(
+        provider, request.settings, request.secrets, timeout=request.timeout, save_secret=request.save_secret
+    )
     try:
         return access.address, _preview(provider, request, access.address, access.token)
     except ConnectorError as exc:
@@ -53,7 +57,12 @@ def oauth_imap_check(provider: OAuthProvider, request: CheckRequest) -> tuple[st
             raise
     # A refused refresh raises NEEDS_REAUTH, which is the truth; a refused fresh token is not a sign-in problem.
     access = access_for(
-        provider, request.settings, request.secrets, timeout=request.timeout, save_secret=request.save_secret, force=True
+        provider,
+        request.settings,
+        request.secrets,
+        timeout=request.timeout,
+        save_secret=request.save_secret,
+        force=True,
     )
     try:
         return access.address, _preview(provider, request, access.address, access.token)

@@ -22,8 +22,7 @@ from connectors.oauth.provider import LOOPBACK, OAuthClient
 from connectors.oauth.result import SIGN_IN_TIMEOUT, SignInResult, signed_in, timed_out
 
 _DONE_PAGE = (
-    "<!doctype html><title>tether</title><body style='font-family:sans-serif'>"
-    "<h2>{title}</h2><p>{text}</p></body>"
+    "<!doctype html><title>tether</title><body style='font-family:sans-serif'><h2>{title}</h2><p>{text}</p></body>"
 )
 
 
@@ -186,7 +185,11 @@ class _RedirectHandler(BaseHTTPRequestHandler):
         if message is not None:
             self._page(400, "This sign-in cannot be used", message)
         elif "error" in params:
-            self._page(200, "Sign-in not completed", describe_oauth_error(self.signin.client.provider, params["error"]) + " Return to tether.")
+            self._page(
+                200,
+                "Sign-in not completed",
+                describe_oauth_error(self.signin.client.provider, params["error"]) + " Return to tether.",
+            )
         else:
             self._page(200, "Signed in", "You can close this tab and return to tether.")
 

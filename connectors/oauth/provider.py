@@ -96,7 +96,12 @@ class OAuthProvider:
     # --- what a front end asks of a provider (the machinery loads only when used) ----------------
 
     def start_sign_in(
-        self, settings: Mapping[str, Any], secrets: Mapping[str, str], *, method: str = LOOPBACK, timeout: float | None = None
+        self,
+        settings: Mapping[str, Any],
+        secrets: Mapping[str, str],
+        *,
+        method: str = LOOPBACK,
+        timeout: float | None = None,
     ) -> Any:
         """A started sign-in (loopback ``SignIn`` or ``DeviceSignIn``) to show, then ``wait()`` on in a worker."""
         return _load(self.sign_in_path)(self, settings, secrets, method=method, timeout=timeout)
@@ -116,7 +121,11 @@ class OAuthProvider:
         client_id = str(settings.get("client_id") or "").strip()
         client_secret = secrets.get(CLIENT_SECRET, "") if self.client_secret else ""
         if not client_id or (self.client_secret and not client_secret):
-            needed = "The OAuth client ID and client secret are both needed." if self.client_secret else "The OAuth client ID is needed."
+            needed = (
+                "The OAuth client ID and client secret are both needed."
+                if self.client_secret
+                else "The OAuth client ID is needed."
+            )
             raise ConnectorError(ErrorKind.CONFIG, needed, field="client_id" if not client_id else CLIENT_SECRET)
         urls = {name: self.endpoint(settings, name) for name in ENDPOINTS}
         for name, url in urls.items():
@@ -203,17 +212,20 @@ class OAuthClient:
             )
 
         auth_method = "client_secret_post" if self.client_secret else "none"
-        with bounded(limit, timed_out), OAuth2Client(
-            client_id=self.client_id,
-            client_secret=self.client_secret or None,
-            scope=" ".join(self.provider.scopes),
-            redirect_uri=redirect_uri,
-            code_challenge_method="S256",
-            token_endpoint_auth_method=auth_method,
-            revocation_endpoint_auth_method=auth_method,
-            verify=self.verify(),
-            timeout=self.timeout,
-            trust_env=False,
-            event_hooks={"request": [under_deadline]},
-        ) as session:
+        with (
+            bounded(limit, timed_out),
+            OAuth2Client(
+                client_id=self.client_id,
+                client_secret=self.client_secret or None,
+                scope=" ".join(self.provider.scopes),
+                redirect_uri=redirect_uri,
+                code_challenge_method="S256",
+                token_endpoint_auth_method=auth_method,
+                revocation_endpoint_auth_method=auth_method,
+                verify=self.verify(),
+                timeout=self.timeout,
+                trust_env=False,
+                event_hooks={"request": [under_deadline]},
+            ) as session,
+        ):
             yield session

@@ -28,7 +28,9 @@ class SignInResult:
 def signed_in(client: OAuthClient, tokens: Tokens) -> SignInResult:
     """Keep the access token in memory, learn the address, and say when the sign-in was made."""
     if not tokens.refresh_token:
-        by_hand = f"Remove tether at {client.provider.access_page} and sign in again." if client.provider.access_page else ""
+        by_hand = (
+            f"Remove tether at {client.provider.access_page} and sign in again." if client.provider.access_page else ""
+        )
         raise ConnectorError(
             ErrorKind.BAD_DATA,
             f"{client.provider.name} signed you in but sent no refresh token, so tether could not stay signed in.",

@@ -110,7 +110,9 @@ def probe_keyring(timeout: float = PROBE_TIMEOUT, backend: Any | None = None) ->
     thread.start()
     thread.join(timeout)
     if thread.is_alive():
-        return KeyringProbe(None, f"the keyring did not answer within {timeout:g} s (a Secret Service over D-Bus often hangs over SSH)")
+        return KeyringProbe(
+            None, f"the keyring did not answer within {timeout:g} s (a Secret Service over D-Bus often hangs over SSH)"
+        )
     if outcome.get("result") != "ok":
         return KeyringProbe(None, outcome.get("result", "the keyring failed"))
     return KeyringProbe(backend, f"{_backend_name(backend)} answered the test write")

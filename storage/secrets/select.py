@@ -52,9 +52,7 @@ def choose_secret_store(data_dir: Path, *, probe_timeout: float = 3.0) -> Secret
         return SecretStoreChoice(KeyringStore(probe.backend), f"The OS keyring is in use: {probe.reason}.")
     if forced == "keyring":
         raise SecretStoreError(f"{ENV_SECRET_STORE}=keyring, but {probe.reason}.")
-    return SecretStoreChoice(
-        vault, f"Using an encrypted vault file (passphrase protected) because {probe.reason}."
-    )
+    return SecretStoreChoice(vault, f"Using an encrypted vault file (passphrase protected) because {probe.reason}.")
 
 
 def passphrase_from_command() -> str | None:

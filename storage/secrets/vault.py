@@ -250,5 +250,3 @@ class VaultStore:
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
-
-

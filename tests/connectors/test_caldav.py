@@ -32,7 +32,12 @@ Seeded = tuple[RadicaleServer, dict[str, str]]
 def request(
     server: RadicaleServer, url: str | None = None, password: str = PASSWORD, timeout: float = 5, **settings: Any
 ) -> CheckRequest:
-    values = {"url": url if url is not None else server.url, "username": USER, "ca_file": str(server.ca_file), **settings}
+    values = {
+        "url": url if url is not None else server.url,
+        "username": USER,
+        "ca_file": str(server.ca_file),
+        **settings,
+    }
     return CheckRequest(values, {"password": password}, timeout=timeout)
 
 
@@ -149,7 +154,9 @@ def test_read_events_spans_chosen_calendars_in_order(seeded_radicale: Seeded) ->
 
 def test_read_events_without_chosen_calendars_is_a_settings_problem(radicale: RadicaleServer) -> None:
     with pytest.raises(ConnectorError) as caught:
-        read_events({"url": radicale.url, "username": USER}, {"password": PASSWORD}, datetime.now(UTC), datetime.now(UTC))
+        read_events(
+            {"url": radicale.url, "username": USER}, {"password": PASSWORD}, datetime.now(UTC), datetime.now(UTC)
+        )
     assert caught.value.kind is ErrorKind.CONFIG and caught.value.field == "calendars"
 
 

@@ -16,8 +16,18 @@ def test_add_choose_calendars_and_check(tether_cli, seeded_radicale: tuple[Radic
     server, urls = seeded_radicale
     host = server.url.removeprefix("https://")
     added = tether_cli(
-        "add", "caldav", "--label", "Radicale", "--set", f"url={host}", "--set", f"username={USER}",
-        "--set", f"ca_file={server.ca_file}", "--secret-stdin", "password",
+        "add",
+        "caldav",
+        "--label",
+        "Radicale",
+        "--set",
+        f"url={host}",
+        "--set",
+        f"username={USER}",
+        "--set",
+        f"ca_file={server.ca_file}",
+        "--secret-stdin",
+        "password",
         input=PASSWORD + "\n",
     )
     assert added.returncode == 0, added.output
@@ -38,8 +48,16 @@ def test_add_choose_calendars_and_check(tether_cli, seeded_radicale: tuple[Radic
 
 def test_wrong_password_is_not_saved(tether_cli, radicale: RadicaleServer) -> None:  # type: ignore[no-untyped-def]
     refused = tether_cli(
-        "add", "caldav", "--set", f"url={radicale.url}", "--set", f"username={USER}",
-        "--set", f"ca_file={radicale.ca_file}", "--secret-stdin", "password",
+        "add",
+        "caldav",
+        "--set",
+        f"url={radicale.url}",
+        "--set",
+        f"username={USER}",
+        "--set",
+        f"ca_file={radicale.ca_file}",
+        "--secret-stdin",
+        "password",
         input="wrong-password\n",
     )
     assert refused.returncode != 0

@@ -15,7 +15,14 @@ pytestmark = pytest.mark.realserver
 def test_add_and_check_a_feed_then_repeat_costs_a_304(tether_cli, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
     url = feed_server.url(f"/private/{SECRET_TOKEN}/team.ics")
     added = tether_cli(
-        "add", "ical", "--label", "Team", "--secret-stdin", "url", "--set", f"ca_file={feed_server.ca_file}",
+        "add",
+        "ical",
+        "--label",
+        "Team",
+        "--secret-stdin",
+        "url",
+        "--set",
+        f"ca_file={feed_server.ca_file}",
         input=url + "\n",
     )
     assert added.returncode == 0, added.output

@@ -25,8 +25,15 @@ from tests.servers import tls
 pytestmark = pytest.mark.realserver
 
 
-def check(server: FeedServer, url: str, *, state: dict[str, Any] | None = None, timeout: float = 5.0,
-          password: str | None = None, **settings: str) -> CheckResult:
+def check(
+    server: FeedServer,
+    url: str,
+    *,
+    state: dict[str, Any] | None = None,
+    timeout: float = 5.0,
+    password: str | None = None,
+    **settings: str,
+) -> CheckResult:
     secrets = {"url": url, **({"password": password} if password is not None else {})}
     if server.ca_file is not None:
         settings.setdefault("ca_file", str(server.ca_file))
@@ -68,7 +75,9 @@ def test_repeat_of_an_unchanged_feed_costs_a_304(feed_server: FeedServer) -> Non
 
 def test_changed_feed_is_fetched_again_despite_stored_validators(feed_server: FeedServer) -> None:
     first = check(feed_server, feed_server.url("/team.ics"))
-    feed_server.feeds["/team.ics"] = feed_server.feeds["/team.ics"].replace(b"X-WR-CALNAME:Team", b"X-WR-CALNAME:Renamed")
+    feed_server.feeds["/team.ics"] = feed_server.feeds["/team.ics"].replace(
+        b"X-WR-CALNAME:Team", b"X-WR-CALNAME:Renamed"
+    )
     second = check(feed_server, feed_server.url("/team.ics"), state=dict(first.state))
     assert [status for _, status in feed_server.statuses] == [200, 200]
     assert second.summary == "Renamed: 4 events"
@@ -190,7 +199,16 @@ def test_redirect_from_https_to_http_is_warned_about(feed_server: FeedServer, pl
 
 
 def test_private_token_never_appears_in_errors(feed_server: FeedServer) -> None:
-    paths = ["/missing.ics", "/forbidden.ics", "/busy.ics", "/down.ics", "/malformed.ics", "/login", "/loop-a", "/basic.ics"]
+    paths = [
+        "/missing.ics",
+        "/forbidden.ics",
+        "/busy.ics",
+        "/down.ics",
+        "/malformed.ics",
+        "/login",
+        "/loop-a",
+        "/basic.ics",
+    ]
     for path in paths:
         url = feed_server.url(f"/private/{SECRET_TOKEN}{path}?key={SECRET_TOKEN}")
         error = failure(feed_server, url)

@@ -45,7 +45,9 @@ def test_plain_http_is_accepted_for_this_machine(url: str) -> None:
     check_endpoint(url, "token_url")
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1.example.com/token", "http://10.0.0.1/token", "http://example.com/token"])
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1.example.com/token", "http://10.0.0.1/token", "http://example.com/token"]
+)
 def test_plain_http_elsewhere_is_refused(url: str) -> None:
     with pytest.raises(ConnectorError) as caught:
         check_endpoint(url, "token_url")

@@ -42,7 +42,15 @@ def test_hostile_text_keeps_no_control_format_or_invisible_character(text: str) 
 
 
 def test_ordinary_text_is_left_alone() -> None:
-    for text in ("Team calendar", "Réunion à 9 h", "会议室 4", "שלום", "👨\u200d👩\u200d👧 Family", "[/x] [b]b[/b]", "a\u00a0b"):
+    for text in (
+        "Team calendar",
+        "Réunion à 9 h",
+        "会议室 4",
+        "שלום",
+        "👨\u200d👩\u200d👧 Family",
+        "[/x] [b]b[/b]",
+        "a\u00a0b",
+    ):
         assert clean(text) == text
         assert is_clean(text)
 
@@ -96,8 +104,15 @@ def test_a_calendar_event_cleans_what_people_and_assistants_read_and_keeps_its_u
 
     from connectors.calendar_events import CalendarEvent
 
-    event = CalendarEvent("uid\x1b", "\x1b]52;c;eA==\x07Standup", date(2026, 1, 5), date(2026, 1, 6), True,
-                          location="Room \u202e4", calendar="\u009b2JTeam")
+    event = CalendarEvent(
+        "uid\x1b",
+        "\x1b]52;c;eA==\x07Standup",
+        date(2026, 1, 5),
+        date(2026, 1, 6),
+        True,
+        location="Room \u202e4",
+        calendar="\u009b2JTeam",
+    )
     assert event.summary == f"{PLACEHOLDER}]52;c;eA=={PLACEHOLDER}Standup"
     assert event.location == f"Room {PLACEHOLDER}4" and event.calendar == f"{PLACEHOLDER}2JTeam"
     assert event.uid == "uid\x1b"  # it names the event to the server: left as sent

@@ -76,8 +76,17 @@ def open_imap_at(host: str) -> None:
 
 @pytest.mark.parametrize(
     ("host", "loopback"),
-    [("127.0.0.1", True), ("127.0.0.2", True), ("::1", True), ("[::1]", True), ("localhost", True),
-     ("127.attacker.example", False), ("127.0.0.1.nip.io", False), ("10.0.0.1", False), ("example.com", False)],
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("127.attacker.example", False),
+        ("127.0.0.1.nip.io", False),
+        ("10.0.0.1", False),
+        ("example.com", False),
+    ],
 )
 def test_only_loopback_addresses_count_as_this_machine(host: str, loopback: bool) -> None:
     assert is_loopback_host(host) is loopback
@@ -122,7 +131,9 @@ def test_a_public_feed_may_not_redirect_to_the_metadata_address(feed_server: Fee
     # The feed server stands in for a server on the internet: its own address counts as public here.
     monkeypatch.setattr(http, "is_internal", lambda address: address != "127.0.0.1" and is_internal(address))
     feed_server.redirects["/moved-inside.ics"] = "http://169.254.169.254/latest/meta-data/"
-    error, took = timed_failure(lambda: fetch_feed(feed_server.url("/moved-inside.ics"), ca_file=str(feed_server.ca_file)))
+    error, took = timed_failure(
+        lambda: fetch_feed(feed_server.url("/moved-inside.ics"), ca_file=str(feed_server.ca_file))
+    )
     assert error.kind is ErrorKind.BAD_DATA and error.field == "url"
     assert "redirected to 169.254.169.254, an address inside your own network" in error.message
     assert took < 1.0  # refused before trying to connect there
@@ -139,14 +150,20 @@ def test_a_public_feed_may_not_redirect_to_another_loopback_address(feed_server:
 def test_a_feed_on_a_private_address_may_redirect_within_it(feed_server: FeedServer) -> None:
     port = feed_server.httpd.server_address[1]
     feed_server.redirects["/to-localhost.ics"] = f"https://localhost:{port}/team.ics"
-    check_feed(CheckRequest({"ca_file": str(feed_server.ca_file)}, {"url": feed_server.url("/to-localhost.ics")}, {}, timeout=5))
+    check_feed(
+        CheckRequest(
+            {"ca_file": str(feed_server.ca_file)}, {"url": feed_server.url("/to-localhost.ics")}, {}, timeout=5
+        )
+    )
 
 
 def test_a_401_after_a_cross_origin_redirect_blames_the_other_server(feed_server: FeedServer) -> None:
     port = feed_server.httpd.server_address[1]
     feed_server.redirects["/elsewhere.ics"] = f"https://localhost:{port}/basic.ics"
     settings = {"ca_file": str(feed_server.ca_file), "username": FEED_USER}
-    request = CheckRequest(settings, {"url": feed_server.url("/elsewhere.ics"), "password": FEED_PASSWORD}, {}, timeout=5)
+    request = CheckRequest(
+        settings, {"url": feed_server.url("/elsewhere.ics"), "password": FEED_PASSWORD}, {}, timeout=5
+    )
     with pytest.raises(ConnectorError) as caught:
         check_feed(request)
     error = caught.value
@@ -200,6 +217,9 @@ def test_a_ca_file_that_is_not_a_regular_file_is_named_as_such() -> None:
     assert took < 1.0  # not read for ever
 
 
-@pytest.mark.parametrize(("header", "seconds"), [("100000000000000000000", 3600.0), ("120", 120.0), ("Fri, 31 Dec 9999 23:59:59 GMT", 3600.0)])
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("100000000000000000000", 3600.0), ("120", 120.0), ("Fri, 31 Dec 9999 23:59:59 GMT", 3600.0)],
+)
 def test_retry_after_is_capped_at_an_hour(header: str, seconds: float) -> None:
     assert http.retry_after_seconds(header) == seconds

@@ -18,7 +18,16 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 @pytest.mark.parametrize(
     ("seconds", "said"),
-    [(-30, "just now"), (44, "just now"), (45, "1 min ago"), (150, "3 min ago"), (3599, "60 min ago"), (3600, "1 h ago"), (12 * 3600 + 59 * 60, "12 h ago"), (86400 * 3, "3 d ago")],
+    [
+        (-30, "just now"),
+        (44, "just now"),
+        (45, "1 min ago"),
+        (150, "3 min ago"),
+        (3599, "60 min ago"),
+        (3600, "1 h ago"),
+        (12 * 3600 + 59 * 60, "12 h ago"),
+        (86400 * 3, "3 d ago"),
+    ],
 )
 def test_ago_is_one_wording_for_the_list_the_cli_and_the_imap_summary(seconds: int, said: str) -> None:
     assert ago(NOW - timedelta(seconds=seconds), NOW) == said

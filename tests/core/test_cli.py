@@ -11,8 +11,18 @@ NEW_SECRET = "An0ther-Secret-Value"
 
 def add_work(cli, label: str = "Work") -> None:  # type: ignore[no-untyped-def]
     result = cli(
-        "add", "imap", "--label", label, "--set", "username=me@example.com", "--set", "host=imap.example.com",
-        "--no-check", "--secret-stdin", "password", input=SECRET + "\n",
+        "add",
+        "imap",
+        "--label",
+        label,
+        "--set",
+        "username=me@example.com",
+        "--set",
+        "host=imap.example.com",
+        "--no-check",
+        "--secret-stdin",
+        "password",
+        input=SECRET + "\n",
     )
     assert result.returncode == 0, result.output
 
@@ -27,7 +37,12 @@ def test_add_list_edit_remove(tether_cli, data_dir: Path) -> None:  # type: igno
     add_work(tether_cli)
     listed = json.loads(tether_cli("list", "--json").stdout)
     assert [(i["label"], i["type"], i["status"]) for i in listed] == [("Work", "imap", "not_checked")]
-    assert listed[0]["settings"] == {"username": "me@example.com", "host": "imap.example.com", "tls_mode": "implicit", "port": 993}
+    assert listed[0]["settings"] == {
+        "username": "me@example.com",
+        "host": "imap.example.com",
+        "tls_mode": "implicit",
+        "port": 993,
+    }
 
     edited = tether_cli("edit", "work", "--label", "Job", "--set", "tls_mode=starttls", "--set", "port=143")
     assert edited.returncode == 0, edited.output
@@ -42,7 +57,9 @@ def test_add_list_edit_remove(tether_cli, data_dir: Path) -> None:  # type: igno
 
 def test_remove_with_workflows_lists_them_and_refuses_without_yes(tether_cli) -> None:  # type: ignore[no-untyped-def]
     add_work(tether_cli)
-    assert tether_cli("workflow", "add", "Morning digest", "--source", "Work", "--schedule", "daily 07:00").returncode == 0
+    assert (
+        tether_cli("workflow", "add", "Morning digest", "--source", "Work", "--schedule", "daily 07:00").returncode == 0
+    )
     refused = tether_cli("remove", "Work")
     assert refused.returncode == 3
     assert "Morning digest (source, read, daily 07:00)" in refused.stderr
@@ -59,7 +76,10 @@ def test_workflow_add_list_remove(tether_cli) -> None:  # type: ignore[no-untype
     add_work(tether_cli)
     assert tether_cli("workflow", "add", "Triage", "--source", "Work", "--sink", "work").returncode == 0
     listed = json.loads(tether_cli("workflow", "list", "--json").stdout)
-    assert [(link["role"], link["access"]) for link in listed[0]["integrations"]] == [("source", "read"), ("sink", "write")]
+    assert [(link["role"], link["access"]) for link in listed[0]["integrations"]] == [
+        ("source", "read"),
+        ("sink", "write"),
+    ]
     used_by = json.loads(tether_cli("list", "--json").stdout)[0]["used_by"]
     assert {u["role"] for u in used_by} == {"source", "sink"}
     assert tether_cli("workflow", "remove", "triage").returncode == 0
@@ -68,10 +88,25 @@ def test_workflow_add_list_remove(tether_cli) -> None:  # type: ignore[no-untype
 
 def test_invalid_input_gets_one_clear_line_and_changes_nothing(tether_cli) -> None:  # type: ignore[no-untyped-def]
     cases = [
-        (("add", "imap", "--set", "host=imap.example.com", "--set", "port=70000", "--set", "username=u",
-          "--secret-stdin", "password"), "out of range"),
-        (("add", "imap", "--set", "host=imap.example.com", "--set", "username=u", "--set", "password=x"),
-         "never as an argument"),
+        (
+            (
+                "add",
+                "imap",
+                "--set",
+                "host=imap.example.com",
+                "--set",
+                "port=70000",
+                "--set",
+                "username=u",
+                "--secret-stdin",
+                "password",
+            ),
+            "out of range",
+        ),
+        (
+            ("add", "imap", "--set", "host=imap.example.com", "--set", "username=u", "--set", "password=x"),
+            "never as an argument",
+        ),
         (("add", "fax", "--label", "X"), "Unknown integration type"),
         (("add", "ical", "--set", "url=ftp://example.com/a.ics"), "--secret-stdin"),
         (("edit", "Nope", "--label", "X"), "No integration named"),
@@ -88,8 +123,19 @@ def test_invalid_input_gets_one_clear_line_and_changes_nothing(tether_cli) -> No
 
 def test_duplicate_label_is_refused_case_insensitively(tether_cli) -> None:  # type: ignore[no-untyped-def]
     add_work(tether_cli)
-    result = tether_cli("add", "imap", "--label", "WORK", "--set", "host=h.example.com", "--set", "username=u",
-                        "--secret-stdin", "password", input="x\n")
+    result = tether_cli(
+        "add",
+        "imap",
+        "--label",
+        "WORK",
+        "--set",
+        "host=h.example.com",
+        "--set",
+        "username=u",
+        "--secret-stdin",
+        "password",
+        input="x\n",
+    )
     assert result.returncode == 1 and "already exists" in result.stderr
 
 
@@ -111,8 +157,17 @@ def test_secrets_status_says_which_store_and_why(tether_cli) -> None:  # type: i
 
 def test_vault_without_a_passphrase_source_explains_what_to_do(tether_cli) -> None:  # type: ignore[no-untyped-def]
     result = tether_cli(
-        "add", "imap", "--set", "host=h.example.com", "--set", "username=u", "--no-check",
-        "--secret-stdin", "password", input="x\n", extra_env={"TETHER_PASSPHRASE_COMMAND": ""},
+        "add",
+        "imap",
+        "--set",
+        "host=h.example.com",
+        "--set",
+        "username=u",
+        "--no-check",
+        "--secret-stdin",
+        "password",
+        input="x\n",
+        extra_env={"TETHER_PASSPHRASE_COMMAND": ""},
     )
     assert result.returncode == 1
     assert "TETHER_PASSPHRASE_COMMAND" in result.stderr
@@ -123,7 +178,11 @@ def test_wrong_passphrase_is_refused_and_nothing_changes(tether_cli, data_dir: P
     add_work(tether_cli)
     vault_before = (data_dir / "secrets.vault").read_bytes()
     result = tether_cli(
-        "edit", "Work", "--secret-stdin", "password", input="new\n",
+        "edit",
+        "Work",
+        "--secret-stdin",
+        "password",
+        input="new\n",
         extra_env={"TETHER_PASSPHRASE_COMMAND": "echo wrong-passphrase"},
     )
     assert result.returncode == 1 and "Wrong passphrase" in result.stderr
@@ -134,8 +193,18 @@ def test_no_secret_reaches_files_or_output(tether_cli, data_dir: Path) -> None: 
     outputs = []
     add_work(tether_cli)
     outputs.append(tether_cli("edit", "Work", "--secret-stdin", "password", input=NEW_SECRET + "\n"))
-    outputs.append(tether_cli("add", "ical", "--label", "Feed", "--no-check", "--secret-stdin", "url",
-                              input="https://example.com/private/tok3n-abcdef.ics\n"))
+    outputs.append(
+        tether_cli(
+            "add",
+            "ical",
+            "--label",
+            "Feed",
+            "--no-check",
+            "--secret-stdin",
+            "url",
+            input="https://example.com/private/tok3n-abcdef.ics\n",
+        )
+    )
     outputs += [tether_cli("list"), tether_cli("list", "--json"), tether_cli("check"), tether_cli("secrets", "status")]
     needles = [SECRET, NEW_SECRET, "tok3n-abcdef"]
     for result in outputs:

@@ -57,7 +57,12 @@ def test_first_revision_database_is_upgraded_without_loss(tmp_path: Path) -> Non
 
     assert inspect_revision(db) == HEAD_REVISION
     work = storage.integrations.find("work mail")
-    assert work.settings == {"host": "imap.example.com", "port": 993, "tls_mode": "implicit", "username": "me@example.com"}
+    assert work.settings == {
+        "host": "imap.example.com",
+        "port": 993,
+        "tls_mode": "implicit",
+        "username": "me@example.com",
+    }
     assert work.status is Status.CONNECTED
     assert work.secret_names == ("password",)
     assert work.check_summary == ""  # the column revision 0002 added

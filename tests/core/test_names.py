@@ -165,7 +165,10 @@ def test_a_database_at_the_previous_head_keeps_every_row_and_column(tmp_path: Pa
             "INSERT INTO call_samples (integration_id, at, ok, latency_ms, error_kind, source) "
             "VALUES (7, '2026-01-02 00:00:00', 0, 12.5, 'timeout', 'call')"
         )
-        before = {table: conn.execute(f"SELECT * FROM {table}").fetchall() for table in ("integrations", "workflows", "workflow_integrations", "call_samples")}
+        before = {
+            table: conn.execute(f"SELECT * FROM {table}").fetchall()
+            for table in ("integrations", "workflows", "workflow_integrations", "call_samples")
+        }
     assert inspect_revision(db) == "0003"
     open_storage(tmp_path, KeyringStore(MemoryKeyring())).integrations.engine.dispose()
     with sqlite3.connect(db) as conn:

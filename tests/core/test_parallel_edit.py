@@ -17,8 +17,18 @@ ROUNDS = 25
 
 def test_parallel_edits_of_different_fields_never_lose_one(tether_cli, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
     added = tether_cli(
-        "add", "imap", "--label", "Work", "--set", "username=me@example.com", "--set", "host=imap.example.com",
-        "--no-check", "--secret-stdin", "password", input="pw-1\n",
+        "add",
+        "imap",
+        "--label",
+        "Work",
+        "--set",
+        "username=me@example.com",
+        "--set",
+        "host=imap.example.com",
+        "--no-check",
+        "--secret-stdin",
+        "password",
+        input="pw-1\n",
     )
     assert added.returncode == 0, added.output
     env = {
@@ -31,7 +41,12 @@ def test_parallel_edits_of_different_fields_never_lose_one(tether_cli, data_dir:
     def edit(assignment: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
             [sys.executable, "-m", "app", "edit", "Work", "--set", assignment],
-            cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
 
     repo = open_storage(data_dir, VaultStore(data_dir / VAULT_NAME)).integrations

@@ -22,7 +22,10 @@ HEAVY = {"sqlalchemy", "alembic", "keyring", "imapclient", "caldav", "icalendar"
 def loaded_after(code: str) -> set[str]:
     out = subprocess.run(
         [sys.executable, "-c", f"{code}\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
-        capture_output=True, text=True, check=True, cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO_ROOT,
     ).stdout
     return set(json.loads(out.splitlines()[-1]))
 
@@ -76,8 +79,10 @@ def test_rows_are_painted_before_the_database_layer_loads(tmp_path: Path, monkey
     """The quick look paints the rows; SQLAlchemy arrives only afterwards, with the full open."""
     monkeypatch.setenv("TETHER_SECRET_STORE", "vault")  # listing needs no secret, and no keyring is probed
     data = str(tmp_path / "data")
-    add = "import sys\nfrom app.core.context import open_context\n" \
+    add = (
+        "import sys\nfrom app.core.context import open_context\n"
         "open_context(sys.argv[1]).storage.integrations.add('ical', 'Team feed', {}, {})"
+    )
     subprocess.run([sys.executable, "-c", add, data], check=True, cwd=REPO_ROOT, capture_output=True)
     out = subprocess.run(
         [sys.executable, "-c", ROWS_PROBE, data], capture_output=True, text=True, cwd=REPO_ROOT, timeout=120

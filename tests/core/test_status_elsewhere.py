@@ -22,7 +22,10 @@ def test_status_says_checking_in_another_tether_and_leaves_the_check_alone(tethe
         db.execute("UPDATE integrations SET status = 'checking'")
     other = subprocess.Popen(
         [sys.executable, "-c", HOLD, str(data_dir / CHECKING_LOCK_NAME), "1"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO_ROOT,
     )
     try:
         assert other.stdout is not None and other.stdout.readline().strip() == "checking"

@@ -23,7 +23,9 @@ def test_data_directory_is_created_private(tmp_path: Path) -> None:
     assert (tmp_path / "new" / "data").stat().st_mode & 0o777 == 0o700
 
 
-def test_add_keeps_settings_in_the_database_and_the_secret_in_the_store(storage: Storage, keyring_backend: MemoryKeyring) -> None:
+def test_add_keeps_settings_in_the_database_and_the_secret_in_the_store(
+    storage: Storage, keyring_backend: MemoryKeyring
+) -> None:
     integration_id = add_imap(storage, password="hunter2")
     stored = storage.integrations.get(integration_id)
     assert stored.settings == {"host": "imap.example.com", "port": 993}

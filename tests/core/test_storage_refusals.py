@@ -77,7 +77,11 @@ def test_a_full_disk_while_opening_is_not_called_a_damaged_database(tmp_path: Pa
         "    print(exc)\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", probe, str(db)], capture_output=True, text=True, cwd=REPO_ROOT, timeout=60,
+        [sys.executable, "-c", probe, str(db)],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=60,
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
     )
     assert "the disk is full or failing" in result.stdout, result.stdout + result.stderr
@@ -155,8 +159,12 @@ def test_absurd_key_settings_stay_small_in_a_process_with_little_memory(tmp_path
         "    print(exc)\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", probe, str(path), TEST_PASSPHRASE], capture_output=True, text=True, cwd=REPO_ROOT,
-        timeout=60, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        [sys.executable, "-c", probe, str(path), TEST_PASSPHRASE],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
     )
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert "is damaged (its key settings" in result.stdout
@@ -180,4 +188,7 @@ def test_the_store_choice_says_when_the_vault_is_a_directory(tmp_path: Path) -> 
     (tmp_path / VAULT_NAME).mkdir()
     choice = choose_secret_store(tmp_path, probe_timeout=0.1)
     assert choice.kind == "vault"
-    assert choice.reason == f"{tmp_path / VAULT_NAME} is a directory, not tether's secret vault file; move it away to use secrets."
+    assert (
+        choice.reason
+        == f"{tmp_path / VAULT_NAME} is a directory, not tether's secret vault file; move it away to use secrets."
+    )

@@ -155,4 +155,6 @@ def test_every_storage_failure_is_a_storage_error() -> None:
     from storage.paths import DataDirError
     from storage.secrets.base import SecretStoreError
 
-    assert all(issubclass(kind, StorageError) for kind in (DatabaseError, DataDirError, SecretStoreError, WrongPassphrase))
+    assert all(
+        issubclass(kind, StorageError) for kind in (DatabaseError, DataDirError, SecretStoreError, WrongPassphrase)
+    )

@@ -35,7 +35,10 @@ def test_one_field_changed_here_and_elsewhere_is_a_conflict_and_writes_nothing(s
     before = repo.get(integration_id)
     with pytest.raises(ChangedElsewhere) as refused:
         repo.update(integration_id, settings={**opened.settings, "port": 995}, label="Other", opened=opened)
-    assert str(refused.value) == "'Work' was changed elsewhere since you opened it (its port) — reload it and make your change again."
+    assert (
+        str(refused.value)
+        == "'Work' was changed elsewhere since you opened it (its port) — reload it and make your change again."
+    )
     assert repo.get(integration_id) == before
 
 
@@ -56,7 +59,10 @@ def test_a_removed_setting_merges_like_a_changed_one(storage: Storage) -> None:
     opened = repo.get(integration_id)
     repo.update(integration_id, settings={**opened.settings, "host": "other"}, opened=opened)
     without_username = {key: value for key, value in opened.settings.items() if key != "username"}
-    assert repo.update(integration_id, settings=without_username, opened=opened).settings == {"host": "other", "port": 993}
+    assert repo.update(integration_id, settings=without_username, opened=opened).settings == {
+        "host": "other",
+        "port": 993,
+    }
 
 
 def test_a_status_write_does_not_make_an_open_form_stale(storage: Storage) -> None:
@@ -84,7 +90,9 @@ def test_a_check_that_learned_settings_keeps_a_change_made_meanwhile(storage: St
     integration_id = add(storage)
     repo = storage.integrations
     opened = repo.get(integration_id)
-    repo.set_status(integration_id, Status.CONNECTED, learned_settings={"auth": "PLAIN"}, expected_version=opened.version)
+    repo.set_status(
+        integration_id, Status.CONNECTED, learned_settings={"auth": "PLAIN"}, expected_version=opened.version
+    )
     stored = repo.update(integration_id, settings={**opened.settings, "port": 143}, opened=opened)
     assert stored.settings == {**SETTINGS, "port": 143, "auth": "PLAIN"}
 
@@ -110,5 +118,7 @@ def test_a_conflict_leaves_the_stored_secret_as_it_was(storage: Storage) -> None
     opened = repo.get(integration_id)
     repo.update(integration_id, settings={**opened.settings, "host": "elsewhere"}, opened=opened)
     with pytest.raises(ChangedElsewhere):
-        repo.update(integration_id, settings={**opened.settings, "host": "here"}, secrets={"password": "pw-2"}, opened=opened)
+        repo.update(
+            integration_id, settings={**opened.settings, "host": "here"}, secrets={"password": "pw-2"}, opened=opened
+        )
     assert repo.read_secrets(repo.get(integration_id)) == {"password": "pw-1"}

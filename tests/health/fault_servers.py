@@ -146,7 +146,9 @@ def huge_http_server(total_bytes: int, *, chunk: bytes = b"X" * 65536) -> Abstra
 
 @contextmanager
 def _serve_each(
-    handle: Callable[[socket.socket, threading.Event], None], cert: ServerCert | None, connected: threading.Event | None = None
+    handle: Callable[[socket.socket, threading.Event], None],
+    cert: ServerCert | None,
+    connected: threading.Event | None = None,
 ) -> Iterator[int]:
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.1)

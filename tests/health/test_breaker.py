@@ -29,14 +29,25 @@ def test_health_counts_requests_errors_latency_and_last_outcomes(storage: Storag
     metrics = storage.metrics
     for n in range(19):
         metrics.record(integration_id, ok=True, latency_ms=10 + n, at=T0 + timedelta(seconds=n))
-    metrics.record(integration_id, ok=False, latency_ms=500, error_kind="timeout", error_message="slow", at=T0 + timedelta(seconds=30))
+    metrics.record(
+        integration_id,
+        ok=False,
+        latency_ms=500,
+        error_kind="timeout",
+        error_message="slow",
+        at=T0 + timedelta(seconds=30),
+    )
     health = metrics.health(integration_id, at=T0 + timedelta(minutes=1))
     assert (health.requests, health.errors) == (20, 1)
     assert health.error_rate == pytest.approx(0.05)
     assert health.last_latency_ms == 500
     assert health.p95_latency_ms == 28  # 19th of 20 sorted: 10..28 then 500
     assert health.last_success_at == T0 + timedelta(seconds=18)
-    assert (health.last_error, health.last_error_kind, health.last_error_at) == ("slow", "timeout", T0 + timedelta(seconds=30))
+    assert (health.last_error, health.last_error_kind, health.last_error_at) == (
+        "slow",
+        "timeout",
+        T0 + timedelta(seconds=30),
+    )
 
 
 def test_samples_are_pruned_to_the_window_and_a_maximum(storage: Storage) -> None:
@@ -102,7 +113,10 @@ def test_guarded_call_fails_fast_when_open_until_a_probe_succeeds(storage: Stora
     assert health.breaker.state is BreakerState.OPEN and health.requests == 3
     # A successful check (the probe) closes it; calls go through again.
     record_outcome(storage.metrics, integration_id, latency_ms=5, error=None, source="check", policy=policy)
-    assert guarded_call(storage.integrations, integration_id, lambda request: "ok", metrics=storage.metrics, policy=policy) == "ok"
+    assert (
+        guarded_call(storage.integrations, integration_id, lambda request: "ok", metrics=storage.metrics, policy=policy)
+        == "ok"
+    )
     assert storage.metrics.health(integration_id).breaker.state is BreakerState.CLOSED
 
 
@@ -113,15 +127,23 @@ def test_after_the_cool_down_one_call_is_let_through_as_a_probe(storage: Storage
     with pytest.raises(ConnectorError):
         guarded_call(storage.integrations, integration_id, call, metrics=storage.metrics, policy=policy)
     assert policy.shown_state(storage.metrics.health(integration_id), datetime.now(UTC)) is BreakerState.HALF_OPEN
-    assert guarded_call(storage.integrations, integration_id, lambda request: 42, metrics=storage.metrics, policy=policy) == 42
+    assert (
+        guarded_call(storage.integrations, integration_id, lambda request: 42, metrics=storage.metrics, policy=policy)
+        == 42
+    )
     assert storage.metrics.health(integration_id).breaker.state is BreakerState.CLOSED
 
 
 @pytest.mark.parametrize(
     ("status", "kind", "words"),
-    [(Status.DISABLED, ErrorKind.DISABLED, "is disabled"), (Status.NEEDS_REAUTH, ErrorKind.NEEDS_REAUTH, "sign in again")],
+    [
+        (Status.DISABLED, ErrorKind.DISABLED, "is disabled"),
+        (Status.NEEDS_REAUTH, ErrorKind.NEEDS_REAUTH, "sign in again"),
+    ],
 )
-def test_guarded_call_refuses_disabled_and_reauth_without_calling(storage: Storage, status: Status, kind: ErrorKind, words: str) -> None:
+def test_guarded_call_refuses_disabled_and_reauth_without_calling(
+    storage: Storage, status: Status, kind: ErrorKind, words: str
+) -> None:
     integration_id = add_feed(storage)
     storage.integrations.set_status(integration_id, status)
     call, calls = _failing()

@@ -39,7 +39,9 @@ def commits(storage: Storage) -> Iterator[list[str]]:
 
 
 def test_a_healthy_check_commits_three_writes_and_records_everything(
-    storage: Storage, feed_server: FeedServer, commits: list[str]  # noqa: F811 - fixture
+    storage: Storage,
+    feed_server: FeedServer,
+    commits: list[str],  # noqa: F811 - fixture
 ) -> None:
     repo = storage.integrations
     integration = repo.add("ical", "Team", {"ca_file": str(feed_server.ca_file)}, {"url": feed_server.url("/team.ics")})
@@ -87,7 +89,9 @@ def test_warnings_are_kept_as_one_line_of_sentences(storage: Storage) -> None:
     from connectors.types import CheckResult
 
     integration = storage.integrations.add("ical", "Team", {}, {"url": "https://example.invalid/team.ics"})
-    result = CheckResult("Team: 2 events", warnings=("The feed uses http://.", "Series 'Tick' cut after 1,000 occurrences"))
+    result = CheckResult(
+        "Team: 2 events", warnings=("The feed uses http://.", "Series 'Tick' cut after 1,000 occurrences")
+    )
     stored = record_success(storage.integrations, integration.id, result)
     assert stored.status_detail == "The feed uses http://. Series 'Tick' cut after 1,000 occurrences."
 

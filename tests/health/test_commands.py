@@ -16,7 +16,15 @@ pytestmark = pytest.mark.realserver
 def add_feed(tether_cli, server: FeedServer, label: str, path: str = "team.ics") -> None:  # type: ignore[no-untyped-def]
     url = server.url(f"/private/{SECRET_TOKEN}/{path}")
     result = tether_cli(
-        "add", "ical", "--label", label, "--secret-stdin", "url", "--set", f"ca_file={server.ca_file}", "--no-check",
+        "add",
+        "ical",
+        "--label",
+        label,
+        "--secret-stdin",
+        "url",
+        "--set",
+        f"ca_file={server.ca_file}",
+        "--no-check",
         input=url + "\n",
     )
     assert result.returncode == 0, result.output

@@ -51,14 +51,35 @@ def startup(env: dict[str, str]) -> float:
 
 def tether(env: dict[str, str], *args: str, input: str = "", timeout: float = 30) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "app", *args], env=env, cwd=REPO_ROOT, input=input, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "app", *args],
+        env=env,
+        cwd=REPO_ROOT,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
 def add_slow_imap(env: dict[str, str], port: int, tls_mode: str = "none") -> None:
     added = tether(
-        env, "add", "imap", "--label", "Slow", "--set", "host=127.0.0.1", "--set", f"port={port}",
-        "--set", f"tls_mode={tls_mode}", "--set", "username=me", "--secret-stdin", "password", "--no-check", input="pw\n",
+        env,
+        "add",
+        "imap",
+        "--label",
+        "Slow",
+        "--set",
+        "host=127.0.0.1",
+        "--set",
+        f"port={port}",
+        "--set",
+        f"tls_mode={tls_mode}",
+        "--set",
+        "username=me",
+        "--secret-stdin",
+        "password",
+        "--no-check",
+        input="pw\n",
     )
     assert added.returncode == 0, added.stderr
 
@@ -81,7 +102,9 @@ def silent_imap(env: dict[str, str]) -> Iterator[threading.Event]:
         yield connected
 
 
-def test_check_of_a_trickled_imap_greeting_ends_within_the_timeout(env: dict[str, str], stuck_imap, startup: float) -> None:  # type: ignore[no-untyped-def]
+def test_check_of_a_trickled_imap_greeting_ends_within_the_timeout(
+    env: dict[str, str], stuck_imap, startup: float
+) -> None:  # type: ignore[no-untyped-def]
     started = time.monotonic()
     checked = tether(env, "check", "Slow", "--timeout", str(TIMEOUT))
     took = time.monotonic() - started
@@ -93,8 +116,17 @@ def test_check_of_a_trickled_imap_greeting_ends_within_the_timeout(env: dict[str
 
 def test_check_of_trickled_http_headers_ends_within_the_timeout(env: dict[str, str], startup: float) -> None:
     with trickle_server(trickled_headers, every=0.5) as port:
-        added = tether(env, "add", "ical", "--label", "Slow feed", "--secret-stdin", "url", "--no-check",
-                       input=f"http://127.0.0.1:{port}/team.ics\n")
+        added = tether(
+            env,
+            "add",
+            "ical",
+            "--label",
+            "Slow feed",
+            "--secret-stdin",
+            "url",
+            "--no-check",
+            input=f"http://127.0.0.1:{port}/team.ics\n",
+        )
         assert added.returncode == 0, added.stderr
         started = time.monotonic()
         checked = tether(env, "check", "Slow feed", "--timeout", str(TIMEOUT))
@@ -126,7 +158,11 @@ def wait_until_exit(process: subprocess.Popen[str] | subprocess.Popen[bytes], li
 def test_ctrl_c_ends_a_stuck_check_at_once(env: dict[str, str], stuck_imap: threading.Event) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "app", "check", "Slow", "--timeout", "60"],
-        env=env, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert stuck_imap.wait(20), "the check never connected"
     process.send_signal(signal.SIGINT)
@@ -138,7 +174,12 @@ def test_ctrl_c_ends_a_stuck_check_at_once(env: dict[str, str], stuck_imap: thre
 def test_closing_stdin_of_tether_mcp_ends_it_at_once(env: dict[str, str], stuck_imap: threading.Event) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "app", "mcp", "--timeout", "60"],
-        env=env, cwd=REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert process.stdin is not None and process.stdout is not None
 
@@ -146,8 +187,17 @@ def test_closing_stdin_of_tether_mcp_ends_it_at_once(env: dict[str, str], stuck_
         process.stdin.write(json.dumps({"jsonrpc": "2.0", **message}) + "\n")  # type: ignore[union-attr]
         process.stdin.flush()  # type: ignore[union-attr]
 
-    send({"id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {},
-                                                      "clientInfo": {"name": "test", "version": "1"}}})
+    send(
+        {
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "test", "version": "1"},
+            },
+        }
+    )
     assert '"id":1' in process.stdout.readline().replace(" ", "")
     send({"method": "notifications/initialized"})
     send({"id": 2, "method": "tools/call", "params": {"name": "mail_search", "arguments": {"label": "Slow"}}})
@@ -157,11 +207,15 @@ def test_closing_stdin_of_tether_mcp_ends_it_at_once(env: dict[str, str], stuck_
     assert took < 1.0, f"exit took {took:.1f} s after stdin closed"
 
 
-def test_quitting_the_tui_during_a_trickled_greeting_exits_within_a_second(env: dict[str, str], stuck_imap: threading.Event) -> None:
+def test_quitting_the_tui_during_a_trickled_greeting_exits_within_a_second(
+    env: dict[str, str], stuck_imap: threading.Event
+) -> None:
     quit_tui_while_stuck(env, stuck_imap)
 
 
-def test_quitting_the_tui_during_a_silent_tls_handshake_exits_within_a_second(env: dict[str, str], silent_imap: threading.Event) -> None:
+def test_quitting_the_tui_during_a_silent_tls_handshake_exits_within_a_second(
+    env: dict[str, str], silent_imap: threading.Event
+) -> None:
     quit_tui_while_stuck(env, silent_imap)
 
 
@@ -171,7 +225,11 @@ def quit_tui_while_stuck(env: dict[str, str], stuck_imap: threading.Event) -> No
     pid, terminal = pty.fork()
     if pid == 0:  # the child: the TUI on the pseudo-terminal
         os.chdir(REPO_ROOT)
-        os.execve(sys.executable, [sys.executable, "-m", "app"], {**env, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"})
+        os.execve(
+            sys.executable,
+            [sys.executable, "-m", "app"],
+            {**env, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"},
+        )
     screen = bytearray()
     reader = threading.Thread(target=_drain, args=(terminal, screen), daemon=True)
     reader.start()

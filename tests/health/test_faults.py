@@ -60,7 +60,13 @@ def feed(path: str, **settings: Any) -> Callable[[Env], tuple[dict[str, Any], di
 def imap(password: str = "alice-secret-1", host: str = "127.0.0.1", port: str = "imaps", **overrides: Any):  # type: ignore[no-untyped-def]
     def build(env: Env) -> tuple[dict[str, Any], dict[str, str]]:
         number = {"imaps": env.dovecot.imaps_port, "own": env.port, "closed": closed_port()}[port]
-        settings = {"username": "alice", "host": host, "port": number, "tls_mode": "implicit", "ca_file": str(env.ca.ca_file)}
+        settings = {
+            "username": "alice",
+            "host": host,
+            "port": number,
+            "tls_mode": "implicit",
+            "ca_file": str(env.ca.ca_file),
+        }
         return {**settings, **overrides}, {"password": password}
 
     return build
@@ -93,11 +99,17 @@ FAULTS: dict[str, Fault] = {
     # --- IMAP against Dovecot and loopback stand-ins ---
     "imap-connection-refused": Fault("imap", Status.ERROR, "refused", imap(port="closed")),
     "imap-hang-after-accept": Fault(
-        "imap", Status.ERROR, "did not complete a TLS handshake", imap(port="own"),
+        "imap",
+        Status.ERROR,
+        "did not complete a TLS handshake",
+        imap(port="own"),
         context=lambda env: silent_server(),
     ),
     "imap-hang-mid-response": Fault(
-        "imap", Status.ERROR, "stopped answering", imap(port="own"),
+        "imap",
+        Status.ERROR,
+        "stopped answering",
+        imap(port="own"),
         context=tls_server("hangs", greeting=b"* OK IMAP4rev1 ready\r\n"),
     ),
     "imap-tls-name-mismatch": Fault("imap", Status.ERROR, "certificate", imap(host="127.0.0.2")),
@@ -111,7 +123,13 @@ FAULTS: dict[str, Fault] = {
     "feed-403": Fault("ical", Status.ERROR, "refused", feed("forbidden.ics")),
     "feed-404": Fault("ical", Status.ERROR, "wrong or was revoked", feed("missing.ics")),
     "feed-429-retry-after": Fault("ical", Status.ERROR, "too many", feed("busy.ics")),
-    "feed-500": Fault("ical", Status.ERROR, "500", lambda env: ({}, {"url": f"{env.port}/status/500.ics"}), context=lambda env: status_server()),
+    "feed-500": Fault(
+        "ical",
+        Status.ERROR,
+        "500",
+        lambda env: ({}, {"url": f"{env.port}/status/500.ics"}),
+        context=lambda env: status_server(),
+    ),
     "feed-malformed-ics": Fault("ical", Status.ERROR, "is malformed", feed("malformed.ics")),
     "feed-html-instead-of-ics": Fault("ical", Status.ERROR, "web page", feed("login")),
     "feed-50mb-over-the-default-cap": Fault("ical", Status.ERROR, "larger than the 20 MB limit", feed("huge.ics")),
@@ -148,7 +166,9 @@ def test_fault_shows_a_clear_status_and_changes_nothing_stored(name: str, env: E
         integration_id = add_with_workflow(storage, fault.type_key, settings, secrets)
         before = stored_state(storage)
         started = time.monotonic()
-        outcome = check_integration(storage.integrations, storage.integrations.get(integration_id), timeout=CHECK_TIMEOUT)
+        outcome = check_integration(
+            storage.integrations, storage.integrations.get(integration_id), timeout=CHECK_TIMEOUT
+        )
         elapsed = time.monotonic() - started
     stored = storage.integrations.get(integration_id)
     assert elapsed < CHECK_TIMEOUT + 1.5  # a hung server costs its timeout, no more
@@ -164,9 +184,17 @@ def test_fault_shows_a_clear_status_and_changes_nothing_stored(name: str, env: E
     assert (health.requests, health.errors) == (1, 1) and health.last_error == stored.status_detail
 
 
-def test_password_changed_mid_session_then_restored(dovecot: DovecotServer, test_ca: tls.TestCA, storage: Storage) -> None:  # noqa: F811
+def test_password_changed_mid_session_then_restored(
+    dovecot: DovecotServer, test_ca: tls.TestCA, storage: Storage
+) -> None:  # noqa: F811
     dovecot.set_password("changer", "changer-secret-3")
-    settings = {"username": "changer", "host": "127.0.0.1", "port": dovecot.imaps_port, "tls_mode": "implicit", "ca_file": str(test_ca.ca_file)}
+    settings = {
+        "username": "changer",
+        "host": "127.0.0.1",
+        "port": dovecot.imaps_port,
+        "tls_mode": "implicit",
+        "ca_file": str(test_ca.ca_file),
+    }
     integration_id = add_with_workflow(storage, "imap", settings, {"password": "changer-secret-3"})
     assert check_integration(storage.integrations, storage.integrations.get(integration_id)).ok
     before = stored_state(storage)
@@ -190,7 +218,13 @@ def test_server_going_down_between_checks(test_ca: tls.TestCA, dovecot_cert, sto
 
     require_dovecot()
     server = start_dovecot(DovecotOptions(cert=dovecot_cert, users={"dana": "dana-secret-6"}))
-    settings = {"username": "dana", "host": "127.0.0.1", "port": server.imaps_port, "tls_mode": "implicit", "ca_file": str(test_ca.ca_file)}
+    settings = {
+        "username": "dana",
+        "host": "127.0.0.1",
+        "port": server.imaps_port,
+        "tls_mode": "implicit",
+        "ca_file": str(test_ca.ca_file),
+    }
     try:
         integration_id = add_with_workflow(storage, "imap", settings, {"password": "dana-secret-6"})
         assert check_integration(storage.integrations, storage.integrations.get(integration_id)).ok

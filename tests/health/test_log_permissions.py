@@ -33,7 +33,9 @@ def modes(directory: Path) -> dict[str, int]:
     return {path.name: path.stat().st_mode & 0o777 for path in directory.iterdir()}
 
 
-def test_log_files_are_0600_from_the_start_and_after_every_rotation(tmp_path: Path, loose_umask: None, log_handler: None) -> None:
+def test_log_files_are_0600_from_the_start_and_after_every_rotation(
+    tmp_path: Path, loose_umask: None, log_handler: None
+) -> None:
     path = setup_logging(directory=tmp_path / "logs")
     assert path is not None and modes(path.parent) == {LOG_NAME: 0o600}
     handler = next(h for h in logging.getLogger().handlers if getattr(h, "tether_handler", False))
@@ -46,7 +48,9 @@ def test_log_files_are_0600_from_the_start_and_after_every_rotation(tmp_path: Pa
     assert (path.parent).stat().st_mode & 0o777 == 0o700
 
 
-def test_a_log_file_left_world_readable_by_an_older_tether_becomes_private(tmp_path: Path, loose_umask: None, log_handler: None) -> None:
+def test_a_log_file_left_world_readable_by_an_older_tether_becomes_private(
+    tmp_path: Path, loose_umask: None, log_handler: None
+) -> None:
     directory = tmp_path / "logs"
     directory.mkdir()
     (directory / LOG_NAME).write_text("old line\n")

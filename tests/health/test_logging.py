@@ -26,10 +26,13 @@ def masker() -> SecretMasker:
         ("POST /token client_id=app&client_secret=sh-h-h-h&grant_type=refresh_token", "sh-h-h-h"),
         ("body refresh_token=1//0gRefresh&other=1", "1//0gRefresh"),
         ('{"access_token": "ya29.secretvalue", "expires_in": 3599}', "ya29.secretvalue"),
-        ("b'a001 LOGIN \"me@example.com\" \"p4ss w0rd\"'", "p4ss w0rd"),
+        ('b\'a001 LOGIN "me@example.com" "p4ss w0rd"\'', "p4ss w0rd"),
         ("> b'a002 LOGIN me s3cr3tpw'", "s3cr3tpw"),
         ("> b'a003 AUTHENTICATE XOAUTH2 dXNlcj1tZQFhdXRoPUJlYXJlcg=='", "dXNlcj1tZQFhdXRoPUJlYXJlcg=="),
-        ("https://calendar.google.com/calendar/ical/me%40gmail.com/private-0123456789abcdef/basic.ics", "0123456789abcdef"),
+        (
+            "https://calendar.google.com/calendar/ical/me%40gmail.com/private-0123456789abcdef/basic.ics",
+            "0123456789abcdef",
+        ),
         ("password: 'open sesame'", "open sesame"),
     ],
 )

@@ -54,7 +54,9 @@ def test_healthy_ones_come_back_after_the_interval() -> None:
 def test_failing_ones_back_off_exponentially_with_jitter_up_to_a_cap() -> None:
     clock = Clock()
     for jitter, expected in ((0.0, [5, 10, 20, 40, 50, 50]), (1.0, [10, 20, 40, 80, 100, 100])):
-        scheduler = HealthScheduler(interval=60, backoff_base=10, backoff_cap=100, clock=clock, rng=lambda jitter=jitter: jitter)
+        scheduler = HealthScheduler(
+            interval=60, backoff_base=10, backoff_cap=100, clock=clock, rng=lambda jitter=jitter: jitter
+        )
         scheduler.sync(fake([1]))
         delays = []
         for _ in range(6):
@@ -107,7 +109,9 @@ def test_disabled_and_removed_integrations_are_not_checked() -> None:
     assert scheduler.take_due() == [1]
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("", 300.0), ("45", 45.0), ("0.1", 2.0), ("soon", 300.0), ("off", None), ("0", None)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("", 300.0), ("45", 45.0), ("0.1", 2.0), ("soon", 300.0), ("off", None), ("0", None)]
+)
 def test_interval_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch, raw: str, expected: float) -> None:
     monkeypatch.setenv("TETHER_CHECK_INTERVAL", raw)
     assert interval_from_env() == expected

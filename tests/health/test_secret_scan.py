@@ -22,7 +22,12 @@ def files_under(*roots: Path) -> list[Path]:
 
 
 def test_no_secret_reaches_data_logs_output_or_snapshots(
-    tether_cli, feed_server: FeedServer, dovecot: DovecotServer, test_ca, data_dir: Path, tmp_path: Path  # type: ignore[no-untyped-def] # noqa: F811
+    tether_cli,
+    feed_server: FeedServer,
+    dovecot: DovecotServer,
+    test_ca,
+    data_dir: Path,
+    tmp_path: Path,  # type: ignore[no-untyped-def] # noqa: F811
 ) -> None:
     logs = tmp_path / "logs"
     env = {"TETHER_LOG_DIR": str(logs)}
@@ -33,15 +38,50 @@ def test_no_secret_reaches_data_logs_output_or_snapshots(
         outputs.append(result.stdout + result.stderr)
 
     private = feed_server.url(f"/private/{SECRET_TOKEN}/team.ics")
-    run("add", "ical", "--label", "Team", "--secret-stdin", "url", "--set", f"ca_file={feed_server.ca_file}", input=private + "\n")
     run(
-        "add", "ical", "--label", "Basic", "--set", f"ca_file={feed_server.ca_file}", "--set", f"username={FEED_USER}",
-        "--secret-stdin", "url", "--secret-stdin", "password", input=f"{feed_server.url('/basic.ics')}\n{FEED_PASSWORD}\n",
+        "add",
+        "ical",
+        "--label",
+        "Team",
+        "--secret-stdin",
+        "url",
+        "--set",
+        f"ca_file={feed_server.ca_file}",
+        input=private + "\n",
     )
     run(
-        "add", "imap", "--label", "Mail", "--set", "username=alice", "--set", "host=127.0.0.1",
-        "--set", f"port={dovecot.imaps_port}", "--set", "tls_mode=implicit", "--set", f"ca_file={test_ca.ca_file}",
-        "--secret-stdin", "password", input=IMAP_PASSWORD + "\n",
+        "add",
+        "ical",
+        "--label",
+        "Basic",
+        "--set",
+        f"ca_file={feed_server.ca_file}",
+        "--set",
+        f"username={FEED_USER}",
+        "--secret-stdin",
+        "url",
+        "--secret-stdin",
+        "password",
+        input=f"{feed_server.url('/basic.ics')}\n{FEED_PASSWORD}\n",
+    )
+    run(
+        "add",
+        "imap",
+        "--label",
+        "Mail",
+        "--set",
+        "username=alice",
+        "--set",
+        "host=127.0.0.1",
+        "--set",
+        f"port={dovecot.imaps_port}",
+        "--set",
+        "tls_mode=implicit",
+        "--set",
+        f"ca_file={test_ca.ca_file}",
+        "--secret-stdin",
+        "password",
+        input=IMAP_PASSWORD + "\n",
     )
     run("edit", "Team", "--secret-stdin", "url", input=feed_server.url(f"/private/{ROTATED_TOKEN}/missing.ics") + "\n")
     run("edit", "Mail", "--secret-stdin", "password", input="wrong-" + IMAP_PASSWORD + "\n")
@@ -63,7 +103,9 @@ def test_no_secret_reaches_data_logs_output_or_snapshots(
     log_text = (logs / "tether.log").read_text()
     assert "DEBUG" in log_text and "GET ***" in log_text  # verbose HTTP logging ran, with the URL masked
     snapshots = files_under(REPO_ROOT / "tests" / "tui" / "__snapshots__")
-    places = {str(path): path.read_bytes() for path in files_under(data_dir, logs, tmp_path / "diagnostics.json", *snapshots)}
+    places = {
+        str(path): path.read_bytes() for path in files_under(data_dir, logs, tmp_path / "diagnostics.json", *snapshots)
+    }
     places.update({f"output of command {n}": text.encode() for n, text in enumerate(outputs)})
     assert len(places) > len(outputs) + 3
     leaks = [(where, secret) for where, content in places.items() for secret in secrets if secret.encode() in content]

@@ -33,9 +33,16 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "-"
 
 
-def run_tether(data_dir: Path, *args: str, input: str = "", passphrase: str | None = TEST_PASSPHRASE, file_limit: int | None = None) -> subprocess.CompletedProcess[str]:
+def run_tether(
+    data_dir: Path, *args: str, input: str = "", passphrase: str | None = TEST_PASSPHRASE, file_limit: int | None = None
+) -> subprocess.CompletedProcess[str]:
     """`tether` in its own session (no terminal to prompt on), optionally with a file-size limit."""
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "TETHER_DATA_DIR": str(data_dir), "TETHER_LOG_DIR": str(data_dir.parent / "logs")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "TETHER_DATA_DIR": str(data_dir),
+        "TETHER_LOG_DIR": str(data_dir.parent / "logs"),
+    }
     env.pop("TETHER_PASSPHRASE_COMMAND", None)
     if passphrase is not None:
         env["TETHER_PASSPHRASE_COMMAND"] = f"printf '%s' '{passphrase}'"
@@ -45,8 +52,15 @@ def run_tether(data_dir: Path, *args: str, input: str = "", passphrase: str | No
             resource.setrlimit(resource.RLIMIT_FSIZE, (file_limit, file_limit))
 
     return subprocess.run(
-        [sys.executable, "-m", "app", *args], input=input, capture_output=True, text=True, timeout=60,
-        cwd=REPO_ROOT, env=env, start_new_session=True, preexec_fn=limit,
+        [sys.executable, "-m", "app", *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO_ROOT,
+        env=env,
+        start_new_session=True,
+        preexec_fn=limit,
     )
 
 
@@ -54,7 +68,17 @@ def run_tether(data_dir: Path, *args: str, input: str = "", passphrase: str | No
 def populated(tmp_path: Path) -> Path:
     data_dir = tmp_path / "data"
     for label in ("Team", "Family"):
-        added = run_tether(data_dir, "add", "ical", "--label", label, "--secret-stdin", "url", "--no-check", input=FEED_URL + label + "\n")
+        added = run_tether(
+            data_dir,
+            "add",
+            "ical",
+            "--label",
+            label,
+            "--secret-stdin",
+            "url",
+            "--no-check",
+            input=FEED_URL + label + "\n",
+        )
         assert added.returncode == 0, added.stderr
     assert run_tether(data_dir, "workflow", "add", "Digest", "--source", "Team").returncode == 0
     return data_dir
@@ -90,7 +114,15 @@ def test_a_check_while_the_vault_is_locked_says_so_and_keeps_settings_and_secret
 
 def test_wrong_passphrase_refuses_and_changes_nothing(populated: Path) -> None:
     before = files_state(populated)
-    result = run_tether(populated, "edit", "Team", "--secret-stdin", "url", input="https://example.invalid/new.ics\n", passphrase="wrong horse")
+    result = run_tether(
+        populated,
+        "edit",
+        "Team",
+        "--secret-stdin",
+        "url",
+        input="https://example.invalid/new.ics\n",
+        passphrase="wrong horse",
+    )
     assert result.returncode != 0 and "passphrase" in result.stderr.lower()
     assert "Traceback" not in result.stderr
     assert files_state(populated) == before
@@ -116,7 +148,9 @@ def read_only(populated: Path):  # type: ignore[no-untyped-def]
 
 def test_unwritable_data_directory_is_reported(read_only: Path) -> None:
     before = digest(read_only / DATABASE_NAME)
-    result = run_tether(read_only, "add", "ical", "--label", "New", "--secret-stdin", "url", "--no-check", input=FEED_URL + "\n")
+    result = run_tether(
+        read_only, "add", "ical", "--label", "New", "--secret-stdin", "url", "--no-check", input=FEED_URL + "\n"
+    )
     assert result.returncode != 0
     assert "not writable" in result.stderr or "read-only" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
@@ -127,7 +161,18 @@ def test_full_disk_while_adding_saves_nothing_half(populated: Path) -> None:
     before = files_state(populated)
     size = max(path.stat().st_size for path in populated.iterdir())
     big_url = "https://example.invalid/" + "x" * (size + 50_000)
-    result = run_tether(populated, "add", "ical", "--label", "Big", "--secret-stdin", "url", "--no-check", input=big_url + "\n", file_limit=size + 20_000)
+    result = run_tether(
+        populated,
+        "add",
+        "ical",
+        "--label",
+        "Big",
+        "--secret-stdin",
+        "url",
+        "--no-check",
+        input=big_url + "\n",
+        file_limit=size + 20_000,
+    )
     assert result.returncode == 1
     assert "The disk is full" in result.stderr and "Traceback" not in result.stderr
     assert files_state(populated) == before

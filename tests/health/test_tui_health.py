@@ -57,7 +57,11 @@ def rows_drawn(app) -> list[Status]:  # type: ignore[no-untyped-def]
 
 
 async def test_background_checks_turn_a_row_to_error_and_back_without_a_key(
-    tui_data: Path, tmp_path: Path, context, plain_feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def] # noqa: F811
+    tui_data: Path,
+    tmp_path: Path,
+    context,
+    plain_feed_server: FeedServer,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def] # noqa: F811
 ) -> None:
     monkeypatch.setenv("TETHER_CHECK_INTERVAL", "60")
     url = plain_feed_server.publish("/live.ics", sample_feed(name="Live"))
@@ -99,7 +103,10 @@ async def test_background_checks_turn_a_row_to_error_and_back_without_a_key(
 
 
 async def test_check_all_updates_every_row_and_opens_the_breaker_of_a_failing_one(
-    tui_data: Path, tmp_path: Path, context, plain_feed_server: FeedServer  # type: ignore[no-untyped-def] # noqa: F811
+    tui_data: Path,
+    tmp_path: Path,
+    context,
+    plain_feed_server: FeedServer,  # type: ignore[no-untyped-def] # noqa: F811
 ) -> None:
     repo = context.storage.integrations
     for name in ("One", "Two"):
@@ -111,7 +118,11 @@ async def test_check_all_updates_every_row_and_opens_the_breaker_of_a_failing_on
         for _ in range(3):
             await pilot.press("R")
             await settle(pilot)
-        assert [row_status(app, name) for name in ("One", "Two", "Gone")] == [Status.CONNECTED, Status.CONNECTED, Status.ERROR]
+        assert [row_status(app, name) for name in ("One", "Two", "Gone")] == [
+            Status.CONNECTED,
+            Status.CONNECTED,
+            Status.ERROR,
+        ]
         app.main_screen.query_one(IntegrationTable).select_label("Gone")
         await settle(pilot)
         text = detail_text(app)
@@ -120,7 +131,10 @@ async def test_check_all_updates_every_row_and_opens_the_breaker_of_a_failing_on
 
 
 async def test_x_disables_and_enables_and_disabled_ones_are_skipped(
-    tui_data: Path, tmp_path: Path, context, plain_feed_server: FeedServer  # type: ignore[no-untyped-def] # noqa: F811
+    tui_data: Path,
+    tmp_path: Path,
+    context,
+    plain_feed_server: FeedServer,  # type: ignore[no-untyped-def] # noqa: F811
 ) -> None:
     repo = context.storage.integrations
     item = repo.add("ical", "Team", {}, {"url": plain_feed_server.url("/team.ics")})
@@ -158,7 +172,10 @@ async def test_delete_dialog_offers_disable_instead(tui_data: Path, tmp_path: Pa
 
 
 async def test_background_checks_unlock_the_vault_only_with_a_passphrase_command(
-    tui_data: Path, tmp_path: Path, plain_feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def] # noqa: F811
+    tui_data: Path,
+    tmp_path: Path,
+    plain_feed_server: FeedServer,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def] # noqa: F811
 ) -> None:
     from storage.secrets.vault import VaultStore
     from storage.service import open_storage
@@ -186,7 +203,9 @@ async def test_background_checks_unlock_the_vault_only_with_a_passphrase_command
 
 
 async def test_workflows_do_not_offer_a_disabled_integration_and_say_why_they_cannot_run(
-    tui_data: Path, tmp_path: Path, context  # type: ignore[no-untyped-def]
+    tui_data: Path,
+    tmp_path: Path,
+    context,  # type: ignore[no-untyped-def]
 ) -> None:
     from screens.pick import PickScreen
     from screens.workflows import WorkflowsScreen, links_content

@@ -49,7 +49,9 @@ class _Handler(socketserver.StreamRequestHandler):
                 self.send("* CAPABILITY IMAP4rev1 IDLE MOVE")
                 self.send(f"{tag} OK done")
             elif command == "LOGIN":
-                self.send(f"{tag} NO [AUTHENTICATIONFAILED] {text}" if self.script.refuse_login else f"{tag} OK signed in")
+                self.send(
+                    f"{tag} NO [AUTHENTICATIONFAILED] {text}" if self.script.refuse_login else f"{tag} OK signed in"
+                )
             elif command == "LIST":
                 if self.script.refuse_list:
                     self.send(f"{tag} BAD {text}")

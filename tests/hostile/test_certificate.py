@@ -42,11 +42,28 @@ def hostile_certificate(ca: tls.TestCA, directory: Path) -> tls.ServerCert:
 def test_certificate_names_are_cleaned(tether_cli, test_ca: tls.TestCA, tmp_path: Path, log_dir: Path) -> None:  # type: ignore[no-untyped-def]
     with silent_server(cert=hostile_certificate(test_ca, tmp_path)) as port:
         added = tether_cli(
-            "add", "imap", "--label", "Mail", "--set", f"username={USERNAME}", "--set", "host=localhost",
-            "--set", f"port={port}", "--set", "tls_mode=implicit", "--set", f"ca_file={test_ca.ca_file}",
-            "--secret-stdin", "password", input=PASSWORD + "\n", extra_env={"TETHER_LOG_DIR": str(log_dir)},
+            "add",
+            "imap",
+            "--label",
+            "Mail",
+            "--set",
+            f"username={USERNAME}",
+            "--set",
+            "host=localhost",
+            "--set",
+            f"port={port}",
+            "--set",
+            "tls_mode=implicit",
+            "--set",
+            f"ca_file={test_ca.ca_file}",
+            "--secret-stdin",
+            "password",
+            input=PASSWORD + "\n",
+            extra_env={"TETHER_LOG_DIR": str(log_dir)},
         )
     assert added.returncode != 0
-    assert "is not valid for the name localhost; it is for: cn\N{REPLACEMENT CHARACTER}]0;pwned" in added.stderr, added.output
+    assert "is not valid for the name localhost; it is for: cn\N{REPLACEMENT CHARACTER}]0;pwned" in added.stderr, (
+        added.output
+    )
     assert "evil[/x]" in added.stderr
     assert forbidden(added.output) == []

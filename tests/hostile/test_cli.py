@@ -29,12 +29,22 @@ def assert_safe(*outputs: str) -> None:
 
 def add_feed(tether_cli, server: FeedServer, log_dir: Path, label: str = LABEL):  # type: ignore[no-untyped-def]
     return tether_cli(
-        "add", "ical", "--label", label, "--secret-stdin", "url", "--set", f"ca_file={server.ca_file}",
-        input=server.url("/hostile.ics") + "\n", extra_env={"TETHER_LOG_DIR": str(log_dir)},
+        "add",
+        "ical",
+        "--label",
+        label,
+        "--secret-stdin",
+        "url",
+        "--set",
+        f"ca_file={server.ca_file}",
+        input=server.url("/hostile.ics") + "\n",
+        extra_env={"TETHER_LOG_DIR": str(log_dir)},
     )
 
 
-def test_a_hostile_feed_is_shown_cleaned_by_every_command(tether_cli, hostile_feed_server: FeedServer, log_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_hostile_feed_is_shown_cleaned_by_every_command(
+    tether_cli, hostile_feed_server: FeedServer, log_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
     env = {"TETHER_LOG_DIR": str(log_dir)}
     added = add_feed(tether_cli, hostile_feed_server, log_dir)
     assert added.returncode == 0, added.output
@@ -71,9 +81,25 @@ def test_a_hostile_imap_server_is_shown_cleaned(tether_cli, log_dir: Path) -> No
     with ExitStack() as stack:
         for name, script in scripts.items():
             port = stack.enter_context(hostile_imap(script))
-            command = ("add", "imap", "--label", f"{name} {MARKUP}", "--set", f"username={USERNAME}", "--set", "host=127.0.0.1",
-                       "--set", f"port={port}", "--set", "tls_mode=none", "--secret-stdin", "password")
-            added = tether_cli(*command, *(("--no-check",) if name == "Refuses list" else ()), input=PASSWORD + "\n", extra_env=env)
+            command = (
+                "add",
+                "imap",
+                "--label",
+                f"{name} {MARKUP}",
+                "--set",
+                f"username={USERNAME}",
+                "--set",
+                "host=127.0.0.1",
+                "--set",
+                f"port={port}",
+                "--set",
+                "tls_mode=none",
+                "--secret-stdin",
+                "password",
+            )
+            added = tether_cli(
+                *command, *(("--no-check",) if name == "Refuses list" else ()), input=PASSWORD + "\n", extra_env=env
+            )
             outputs.append(added.output)
             if name == "Refuses login":
                 assert added.returncode != 0 and "Wrong username or password" in added.stderr, added.output
@@ -83,21 +109,33 @@ def test_a_hostile_imap_server_is_shown_cleaned(tether_cli, log_dir: Path) -> No
         checked = tether_cli("check", extra_env=env)
         assert checked.returncode == 1
         assert "● Greets" in checked.stdout and "Folders: INBOX, FolderGreeting" in outputs[0]
-        assert "✖ Refuses login" in checked.stdout and "✖ Refuses list" in checked.stdout and "[/oops]" in checked.stdout
+        assert (
+            "✖ Refuses login" in checked.stdout and "✖ Refuses list" in checked.stdout and "[/oops]" in checked.stdout
+        )
         outputs.append(checked.output)
-        outputs += [tether_cli(*command, extra_env=env).output for command in (("check", "--json"), ("list",), ("status",), ("diagnostics",))]
+        outputs += [
+            tether_cli(*command, extra_env=env).output
+            for command in (("check", "--json"), ("list",), ("status",), ("diagnostics",))
+        ]
     assert_safe(*outputs)
     assert_safe((log_dir / "tether.log").read_text(encoding="utf-8"))
 
 
-def test_text_stored_by_an_older_version_is_cleaned_on_the_way_out(tether_cli, hostile_feed_server: FeedServer, data_dir: Path, log_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def test_text_stored_by_an_older_version_is_cleaned_on_the_way_out(
+    tether_cli, hostile_feed_server: FeedServer, data_dir: Path, log_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
     from storage.paths import DATABASE_NAME
 
     assert add_feed(tether_cli, hostile_feed_server, log_dir, label="Old").returncode == 0
     raw = hostile("Stored")  # as an older tether kept it: nothing cleaned
     with sqlite3.connect(data_dir / DATABASE_NAME) as db:
-        db.execute("UPDATE integrations SET label = ?, status = 'error', status_detail = ?, check_summary = ?", (f"Old{raw}", raw, raw))
-    outputs = [tether_cli(*command, extra_env={"TETHER_LOG_DIR": str(log_dir)}).output
-               for command in (("list",), ("status",), ("diagnostics",))]
+        db.execute(
+            "UPDATE integrations SET label = ?, status = 'error', status_detail = ?, check_summary = ?",
+            (f"Old{raw}", raw, raw),
+        )
+    outputs = [
+        tether_cli(*command, extra_env={"TETHER_LOG_DIR": str(log_dir)}).output
+        for command in (("list",), ("status",), ("diagnostics",))
+    ]
     assert all("Stored" in output for output in outputs)
     assert_safe(*outputs)

@@ -39,7 +39,9 @@ class Tmux:
         self.env = env
 
     def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, env=self.env, check=check, timeout=10)
+        return subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, env=self.env, check=check, timeout=10
+        )
 
     def start(self) -> None:
         self("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "150", "-y", "40", "sleep 600")
@@ -86,7 +88,9 @@ def tmux(data_dir: Path) -> Iterator[Tmux]:
     server.stop()
 
 
-def test_a_hostile_feed_leaves_clipboard_and_title_alone(tether_cli, tmux: Tmux, hostile_feed_server: FeedServer, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_hostile_feed_leaves_clipboard_and_title_alone(
+    tether_cli, tmux: Tmux, hostile_feed_server: FeedServer, data_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
     # The terminal obeys these sequences when a program prints them raw: the test can see an attack.
     tmux.run("printf '\\033]2;obeyed\\033\\\\\\033]52;c;b2JleWVk\\007'; sleep 600")
     tmux.wait_for("the raw title and clipboard writes", lambda: tmux.title() == "obeyed" and "obeyed" in tmux.buffers())
@@ -94,8 +98,17 @@ def test_a_hostile_feed_leaves_clipboard_and_title_alone(tether_cli, tmux: Tmux,
     tmux("select-pane", "-t", "t", "-T", TITLE)
     assert tmux.title() == TITLE and tmux.buffers() == ""
 
-    added = tether_cli("add", "ical", "--label", LABEL, "--secret-stdin", "url", "--set", f"ca_file={hostile_feed_server.ca_file}",
-                       input=hostile_feed_server.url("/hostile.ics") + "\n")
+    added = tether_cli(
+        "add",
+        "ical",
+        "--label",
+        LABEL,
+        "--secret-stdin",
+        "url",
+        "--set",
+        f"ca_file={hostile_feed_server.ca_file}",
+        input=hostile_feed_server.url("/hostile.ics") + "\n",
+    )
     assert added.returncode == 0, added.output
 
     tmux.run(f"{shlex.quote(sys.executable)} -m app --data-dir {shlex.quote(str(data_dir))}")
@@ -114,5 +127,7 @@ def test_a_hostile_feed_leaves_clipboard_and_title_alone(tether_cli, tmux: Tmux,
     assert "Calname [/nope]" in shown and "\N{REPLACEMENT CHARACTER}" in shown, shown
 
     tmux("send-keys", "-t", "t", "q")
-    tmux.wait_for("tether to quit", lambda: tmux("display-message", "-p", "-t", "t", "#{pane_dead}").stdout.strip() == "1")
+    tmux.wait_for(
+        "tether to quit", lambda: tmux("display-message", "-p", "-t", "t", "#{pane_dead}").stdout.strip() == "1"
+    )
     assert tmux.title() == TITLE and tmux.buffers() == ""

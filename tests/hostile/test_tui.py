@@ -45,7 +45,10 @@ def seeded(tui_data: Path, keyring_store, hostile_feed_server: FeedServer, hosti
         "ical", FEED, {"ca_file": str(hostile_feed_server.ca_file)}, {"url": hostile_feed_server.url("/hostile.ics")}
     )
     storage.integrations.add(
-        "imap", MAIL, {"username": USERNAME, "host": "127.0.0.1", "port": hostile_imap_port, "tls_mode": "none"}, {"password": PASSWORD}
+        "imap",
+        MAIL,
+        {"username": USERNAME, "host": "127.0.0.1", "port": hostile_imap_port, "tls_mode": "none"},
+        {"password": PASSWORD},
     )
     return tui_data
 
@@ -206,7 +209,9 @@ async def test_sign_in_screen_shows_the_label_literally(tui_data: Path, keyring_
     settings = {f.name: f.default_for({}) for f in oauth.setting_fields if f.default_for({})}
     label = f"Google {MARKUP}"
     storage = open_context(tui_data, types).storage
-    storage.integrations.add(oauth.key, label, {**settings, "client_id": f"id{ALL_SEQUENCES}"}, {"client_secret": "s3cret-value"})
+    storage.integrations.add(
+        oauth.key, label, {**settings, "client_id": f"id{ALL_SEQUENCES}"}, {"client_secret": "s3cret-value"}
+    )
     app = make_app(tui_data, tmp_path, types=types)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
@@ -247,8 +252,10 @@ async def test_text_stored_by_an_older_version_is_cleaned_on_screen(seeded: Path
 
     raw = hostile("Stored")  # as an older tether kept it: nothing cleaned
     with sqlite3.connect(seeded / DATABASE_NAME) as db:
-        db.execute("UPDATE integrations SET label = 'Old' || ?, status = 'error', status_detail = ?, check_summary = ? WHERE label = ?",
-                   (raw, raw, raw, FEED))
+        db.execute(
+            "UPDATE integrations SET label = 'Old' || ?, status = 'error', status_detail = ?, check_summary = ? WHERE label = ?",
+            (raw, raw, raw, FEED),
+        )
     app = make_app(seeded, tmp_path, types=builtin_types())
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
@@ -264,8 +271,9 @@ async def test_text_stored_by_an_older_version_is_cleaned_on_screen(seeded: Path
         assert forbidden(static_text(pilot, ".dialog-title")) == []
 
 
-
-async def test_a_hostile_calendar_name_in_the_options_picker(tui_data: Path, keyring_store, tmp_path: Path, radicale) -> None:  # type: ignore[no-untyped-def]
+async def test_a_hostile_calendar_name_in_the_options_picker(
+    tui_data: Path, keyring_store, tmp_path: Path, radicale
+) -> None:  # type: ignore[no-untyped-def]
     """A CalDAV calendar's display name (C1, bidi and markup; XML cannot carry ESC) in the picker and the outcome."""
     from textual.widgets import Button, Collapsible, OptionList
 
@@ -289,7 +297,9 @@ async def test_a_hostile_calendar_name_in_the_options_picker(tui_data: Path, key
         assert type(pilot.app.screen).__name__ == "OptionsPickerScreen"
         listing = pilot.app.screen.query_one(OptionList)
         prompt = str(listing.get_option_at_index(0).prompt).removeprefix("[ ] ")
-        assert prompt.startswith("Cal\N{REPLACEMENT CHARACTER}2J") and prompt.endswith(MARKUP) and forbidden(prompt) == []
+        assert (
+            prompt.startswith("Cal\N{REPLACEMENT CHARACTER}2J") and prompt.endswith(MARKUP) and forbidden(prompt) == []
+        )
         screen_is_safe(pilot, "[@click=app.quit]Q[/]")
         await pilot.press("space", "ctrl+s")
         await pilot.pause()

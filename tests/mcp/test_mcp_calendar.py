@@ -50,8 +50,14 @@ def radicale(test_ca: TestCA) -> Iterator[tuple[RadicaleServer, str]]:
     server = start_radicale(test_ca.issue("radicale-mcp"), test_ca.ca_file)
     work = make_calendar(server, "work", "Work", "#3366FF")
     tomorrow = datetime.combine(utc_today() + timedelta(days=1), datetime.min.time(), UTC) + timedelta(hours=8)
-    save_event(server, work, event_ics("sync@tests", "Weekly sync", tomorrow, 30, extra="RRULE:FREQ=WEEKLY;COUNT=4\r\n"))
-    save_event(server, work, event_ics("review@tests", "Design review", tomorrow + timedelta(days=2), extra="LOCATION:Room 2\r\n"))
+    save_event(
+        server, work, event_ics("sync@tests", "Weekly sync", tomorrow, 30, extra="RRULE:FREQ=WEEKLY;COUNT=4\r\n")
+    )
+    save_event(
+        server,
+        work,
+        event_ics("review@tests", "Design review", tomorrow + timedelta(days=2), extra="LOCATION:Room 2\r\n"),
+    )
     yield server, work
     server.stop()
 
@@ -110,7 +116,12 @@ def test_lists_every_tool_with_schemas(client: McpClient) -> None:
     events = tools["calendar_events"]
     assert events.input_schema["required"] == ["label", "start_date", "end_date"]
     assert events.output_schema["properties"]["events"]["items"]["required"] == [
-        "start_dt", "end_dt", "title", "all_day", "location", "calendar",
+        "start_dt",
+        "end_dt",
+        "title",
+        "all_day",
+        "location",
+        "calendar",
     ]
     assert tools["mail_append"].annotations.read_only_hint is False
     assert tools["mail_search"].annotations.read_only_hint is True
@@ -121,7 +132,12 @@ def test_list_integrations_shows_only_the_workflow(client: McpClient, data: Data
     assert result["workflow"] == "Morning digest"
     by_label = {item["label"]: item for item in result["integrations"]}
     assert set(by_label) == {
-        "Team", "Hung feed", "Old feed", "Work calendar", "Gone feed", "Wrong calendar password",
+        "Team",
+        "Hung feed",
+        "Old feed",
+        "Work calendar",
+        "Gone feed",
+        "Wrong calendar password",
     }  # not "Elsewhere"
     assert by_label["Work calendar"]["type"] == "caldav"
     assert by_label["Team"]["type"] == "ical"
@@ -169,7 +185,12 @@ def test_reads_a_caldav_calendar_across_a_recurring_series(client: McpClient, da
     today = utc_today()
     result = client.ok(
         "calendar_events",
-        {"label": "Work calendar", "start_date": today.isoformat(), "end_date": (today + timedelta(days=30)).isoformat(), "timezone": "UTC"},
+        {
+            "label": "Work calendar",
+            "start_date": today.isoformat(),
+            "end_date": (today + timedelta(days=30)).isoformat(),
+            "timezone": "UTC",
+        },
     )
     syncs = [event for event in result["events"] if event["title"] == "Weekly sync"]
     assert [event["start_dt"] for event in syncs] == [
@@ -196,7 +217,9 @@ def test_reads_a_caldav_calendar_across_a_recurring_series(client: McpClient, da
 
 
 def test_wrong_caldav_password_is_an_auth_error_without_it(client: McpClient, data: DataDir) -> None:
-    error = client.error("calendar_events", {"label": "Wrong calendar password", "start_date": "2026-01-01", "end_date": "2026-01-02"})
+    error = client.error(
+        "calendar_events", {"label": "Wrong calendar password", "start_date": "2026-01-01", "end_date": "2026-01-02"}
+    )
     assert error["reason"] == "auth"
     assert "tether edit 'Wrong calendar password' --secret-stdin password" in error["action"]
     assert_no_secret(data, error["text"])
@@ -221,7 +244,9 @@ def test_wrong_label_is_a_clear_error(client: McpClient) -> None:
 
 
 def test_integration_outside_the_workflow_is_refused_like_a_missing_one(client: McpClient) -> None:
-    error = client.error("calendar_events", {"label": "Elsewhere", "start_date": "2026-01-01", "end_date": "2026-01-02"})
+    error = client.error(
+        "calendar_events", {"label": "Elsewhere", "start_date": "2026-01-01", "end_date": "2026-01-02"}
+    )
     assert error["reason"] == "unknown_integration"
     assert error["message"] == "There is no integration named 'Elsewhere' in workflow 'Morning digest'."
 
@@ -234,7 +259,9 @@ def test_disabled_integration_is_refused_without_connecting(client: McpClient, f
     assert feeds.hits["/team.ics"] == before
 
 
-def test_calls_count_in_metrics_and_open_the_circuit_breaker(client: McpClient, data: DataDir, feeds: FeedServer) -> None:
+def test_calls_count_in_metrics_and_open_the_circuit_breaker(
+    client: McpClient, data: DataDir, feeds: FeedServer
+) -> None:
     gone = data.storage.integrations.find("Gone feed")
     window = {"label": "Gone feed", "start_date": "2026-01-01", "end_date": "2026-01-02"}
     reasons = [client.error("calendar_events", window)["reason"] for _ in range(3)]
@@ -282,7 +309,9 @@ def test_bad_input_names_the_problem(client: McpClient, arguments: dict, needle:
 
 def test_hung_server_is_bounded_by_the_timeout(client: McpClient, data: DataDir) -> None:
     started = time.monotonic()
-    error = client.error("calendar_events", {"label": "Hung feed", "start_date": "2026-01-01", "end_date": "2026-01-02"})
+    error = client.error(
+        "calendar_events", {"label": "Hung feed", "start_date": "2026-01-01", "end_date": "2026-01-02"}
+    )
     elapsed = time.monotonic() - started
     assert error["reason"] == "timeout"
     assert "tether check 'Hung feed'" in error["action"]

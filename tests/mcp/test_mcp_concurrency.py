@@ -88,7 +88,10 @@ async def _call_at_once(data: DataDir, arguments: dict[str, str]) -> list[bool]:
     from mcp.client.stdio import StdioServerParameters, stdio_client
 
     params = StdioServerParameters(
-        command=sys.executable, args=["-m", "app", "mcp", "--data-dir", str(data.path), "--timeout", "10"], env=data.environment(), cwd=REPO_ROOT
+        command=sys.executable,
+        args=["-m", "app", "mcp", "--data-dir", str(data.path), "--timeout", "10"],
+        env=data.environment(),
+        cwd=REPO_ROOT,
     )
     results: list[bool] = []
     with (data.root / "stderr").open("w") as errlog:

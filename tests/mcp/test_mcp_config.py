@@ -15,7 +15,13 @@ def test_names_and_command_line_survive_quoting(tmp_path: Path) -> None:
     launch = launch_for("Mail & calendar: daily!", tmp_path / "data dir", uses_vault=True)
     assert launch.server_name == "tether-mail-calendar-daily"
     words = shlex.split(launch.command_line)
-    assert words[-5:] == ["mcp", "--workflow", "Mail & calendar: daily!", "--data-dir", str((tmp_path / "data dir").resolve())]
+    assert words[-5:] == [
+        "mcp",
+        "--workflow",
+        "Mail & calendar: daily!",
+        "--data-dir",
+        str((tmp_path / "data dir").resolve()),
+    ]
     assert f"TETHER_PASSPHRASE_COMMAND={PASSPHRASE_PLACEHOLDER}" in words
     assert Path(launch.command).is_absolute()
     entry = launch.client_config()["mcpServers"]["tether-mail-calendar-daily"]
@@ -27,7 +33,17 @@ def test_names_and_command_line_survive_quoting(tmp_path: Path) -> None:
 def test_the_snippet_from_workflow_show_starts_the_scoped_server(tether_cli, data_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     env = {"TETHER_SECRET_STORE": "vault"}
     for label in ("Team", "Private"):
-        added = tether_cli("add", "ical", "--label", label, "--secret-stdin", "url", "--no-check", input="https://127.0.0.1:9/x.ics\n", extra_env=env)
+        added = tether_cli(
+            "add",
+            "ical",
+            "--label",
+            label,
+            "--secret-stdin",
+            "url",
+            "--no-check",
+            input="https://127.0.0.1:9/x.ics\n",
+            extra_env=env,
+        )
         assert added.returncode == 0, added.output
     assert tether_cli("workflow", "add", "Morning digest", "--source", "Team", extra_env=env).returncode == 0
     shown = tether_cli("workflow", "show", "morning digest", "--json", extra_env=env)
@@ -37,8 +53,13 @@ def test_the_snippet_from_workflow_show_starts_the_scoped_server(tether_cli, dat
     launch = McpLaunch("Morning digest", **_entry(details))
     assert launch.env["TETHER_PASSPHRASE_COMMAND"] == PASSPHRASE_PLACEHOLDER
     # What the person does: paste the snippet and fill in the passphrase command.
-    server_env = {**launch.env, "TETHER_PASSPHRASE_COMMAND": PASSPHRASE_COMMAND, "TETHER_SECRET_STORE": "vault",
-                  "HOME": str(tmp_path), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    server_env = {
+        **launch.env,
+        "TETHER_PASSPHRASE_COMMAND": PASSPHRASE_COMMAND,
+        "TETHER_SECRET_STORE": "vault",
+        "HOME": str(tmp_path),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
     client = McpClient(list(launch.args), server_env, stderr_path=tmp_path / "stderr", command=launch.command)
     try:
         listed = client.ok("list_integrations")

@@ -32,7 +32,9 @@ def _refresh_token(google: Google) -> str:
 
 def test_gmail_reads_and_saves_a_draft_over_xoauth2(google: Google, data: DataDir) -> None:
     signed_in = _refresh_token(google)
-    gmail = data.add("gmail", "Gmail", {**google.settings, "address": USER}, {**google.secrets, "refresh_token": signed_in})
+    gmail = data.add(
+        "gmail", "Gmail", {**google.settings, "address": USER}, {**google.secrets, "refresh_token": signed_in}
+    )
     data.add("ical", "Feed", {}, {"url": "https://127.0.0.1:9/cal.ics"})
     client = start_client(data, "--allow-write", name="gmail")
     try:
@@ -61,7 +63,12 @@ def test_gmail_reads_and_saves_a_draft_over_xoauth2(google: Google, data: DataDi
 
 
 def test_a_refused_refresh_token_needs_reauthentication(google: Google, data: DataDir) -> None:
-    data.add("gmail", "Gmail", {**google.settings, "address": USER}, {**google.secrets, "refresh_token": "revoked-or-never-issued"})
+    data.add(
+        "gmail",
+        "Gmail",
+        {**google.settings, "address": USER},
+        {**google.secrets, "refresh_token": "revoked-or-never-issued"},
+    )
     client = start_client(data, name="gmail-revoked")
     try:
         first = client.error("mail_search", {"label": "Gmail"})
@@ -74,5 +81,7 @@ def test_a_refused_refresh_token_needs_reauthentication(google: Google, data: Da
     # Recorded like a check would, so tether shows it; the next call is refused without asking Google.
     assert status == "needs_reauth"
     assert second["reason"] == "needs_reauth"
-    assert second["message"].startswith("'Gmail' needs you to sign in again.")  # refused from the status, before any request
+    assert second["message"].startswith(
+        "'Gmail' needs you to sign in again."
+    )  # refused from the status, before any request
     assert_no_secret(data, first["text"], second["text"])

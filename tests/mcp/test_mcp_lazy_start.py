@@ -103,7 +103,14 @@ def test_initialize_is_answered_while_the_vault_is_still_unlocking(data: DataDir
         writer.join(30)
         assert not writer.is_alive(), "the passphrase command never ran"
         server.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
-        server.send({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "list_integrations", "arguments": {}}})
+        server.send(
+            {
+                "jsonrpc": "2.0",
+                "id": 2,
+                "method": "tools/call",
+                "params": {"name": "list_integrations", "arguments": {}},
+            }
+        )
         listed = server.reply()
     finally:
         _release(fifo)
@@ -119,7 +126,14 @@ def test_workflow_is_named_as_stored_however_it_was_typed(data: DataDir) -> None
         server.send(INITIALIZE)
         answer = server.reply()
         server.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
-        server.send({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "list_integrations", "arguments": {}}})
+        server.send(
+            {
+                "jsonrpc": "2.0",
+                "id": 2,
+                "method": "tools/call",
+                "params": {"name": "list_integrations", "arguments": {}},
+            }
+        )
         listed = server.reply()
     finally:
         status = server.close()

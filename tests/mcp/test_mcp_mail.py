@@ -31,7 +31,7 @@ def _message(n: int, sender: str, subject: str, body: str, *, attachment: bool =
         return (head + f"\r\n{body}\r\n").encode()
     return (
         head + 'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b1"\r\n\r\n'
-        f'--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n'
+        f"--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
         '--b1\r\nContent-Type: text/plain; name="notes.txt"\r\nContent-Disposition: attachment; filename="notes.txt"\r\n\r\n'
         "attached notes\r\n--b1--\r\n"
     ).encode()
@@ -51,7 +51,11 @@ def dovecot(test_ca: TestCA) -> Iterator[DovecotServer]:
     require_server(DOVECOT is not None, "Dovecot", "Debian package dovecot-imapd")
     server = start_dovecot(DovecotOptions(cert=test_ca.issue("dovecot-mcp", ips=("127.0.0.1",)), users=dict(USERS)))
     append_messages(
-        server, "assistant", "INBOX", [(raw, flags, NOW - dt.timedelta(hours=10 - n)) for n, (raw, flags) in enumerate(SEED, 1)], test_ca.ca_file
+        server,
+        "assistant",
+        "INBOX",
+        [(raw, flags, NOW - dt.timedelta(hours=10 - n)) for n, (raw, flags) in enumerate(SEED, 1)],
+        test_ca.ca_file,
     )
     yield server
     server.stop()
@@ -73,8 +77,12 @@ def data(dovecot: DovecotServer, test_ca: TestCA) -> Iterator[DataDir]:
     data = DataDir()
     work = data.add("imap", "Work mail", _settings(dovecot, test_ca, "assistant"), {"password": USERS["assistant"]})
     data.add("imap", "Other mail", _settings(dovecot, test_ca, "other"), {"password": USERS["other"]})
-    wrong = data.add("imap", "Wrong password", _settings(dovecot, test_ca, "assistant"), {"password": "not-the-Password-1"})
-    closed = data.add("imap", "Closed port", _settings(dovecot, test_ca, "assistant", port=9), {"password": USERS["assistant"]})
+    wrong = data.add(
+        "imap", "Wrong password", _settings(dovecot, test_ca, "assistant"), {"password": "not-the-Password-1"}
+    )
+    closed = data.add(
+        "imap", "Closed port", _settings(dovecot, test_ca, "assistant", port=9), {"password": USERS["assistant"]}
+    )
     data.storage.workflows.add(
         "Inbox helper",
         links=[
@@ -157,7 +165,9 @@ def test_append_a_draft_and_find_it(client: McpClient) -> None:
 def test_set_flags_marks_read_and_flagged(client: McpClient) -> None:
     invoice = client.ok("mail_search", {"label": "Work mail", "text": "invoice 42"})["messages"][0]
     assert "\\Seen" not in invoice["flags"]
-    result = client.ok("mail_set_flags", {"label": "Work mail", "uids": [invoice["uid"]], "seen": True, "flagged": True})
+    result = client.ok(
+        "mail_set_flags", {"label": "Work mail", "uids": [invoice["uid"]], "seen": True, "flagged": True}
+    )
     assert result["added"] == ["\\Seen", "\\Flagged"] and result["removed"] == []
     after = client.ok("mail_search", {"label": "Work mail", "text": "invoice 42"})["messages"][0]
     assert {"\\Seen", "\\Flagged"} <= set(after["flags"])

@@ -65,7 +65,11 @@ STRING_ARGUMENTS: dict[str, tuple[dict[str, Any], tuple[str, ...], tuple[str, ..
     "mail_list_folders": ({}, ("label",), ()),
     "mail_search": ({}, ("label", "folder", "text", "from", "since"), ()),
     "mail_fetch": ({"uid": 1}, ("label", "folder"), ()),
-    "mail_append": ({"subject": "s", "body": "b"}, ("label", "folder", "subject", "body", "from", "in_reply_to"), ("to", "cc")),
+    "mail_append": (
+        {"subject": "s", "body": "b"},
+        ("label", "folder", "subject", "body", "from", "in_reply_to"),
+        ("to", "cc"),
+    ),
     "mail_set_flags": ({"uids": [1], "seen": True}, ("label", "folder"), ()),
     "mail_move": ({"uids": [1], "destination": "Archive"}, ("label", "folder", "destination"), ()),
 }
@@ -84,7 +88,9 @@ def dovecot(test_ca: TestCA) -> Iterator[DovecotServer]:
     require_server(DOVECOT is not None, "Dovecot", "Debian package dovecot-imapd")
     server = start_dovecot(DovecotOptions(cert=test_ca.issue("dovecot-hostile", ips=("127.0.0.1",)), users=dict(USERS)))
     for user in USERS:
-        seed = [(_message(n, f"Seed {n}"), ("\\Seen",) if n % 2 else (), NOW - dt.timedelta(hours=n)) for n in range(1, 6)]
+        seed = [
+            (_message(n, f"Seed {n}"), ("\\Seen",) if n % 2 else (), NOW - dt.timedelta(hours=n)) for n in range(1, 6)
+        ]
         append_messages(server, user, "INBOX", seed, test_ca.ca_file)
         append_messages(server, user, "Archive", [(_message(9, "Archived"), ("\\Flagged",), NOW)], test_ca.ca_file)
     yield server
@@ -96,7 +102,13 @@ def data(dovecot: DovecotServer, test_ca: TestCA) -> Iterator[DataDir]:
     data = DataDir()
 
     def settings(user: str) -> dict[str, Any]:
-        return {"username": user, "host": "127.0.0.1", "port": dovecot.imaps_port, "tls_mode": "implicit", "ca_file": str(test_ca.ca_file)}
+        return {
+            "username": user,
+            "host": "127.0.0.1",
+            "port": dovecot.imaps_port,
+            "tls_mode": "implicit",
+            "ca_file": str(test_ca.ca_file),
+        }
 
     reader = data.add("imap", "Reader mail", settings("reader"), {"password": USERS["reader"]})
     writer = data.add("imap", "Writer mail", settings("writer"), {"password": USERS["writer"]})
@@ -146,7 +158,9 @@ def _calls(label: str) -> Iterator[tuple[str, str, Any, dict[str, Any]]]:
                 yield tool, argument, value, arguments
 
 
-def test_hostile_values_leave_a_read_only_mailbox_untouched(reader: McpClient, data: DataDir, dovecot: DovecotServer, test_ca: TestCA) -> None:
+def test_hostile_values_leave_a_read_only_mailbox_untouched(
+    reader: McpClient, data: DataDir, dovecot: DovecotServer, test_ca: TestCA
+) -> None:
     before = mailbox_state(dovecot, str(test_ca.ca_file), "reader")
     outcomes: dict[str, int] = {}
     for tool, argument, value, arguments in _calls("Reader mail"):
@@ -161,7 +175,11 @@ def test_hostile_values_leave_a_read_only_mailbox_untouched(reader: McpClient, d
                     assert error["reason"] == "read_only", (tool, argument, error)
                 else:
                     assert error["reason"] == "bad_input" and argument in error["message"], (tool, argument, error)
-            assert error["reason"] in ("bad_input", "not_found", "read_only", "unknown_integration"), (tool, argument, error)
+            assert error["reason"] in ("bad_input", "not_found", "read_only", "unknown_integration"), (
+                tool,
+                argument,
+                error,
+            )
         else:
             assert tool in ("mail_search", "mail_fetch", "mail_list_folders"), (tool, argument)
     assert mailbox_state(dovecot, str(test_ca.ca_file), "reader") == before
@@ -172,10 +190,16 @@ def test_hostile_values_leave_a_read_only_mailbox_untouched(reader: McpClient, d
     assert reader.ok("mail_search", {"label": "Reader mail"})["total"] == 5
 
 
-def test_line_breaks_are_refused_for_writes_naming_the_argument(writer: McpClient, dovecot: DovecotServer, test_ca: TestCA) -> None:
+def test_line_breaks_are_refused_for_writes_naming_the_argument(
+    writer: McpClient, dovecot: DovecotServer, test_ca: TestCA
+) -> None:
     before = mailbox_state(dovecot, str(test_ca.ca_file), "writer")
     for tool, argument, value, arguments in _calls("Writer mail"):
-        if value not in LINE_BREAKING or argument in ("label",) or tool not in ("mail_append", "mail_set_flags", "mail_move"):
+        if (
+            value not in LINE_BREAKING
+            or argument in ("label",)
+            or tool not in ("mail_append", "mail_set_flags", "mail_move")
+        ):
             continue
         if argument == "body" and "\x00" not in value:
             continue  # line breaks belong in a body
@@ -191,13 +215,17 @@ def test_sendable_values_arrive_as_the_text_they_are(writer: McpClient, value: s
         assert error["reason"] == "bad_input" and "text is too long" in error["message"]
         return
     subject = f"Hostile [{value}] subject"
-    saved = writer.ok("mail_append", {"label": "Writer mail", "folder": "Drafts", "subject": subject, "body": f"body {value}"})
+    saved = writer.ok(
+        "mail_append", {"label": "Writer mail", "folder": "Drafts", "subject": subject, "body": f"body {value}"}
+    )
     fetched = writer.ok("mail_fetch", {"label": "Writer mail", "folder": "Drafts", "uid": saved["uid"]})
     # What comes back is outside text: the same words, with escape and direction controls made visible.
     assert fetched["headers"]["subject"] == clean(subject)
     found = writer.ok("mail_search", {"label": "Writer mail", "folder": "Drafts", "text": value})
     assert saved["uid"] in [message["uid"] for message in found["messages"]]
-    assert writer.error("mail_move", {"label": "Writer mail", "folder": "Drafts", "uids": [saved["uid"]], "destination": value})["reason"] in ("not_found", "bad_input")
+    assert writer.error(
+        "mail_move", {"label": "Writer mail", "folder": "Drafts", "uids": [saved["uid"]], "destination": value}
+    )["reason"] in ("not_found", "bad_input")
 
 
 def test_callers_mistakes_never_open_the_circuit_breaker(writer: McpClient, data: DataDir) -> None:
@@ -226,7 +254,12 @@ def test_what_the_server_holds_comes_back_without_terminal_controls(writer: McpC
     hostile = "\x1b]52;c;cHduZWQ=\x07 \x1b]0;title\x07 \u009b2J \u202eevil\u202c"
     saved = writer.ok(
         "mail_append",
-        {"label": "Writer mail", "folder": "Drafts", "subject": f"Planted {hostile}", "body": f"line one\nline two {hostile}"},
+        {
+            "label": "Writer mail",
+            "folder": "Drafts",
+            "subject": f"Planted {hostile}",
+            "body": f"line one\nline two {hostile}",
+        },
     )
     fetched = writer.call("mail_fetch", {"label": "Writer mail", "folder": "Drafts", "uid": saved["uid"]})
     found = writer.call("mail_search", {"label": "Writer mail", "folder": "Drafts", "text": "Planted"})

@@ -29,7 +29,9 @@ PEAK_LIMIT_MB = 250
 @pytest.fixture(scope="module")
 def dovecot(test_ca: TestCA) -> Iterator[DovecotServer]:
     require_server(DOVECOT is not None, "Dovecot", "Debian package dovecot-imapd")
-    server = start_dovecot(DovecotOptions(cert=test_ca.issue("dovecot-large", ips=("127.0.0.1",)), users={"big": PASSWORD}))
+    server = start_dovecot(
+        DovecotOptions(cert=test_ca.issue("dovecot-large", ips=("127.0.0.1",)), users={"big": PASSWORD})
+    )
     yield server
     server.stop()
 
@@ -80,12 +82,20 @@ def test_eight_fetches_of_a_60_mb_message_stay_small(dovecot: DovecotServer, tes
     import anyio
     from imapclient import IMAPClient
 
-    with IMAPClient("127.0.0.1", dovecot.imaps_port, ssl_context=ssl.create_default_context(cafile=str(test_ca.ca_file))) as client:
+    with IMAPClient(
+        "127.0.0.1", dovecot.imaps_port, ssl_context=ssl.create_default_context(cafile=str(test_ca.ca_file))
+    ) as client:
         client.login("big", PASSWORD)
         client.append("INBOX", _with_attachment())
     data = DataDir()
     try:
-        settings = {"username": "big", "host": "127.0.0.1", "port": dovecot.imaps_port, "tls_mode": "implicit", "ca_file": str(test_ca.ca_file)}
+        settings = {
+            "username": "big",
+            "host": "127.0.0.1",
+            "port": dovecot.imaps_port,
+            "tls_mode": "implicit",
+            "ca_file": str(test_ca.ca_file),
+        }
         data.add("imap", "Large mail", settings, {"password": PASSWORD})
         results, peak = anyio.run(_fetch_at_once, data, 1)
     finally:
@@ -93,5 +103,7 @@ def test_eight_fetches_of_a_60_mb_message_stay_small(dovecot: DovecotServer, tes
     assert len(results) == CALLS
     for result in results:
         assert result["headers"]["subject"] == "The big report" and result["truncated"] is True
-        assert result["text"].strip() == "Grüße, the report is attached." and result["attachments"] == ["Report-2026.bin"]
+        assert result["text"].strip() == "Grüße, the report is attached." and result["attachments"] == [
+            "Report-2026.bin"
+        ]
     assert peak < PEAK_LIMIT_MB, f"the server peaked at {peak:.0f} MB"

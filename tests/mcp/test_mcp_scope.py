@@ -19,7 +19,12 @@ def data() -> Iterator[DataDir]:
     data = DataDir()
     team = data.add("ical", "Team", {}, {"url": FEED})
     data.add("ical", "Elsewhere", {}, {"url": FEED + "?other"})
-    data.add("imap", "Private mail", {"host": "127.0.0.1", "port": 9, "tls_mode": "none", "username": "me"}, {"password": "pw-secret-1"})
+    data.add(
+        "imap",
+        "Private mail",
+        {"host": "127.0.0.1", "port": 9, "tls_mode": "none", "username": "me"},
+        {"password": "pw-secret-1"},
+    )
     data.storage.workflows.add("Digest", links=[LinkSpec(team, Role.SINK, Access.WRITE)])
     yield data
     data.close()
@@ -35,7 +40,9 @@ def client(data: DataDir) -> Iterator[McpClient]:
 def answer(client: McpClient, tool: str, label: str, **arguments: object) -> dict[str, object]:
     """The error as the client sees it, with the label it asked about put back as a placeholder."""
     error = client.error(tool, {"label": label, **arguments})
-    return {key: value.replace(repr(label), "LABEL") if isinstance(value, str) else value for key, value in error.items()}
+    return {
+        key: value.replace(repr(label), "LABEL") if isinstance(value, str) else value for key, value in error.items()
+    }
 
 
 @pytest.mark.parametrize(
@@ -48,7 +55,9 @@ def answer(client: McpClient, tool: str, label: str, **arguments: object) -> dic
         ("mail_move", {"uids": [1], "destination": "Trash"}),
     ],
 )
-def test_outside_the_workflow_and_no_such_label_get_the_same_answer(client: McpClient, tool: str, arguments: dict[str, object]) -> None:
+def test_outside_the_workflow_and_no_such_label_get_the_same_answer(
+    client: McpClient, tool: str, arguments: dict[str, object]
+) -> None:
     missing = answer(client, tool, "Nowhere", **arguments)
     for outside in ("Elsewhere", "elsewhere", "Private mail", "PRIVATE MAIL"):
         assert answer(client, tool, outside, **arguments) == missing

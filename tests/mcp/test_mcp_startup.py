@@ -78,11 +78,20 @@ def test_stdout_carries_only_protocol_even_while_migrating(tmp_path) -> None:  #
                 "jsonrpc": "2.0",
                 "id": 1,
                 "method": "initialize",
-                "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+                "params": {
+                    "protocolVersion": "2025-11-25",
+                    "capabilities": {},
+                    "clientInfo": {"name": "t", "version": "1"},
+                },
             },
             {"jsonrpc": "2.0", "method": "notifications/initialized"},
             {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
-            {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "list_integrations", "arguments": {}}},
+            {
+                "jsonrpc": "2.0",
+                "id": 3,
+                "method": "tools/call",
+                "params": {"name": "list_integrations", "arguments": {}},
+            },
         ]
         status, lines, stderr = _raw_session(
             ["--data-dir", str(fresh)], data.environment(), messages, before=("--verbose",), replies=3

@@ -18,7 +18,9 @@ from storage.records import Access, LinkSpec, Role
 def app(isolated_environment: Path, tmp_path: Path, memory_keyring, monkeypatch: pytest.MonkeyPatch) -> TetherApp:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("TETHER_SECRET_STORE", "keyring")
     app = TetherApp(
-        data_dir=tmp_path / "data", clock=lambda: datetime(2026, 3, 2, 9, 30, tzinfo=UTC), keymap_path=tmp_path / "none.toml"
+        data_dir=tmp_path / "data",
+        clock=lambda: datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
+        keymap_path=tmp_path / "none.toml",
     )
     app.animation_level = "none"
     return app
@@ -30,7 +32,9 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
         await pilot.pause()
 
 
-async def test_m_shows_the_command_line_and_client_config_for_the_selected_workflow(app: TetherApp, tmp_path: Path) -> None:
+async def test_m_shows_the_command_line_and_client_config_for_the_selected_workflow(
+    app: TetherApp, tmp_path: Path
+) -> None:
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
         storage = app.context.storage
@@ -44,7 +48,13 @@ async def test_m_shows_the_command_line_and_client_config_for_the_selected_workf
         assert type(app.screen).__name__ == "McpSetupScreen"
         expected = launch_for("Morning digest", tmp_path / "data", uses_vault=False)
         command = str(app.screen.query_one("#mcp-command").render())
-        assert shlex.split(command)[-5:] == ["mcp", "--workflow", "Morning digest", "--data-dir", str((tmp_path / "data").resolve())]
+        assert shlex.split(command)[-5:] == [
+            "mcp",
+            "--workflow",
+            "Morning digest",
+            "--data-dir",
+            str((tmp_path / "data").resolve()),
+        ]
         shown = json.loads(str(app.screen.query_one("#mcp-json").render()))
         assert shown == expected.client_config()
         assert "tether-morning-digest" in shown["mcpServers"]

@@ -27,4 +27,6 @@ def test_an_unexpected_exception_names_the_action_and_the_exception_type(storage
 
 def test_the_unexpected_failure_is_a_type_not_a_message_prefix() -> None:
     failure = UnexpectedFailure("KeyError", "while listing the folders")
-    assert failure.exception == "KeyError" and str(failure) == "Unexpected problem while listing the folders (KeyError)."
+    assert (
+        failure.exception == "KeyError" and str(failure) == "Unexpected problem while listing the folders (KeyError)."
+    )

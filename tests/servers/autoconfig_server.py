@@ -183,7 +183,9 @@ def main() -> None:
         f"export TETHER_DNS_SERVER={dns.address} TETHER_AUTOCONFIG_URL='{web.template}' "
         f"TETHER_DISCOVERY_CA_FILE={ca.ca_file}"
     )
-    print("Then try: tether discover alice@example.test   (or hosted.test, broken.test, slow.test, nowhere.test, gmail.com)")
+    print(
+        "Then try: tether discover alice@example.test   (or hosted.test, broken.test, slow.test, nowhere.test, gmail.com)"
+    )
     print("Ctrl-C to stop.", flush=True)
     try:
         threading.Event().wait()

@@ -97,7 +97,9 @@ def start_dovecot(options: DovecotOptions, *, attempts: int = 5, wait: float = 1
         server = DovecotServer(directory, imap_port, imaps_port, options, process, dict(options.users))
         if _wait_for_greeting(server, wait):
             return server
-        last_log = server.log + (process.stderr.read().decode(errors="replace") if process.poll() is not None and process.stderr else "")
+        last_log = server.log + (
+            process.stderr.read().decode(errors="replace") if process.poll() is not None and process.stderr else ""
+        )
         server.stop()
         if "Address already in use" not in last_log:
             break
@@ -247,14 +249,26 @@ service anvil {{
 """
 
 
-def append_messages(server: DovecotServer, user: str, folder: str, messages: Iterable[tuple[bytes, tuple[str, ...], object]], ca_file: Path | None) -> None:
+def append_messages(
+    server: DovecotServer,
+    user: str,
+    folder: str,
+    messages: Iterable[tuple[bytes, tuple[str, ...], object]],
+    ca_file: Path | None,
+) -> None:
     """Seed mail with a plain imapclient session: (raw message, flags, internal date) each."""
     import ssl
 
     from imapclient import IMAPClient
 
     context = ssl.create_default_context(cafile=str(ca_file)) if ca_file else None
-    with IMAPClient(server.host, server.imaps_port if context else server.imap_port, ssl=bool(context), ssl_context=context, timeout=10) as client:
+    with IMAPClient(
+        server.host,
+        server.imaps_port if context else server.imap_port,
+        ssl=bool(context),
+        ssl_context=context,
+        timeout=10,
+    ) as client:
         client.login(user, server.passwords[user])
         for raw, flags, when in messages:
             client.append(folder, raw, flags=flags, msg_time=when)

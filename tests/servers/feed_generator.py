@@ -32,7 +32,21 @@ BERLIN_VTIMEZONE = [
     "END:STANDARD",
     "END:VTIMEZONE",
 ]
-_WORDS = ["budget", "review", "planning", "sync", "design", "call", "lunch", "offsite", "retro", "demo", "interview", "training", "standup"]
+_WORDS = [
+    "budget",
+    "review",
+    "planning",
+    "sync",
+    "design",
+    "call",
+    "lunch",
+    "offsite",
+    "retro",
+    "demo",
+    "interview",
+    "training",
+    "standup",
+]
 _RULES = [
     "FREQ=WEEKLY",
     "FREQ=WEEKLY;BYDAY=MO,WE,FR",

@@ -318,7 +318,10 @@ class _DeviceAuthorization(DeviceAuthorizationEndpoint):
         state = self.server.state
         with state.lock:
             state.devices[data["device_code"]] = DeviceCredentialDict(
-                client_id=client_id, scope=scope, user_code=data["user_code"], expires_at=time.time() + data["expires_in"]
+                client_id=client_id,
+                scope=scope,
+                user_code=data["user_code"],
+                expires_at=time.time() + data["expires_in"],
             )
 
 
@@ -576,7 +579,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _userinfo(self) -> None:
         auth = self.headers.get("Authorization", "")
-        token = self.oauth.state.by_access.get(auth.removeprefix("Bearer ").strip()) if auth.startswith("Bearer ") else None
+        token = (
+            self.oauth.state.by_access.get(auth.removeprefix("Bearer ").strip()) if auth.startswith("Bearer ") else None
+        )
         if token is None or token.is_expired() or token.is_revoked():
             self._send(401, {"error": "invalid_token"}, [("WWW-Authenticate", 'Bearer error="invalid_token"')])
             return
@@ -654,10 +659,16 @@ def main() -> None:
     sets = " ".join(f"--set {key}={value}" for key, value in server.settings.items())
     imap = f" --set imap_host={dovecot.host} --set imap_port={dovecot.imaps_port}" if dovecot else ""
     print("Add it with:")
-    print(f"  printf '%s\\n' {server.client_secret} | tether add gmail {sets}{imap} --set ca_file={ca.ca_file} --secret-stdin client_secret")
+    print(
+        f"  printf '%s\\n' {server.client_secret} | tether add gmail {sets}{imap} --set ca_file={ca.ca_file} --secret-stdin client_secret"
+    )
     outlook = " ".join(f"--set {key}={value}" for key, value in server.microsoft_settings.items())
-    print(f"  tether add outlook {outlook}{imap} --set ca_file={ca.ca_file}   # device code: open the address it prints")
-    print("Type 'revoke' + Enter to revoke every token of the user server-side, 'deny' to refuse consent, Ctrl-C to stop.")
+    print(
+        f"  tether add outlook {outlook}{imap} --set ca_file={ca.ca_file}   # device code: open the address it prints"
+    )
+    print(
+        "Type 'revoke' + Enter to revoke every token of the user server-side, 'deny' to refuse consent, Ctrl-C to stop."
+    )
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt

@@ -137,10 +137,14 @@ def seed(server: RadicaleServer, now: datetime | None = None) -> dict[str, str]:
     now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
     work = make_calendar(server, "work", "Work", "#3366FF")  # signs alice in first: her home exists
     holidays = make_calendar(server, READ_ONLY_CALENDAR, "Holidays", "#FF8800", as_admin=True)
-    save_event(server, work, event_ics("review@tests", "Design review", now + timedelta(days=1), extra="LOCATION:Room 2\r\n"))
+    save_event(
+        server, work, event_ics("review@tests", "Design review", now + timedelta(days=1), extra="LOCATION:Room 2\r\n")
+    )
     save_event(server, work, event_ics("launch@tests", "Launch", now + timedelta(days=10)))
     save_event(server, work, event_ics("far@tests", "Far away", now + timedelta(days=90)))
-    save_event(server, holidays, event_ics("feast@tests", "Feast day", now + timedelta(days=5), minutes=24 * 60), as_admin=True)
+    save_event(
+        server, holidays, event_ics("feast@tests", "Feast day", now + timedelta(days=5), minutes=24 * 60), as_admin=True
+    )
     return {"work": work, "holidays": holidays}
 
 

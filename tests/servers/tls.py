@@ -37,9 +37,13 @@ class TestCA:
         """A server certificate signed by this CA (or an expired one, for fault tests)."""
         key = ec.generate_private_key(ec.SECP256R1())
         now = dt.datetime.now(dt.UTC)
-        not_before, not_after = (now - dt.timedelta(days=30), now - dt.timedelta(days=1)) if expired else (
-            now - dt.timedelta(hours=1),
-            now + dt.timedelta(days=30),
+        not_before, not_after = (
+            (now - dt.timedelta(days=30), now - dt.timedelta(days=1))
+            if expired
+            else (
+                now - dt.timedelta(hours=1),
+                now + dt.timedelta(days=30),
+            )
         )
         san = [x509.DNSName(d) for d in dns_names] + [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]
         cert = (
@@ -83,9 +87,7 @@ def make_ca(directory: Path, name: str = "tether-test-ca") -> TestCA:
         .not_valid_before(now - dt.timedelta(hours=1))
         .not_valid_after(now + dt.timedelta(days=30))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
-        )
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
         .sign(key, hashes.SHA256())
     )
     ca_file = directory / f"{name}.pem"

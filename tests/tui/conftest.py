@@ -31,7 +31,9 @@ def make_app(
     data_dir: Path, tmp_path: Path, keymap_path: Path | None = None, *, types: TypeRegistry | None = None
 ) -> TetherApp:
     types = types or (_test_types[-1] if _test_types else None)
-    app = TetherApp(data_dir=data_dir, clock=lambda: NOW, keymap_path=keymap_path or tmp_path / "no-keymap.toml", types=types)
+    app = TetherApp(
+        data_dir=data_dir, clock=lambda: NOW, keymap_path=keymap_path or tmp_path / "no-keymap.toml", types=types
+    )
     app.animation_level = "none"
     # Keep what was said to the person, for assertions.
     app.notes = []  # type: ignore[attr-defined]

@@ -31,7 +31,12 @@ async def test_create_valid_imap_stores_settings_and_secret(app, context, keyrin
         await settle(pilot)
         assert not isinstance(app.screen, IntegrationFormScreen)
         saved = context.storage.integrations.find("Mail")
-        assert saved.settings == {"username": "me@example.com", "host": "imap.example.com", "tls_mode": "implicit", "port": 993}
+        assert saved.settings == {
+            "username": "me@example.com",
+            "host": "imap.example.com",
+            "tls_mode": "implicit",
+            "port": 993,
+        }
         assert context.storage.integrations.read_secrets(saved) == {"password": "app-password-1"}
         assert "app-password-1" not in str(saved.settings)
         assert any("No connection check exists yet for IMAP mail" in note for note in app.notes)
@@ -137,7 +142,11 @@ async def test_type_picker_searches_aliases_and_categories(app):
         options = app.screen.query_one("#types", OptionList)
 
         def shown() -> list[str]:
-            return [options.get_option_at_index(i).id for i in range(options.option_count) if options.get_option_at_index(i).id]
+            return [
+                options.get_option_at_index(i).id
+                for i in range(options.option_count)
+                if options.get_option_at_index(i).id
+            ]
 
         assert shown() == ["imap", "gmail", "outlook", "ical", "caldav"]
         await type_into(pilot, "#type-search", "nextcloud")
@@ -154,7 +163,9 @@ async def test_type_picker_searches_aliases_and_categories(app):
 
 async def test_edit_rename_keep_and_replace_secret(app, context):
     item = context.storage.integrations.add(
-        "imap", "Work", {"username": "me@example.com", "host": "imap.example.com", "tls_mode": "implicit", "port": 993},
+        "imap",
+        "Work",
+        {"username": "me@example.com", "host": "imap.example.com", "tls_mode": "implicit", "port": 993},
         {"password": "first-pw"},
     )
     async with app.run_test(size=(80, 24)) as pilot:
@@ -177,7 +188,9 @@ async def test_edit_rename_keep_and_replace_secret(app, context):
         await type_into(pilot, "#field-password", "second-pw")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert context.storage.integrations.read_secrets(context.storage.integrations.get(item.id)) == {"password": "second-pw"}
+        assert context.storage.integrations.read_secrets(context.storage.integrations.get(item.id)) == {
+            "password": "second-pw"
+        }
 
 
 async def test_save_runs_the_check_and_shows_the_preview(app, context, checkable_imap):
@@ -260,7 +273,9 @@ async def test_test_connection_when_editing_uses_the_stored_secret(app, context,
     from tests.tui import plugins
 
     context.storage.integrations.add(
-        "imap", "Work", {"username": "me@example.com", "host": "imap.example.com", "tls_mode": "implicit", "port": 993},
+        "imap",
+        "Work",
+        {"username": "me@example.com", "host": "imap.example.com", "tls_mode": "implicit", "port": 993},
         {"password": GOOD_PASSWORD},
     )
     async with app.run_test(size=(80, 24)) as pilot:
@@ -346,7 +361,9 @@ async def test_reauthenticate_opens_the_sign_in_for_a_saved_oauth_integration(ap
 
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    context.storage.integrations.add("gmail", "Gmail", {"client_id": "1234-abc.apps.googleusercontent.com"}, {"client_secret": "cs"})
+    context.storage.integrations.add(
+        "gmail", "Gmail", {"client_id": "1234-abc.apps.googleusercontent.com"}, {"client_secret": "cs"}
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("e")

@@ -38,7 +38,9 @@ def _shown_address(app: TetherApp) -> str:
 async def _sign_in_screen(pilot, previous: str = "") -> str:  # type: ignore[no-untyped-def]
     """Wait for the sign-in screen's address; it is also on the clipboard (OSC 52)."""
     app = pilot.app
-    await _until(pilot, lambda: _shown_address(app).startswith("https://") and _shown_address(app) != previous, "sign-in")
+    await _until(
+        pilot, lambda: _shown_address(app).startswith("https://") and _shown_address(app) != previous, "sign-in"
+    )
     url = _shown_address(app)
     assert app.clipboard == url
     return url
@@ -49,7 +51,9 @@ async def _signed_in(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
 
 
-async def test_gmail_from_the_form_through_reauth_to_delete(gmail_app: TetherApp, google: Google, tui_data: Path) -> None:
+async def test_gmail_from_the_form_through_reauth_to_delete(
+    gmail_app: TetherApp, google: Google, tui_data: Path
+) -> None:
     app = gmail_app
     seen: list[str] = []
     async with app.run_test(size=(120, 50)) as pilot:
@@ -129,7 +133,9 @@ async def test_gmail_from_the_form_through_reauth_to_delete(gmail_app: TetherApp
 
 async def test_delete_says_so_when_the_sign_in_could_not_be_revoked(app: TetherApp, context) -> None:  # type: ignore[no-untyped-def]
     settings = {"client_id": "1234-abc.apps.googleusercontent.com", "revoke_url": "https://127.0.0.1:9/revoke"}
-    context.storage.integrations.add("gmail", "Gmail", settings, {"client_secret": "cs-1234", "refresh_token": "rt-5678"})
+    context.storage.integrations.add(
+        "gmail", "Gmail", settings, {"client_secret": "cs-1234", "refresh_token": "rt-5678"}
+    )
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("d")

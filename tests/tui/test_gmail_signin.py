@@ -70,7 +70,9 @@ def _screen_text(app: App) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", body)).replace("\xa0", " ")
 
 
-async def test_sign_in_by_pasting_the_address_stores_it_and_keeps_workflow_links(google: Google, tmp_path: Path) -> None:
+async def test_sign_in_by_pasting_the_address_stores_it_and_keeps_workflow_links(
+    google: Google, tmp_path: Path
+) -> None:
     storage = _storage(tmp_path)
     repo = storage.integrations
     stored = repo.add("gmail", "Work Gmail", google.settings, google.secrets)
@@ -119,7 +121,9 @@ async def test_loopback_redirect_finishes_it_without_pasting(google: Google, tmp
     assert app.results[0].status is Status.CONNECTED
 
 
-async def test_a_wrong_address_is_explained_and_escape_leaves_without_changes(oauth_only: Google, tmp_path: Path) -> None:
+async def test_a_wrong_address_is_explained_and_escape_leaves_without_changes(
+    oauth_only: Google, tmp_path: Path
+) -> None:
     storage = _storage(tmp_path)
     stored = storage.integrations.add("gmail", "Gmail", oauth_only.settings, oauth_only.secrets)
     app = Host(storage, OAuthSignInScreen(stored, oauth_only.secrets, environ={}, open_browser=False))
@@ -140,7 +144,9 @@ async def test_a_wrong_address_is_explained_and_escape_leaves_without_changes(oa
     assert not storage.integrations.get(stored.id).has_secret("refresh_token")
 
 
-async def test_declined_consent_and_timeout_are_told_and_ctrl_r_starts_again(oauth_only: Google, tmp_path: Path) -> None:
+async def test_declined_consent_and_timeout_are_told_and_ctrl_r_starts_again(
+    oauth_only: Google, tmp_path: Path
+) -> None:
     storage = _storage(tmp_path)
     stored = storage.integrations.add("gmail", "Gmail", oauth_only.settings, oauth_only.secrets)
     oauth_only.oauth.state.deny_consent = True

@@ -90,6 +90,9 @@ def test_waiting_for_the_browser_over_ssh(snap_compare, repeatable_randomness) -
 
 def test_a_settings_problem_is_shown_in_words(snap_compare) -> None:  # type: ignore[no-untyped-def]
     screen = OAuthSignInScreen(
-        _integration(token_url="http://oauth.example.com/token"), {"client_secret": "cs-not-shown"}, environ={}, open_browser=False
+        _integration(token_url="http://oauth.example.com/token"),
+        {"client_secret": "cs-not-shown"},
+        environ={},
+        open_browser=False,
     )
     assert snap_compare(Host(screen), terminal_size=SIZE, run_before=_error_shown)

@@ -32,14 +32,32 @@ def test_every_binding_has_a_unique_id_and_a_tooltip():
 
 
 def test_keys_survive_ssh_and_tmux():
-    allowed_named = {"enter", "escape", "tab", "shift+tab", "up", "down", "left", "right", "pageup", "pagedown", "home", "end",
-                     "slash", "question_mark", "space"}
+    allowed_named = {
+        "enter",
+        "escape",
+        "tab",
+        "shift+tab",
+        "up",
+        "down",
+        "left",
+        "right",
+        "pageup",
+        "pagedown",
+        "home",
+        "end",
+        "slash",
+        "question_mark",
+        "space",
+    }
     for owner, binding in all_bindings():
         for key in binding.key.split(","):
             key = key.strip()
-            ok = (len(key) == 1 and key.isalpha()) or key in allowed_named or (
-                key.startswith("ctrl+") and len(key) == 6 and key[-1].isalpha()) or (
-                key.startswith("f") and key[1:].isdigit() and 1 <= int(key[1:]) <= 10)
+            ok = (
+                (len(key) == 1 and key.isalpha())
+                or key in allowed_named
+                or (key.startswith("ctrl+") and len(key) == 6 and key[-1].isalpha())
+                or (key.startswith("f") and key[1:].isdigit() and 1 <= int(key[1:]) <= 10)
+            )
             assert ok, f"{owner}: {key}"
 
 

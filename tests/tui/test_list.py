@@ -10,11 +10,19 @@ from widgets.integration_table import IntegrationTable
 
 def seed(context) -> dict[str, int]:  # type: ignore[no-untyped-def]
     repo = context.storage.integrations
-    mail = repo.add("imap", "Work mail", {"username": "me@example.com", "host": "imap.example.com",
-                                          "tls_mode": "implicit", "port": 993}, {"password": "s3cret-pw"})
+    mail = repo.add(
+        "imap",
+        "Work mail",
+        {"username": "me@example.com", "host": "imap.example.com", "tls_mode": "implicit", "port": 993},
+        {"password": "s3cret-pw"},
+    )
     feed = repo.add("ical", "Team calendar", {}, {"url": "https://cal.example.com/team.ics?token=abc"})
-    home = repo.add("imap", "Home mail", {"username": "me@home.example", "host": "mail.home.example",
-                                          "tls_mode": "starttls", "port": 143}, {"password": "other-pw"})
+    home = repo.add(
+        "imap",
+        "Home mail",
+        {"username": "me@home.example", "host": "mail.home.example", "tls_mode": "starttls", "port": 143},
+        {"password": "other-pw"},
+    )
     repo.set_status(home.id, Status.ERROR, "Sign-in failed: wrong password.", checked_at=minutes_ago(3))
     repo.set_status(mail.id, Status.CONNECTED, "", checked_at=minutes_ago(90), summary="INBOX 4 messages")
     return {"mail": mail.id, "feed": feed.id, "home": home.id}
@@ -68,7 +76,9 @@ async def test_filter_by_label_type_or_status_as_you_type(app, context):
 
 async def test_detail_shows_settings_and_workflows_but_no_secret(app, context):
     ids = seed(context)
-    context.storage.workflows.add("Digest", schedule="daily 07:00", links=[LinkSpec(ids["home"], Role.SOURCE, Access.READ)])
+    context.storage.workflows.add(
+        "Digest", schedule="daily 07:00", links=[LinkSpec(ids["home"], Role.SOURCE, Access.READ)]
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.screen.query_one(IntegrationTable).selected.label == "Home mail"
@@ -118,7 +128,9 @@ async def test_check_now_without_a_checker_says_so(app, context):
 
 async def test_delete_lists_workflows_cancel_keeps_it(app, context):
     ids = seed(context)
-    context.storage.workflows.add("Digest", schedule="daily 07:00", links=[LinkSpec(ids["home"], Role.SOURCE, Access.READ)])
+    context.storage.workflows.add(
+        "Digest", schedule="daily 07:00", links=[LinkSpec(ids["home"], Role.SOURCE, Access.READ)]
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("d")

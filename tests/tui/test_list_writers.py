@@ -67,7 +67,6 @@ async def test_the_list_follows_other_tether_processes_and_keeps_the_cursor(app,
 async def test_checking_one_removed_elsewhere_says_so(app, context):
     from dataclasses import replace
 
-
     item = context.storage.integrations.add("imap", "Work", SETTINGS, {"password": "pw"})
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -98,7 +97,10 @@ async def test_a_check_running_in_another_tether_is_not_called_interrupted(app, 
     context.storage.integrations.set_status(item.id, Status.CHECKING)  # what the other process's check wrote
     other = subprocess.Popen(
         [sys.executable, "-c", HOLD, str(tui_data / CHECKING_LOCK_NAME), str(item.id)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO_ROOT,
     )
     try:
         assert other.stdout is not None and other.stdout.readline().strip() == "checking"

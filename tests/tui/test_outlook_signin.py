@@ -19,7 +19,9 @@ from tests.tui.conftest import make_app, settle
 from tests.tui.test_gmail_signin import SIZE, SSH_ENV, Host, _screen_text, _status_text, _storage, _until
 
 
-async def test_reauthenticate_with_a_device_code_keeps_label_and_workflows(microsoft: Microsoft, tmp_path: Path) -> None:
+async def test_reauthenticate_with_a_device_code_keeps_label_and_workflows(
+    microsoft: Microsoft, tmp_path: Path
+) -> None:
     storage = _storage(tmp_path)
     repo = storage.integrations
     first = device_sign_in(microsoft).refresh_token
@@ -71,14 +73,18 @@ async def test_escape_stops_the_polling_and_changes_nothing(microsoft_only: Micr
     assert not storage.integrations.get(stored.id).has_secret("refresh_token")
 
 
-async def test_a_refused_sign_in_is_said_in_words_and_can_start_again(microsoft_only: Microsoft, tmp_path: Path) -> None:
+async def test_a_refused_sign_in_is_said_in_words_and_can_start_again(
+    microsoft_only: Microsoft, tmp_path: Path
+) -> None:
     storage = _storage(tmp_path)
     stored = storage.integrations.add("outlook", "Outlook", microsoft_only.settings, {})
     microsoft_only.oauth.state.deny_consent = True
     app = Host(storage, DeviceSignInScreen(stored, {}, spec=OUTLOOK, environ=SSH_ENV))
     async with app.run_test(size=SIZE) as pilot:
         await _until(pilot, lambda: "-" in app.clipboard, "the code is copied")
-        await asyncio.to_thread(microsoft_only.verification_page, f"{microsoft_only.oauth.url('/device')}?user_code={app.clipboard}")
+        await asyncio.to_thread(
+            microsoft_only.verification_page, f"{microsoft_only.oauth.url('/device')}?user_code={app.clipboard}"
+        )
         await _until(pilot, lambda: "not granted" in _status_text(app), "the refusal is shown")
         first = app.clipboard
         microsoft_only.oauth.state.deny_consent = False
@@ -125,8 +131,17 @@ def test_the_delete_warning_says_what_happens_to_the_sign_in() -> None:
 
     now = datetime.now(UTC)
     item = Integration(
-        id=1, label="Outlook", type_key="outlook", settings={}, secret_store="keyring", secret_names=("refresh_token",),
-        status=Status.CONNECTED, status_detail="", last_checked_at=None, created_at=now, updated_at=now,
+        id=1,
+        label="Outlook",
+        type_key="outlook",
+        settings={},
+        secret_store="keyring",
+        secret_names=("refresh_token",),
+        status=Status.CONNECTED,
+        status_detail="",
+        last_checked_at=None,
+        created_at=now,
+        updated_at=now,
     )
     microsoft = str(consequences(item, MICROSOFT))
     assert "Microsoft offers no way for tether to end its sign-in" in microsoft and "account.live.com" in microsoft

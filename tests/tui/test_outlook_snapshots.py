@@ -72,9 +72,17 @@ async def _code_shown(pilot) -> None:  # type: ignore[no-untyped-def]
 
 def test_waiting_for_the_code_over_ssh(snap_compare, waiting_sign_in) -> None:  # type: ignore[no-untyped-def]
     integration = Integration(
-        id=1, label="Work Outlook", type_key="outlook", settings={"client_id": "00000000-aaaa-bbbb-cccc-000000000000"},
-        secret_store="keyring", secret_names=(), status=Status.NEEDS_REAUTH, status_detail="", last_checked_at=None,
-        created_at=NOW, updated_at=NOW,
+        id=1,
+        label="Work Outlook",
+        type_key="outlook",
+        settings={"client_id": "00000000-aaaa-bbbb-cccc-000000000000"},
+        secret_store="keyring",
+        secret_names=(),
+        status=Status.NEEDS_REAUTH,
+        status_detail="",
+        last_checked_at=None,
+        created_at=NOW,
+        updated_at=NOW,
     )
     screen = DeviceSignInScreen(integration, {}, spec=OUTLOOK, environ=SSH_ENV)
     assert snap_compare(Host(screen), terminal_size=SIZE, run_before=_code_shown)

@@ -25,7 +25,9 @@ async def add_feed(pilot, url: str = "https://cal.example.com/team.ics?token=t0k
     await settle(pilot)
 
 
-async def test_first_secret_creates_the_vault_with_the_passphrase_typed_twice(tui_data: Path, tmp_path: Path, vault_env):
+async def test_first_secret_creates_the_vault_with_the_passphrase_typed_twice(
+    tui_data: Path, tmp_path: Path, vault_env
+):
     app = make_app(tui_data, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await add_feed(pilot)

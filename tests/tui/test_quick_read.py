@@ -11,14 +11,29 @@ from tests.tui.conftest import minutes_ago
 
 def test_quick_look_matches_the_full_read(context, tui_data):
     repo = context.storage.integrations
-    mail = repo.add("imap", "Work mail", {"username": "ann@example.com", "host": "imap.example.com", "port": 993}, {"password": "pw"})
+    mail = repo.add(
+        "imap",
+        "Work mail",
+        {"username": "ann@example.com", "host": "imap.example.com", "port": 993},
+        {"password": "pw"},
+    )
     repo.add("ical", "Team", {}, {"url": "https://cal.example.com/a.ics"})
     repo.set_status(mail.id, Status.ERROR, "Sign-in failed.", checked_at=minutes_ago(5), summary="x")
     context.storage.workflows.add("Digest", schedule="daily", links=[LinkSpec(mail.id, Role.SOURCE, Access.READ)])
     full = repo.list()
     quick = quick_integrations(tui_data)
     assert quick is not None
-    fields = ("id", "label", "type_key", "settings", "secret_names", "status", "status_detail", "last_checked_at", "used_by")
+    fields = (
+        "id",
+        "label",
+        "type_key",
+        "settings",
+        "secret_names",
+        "status",
+        "status_detail",
+        "last_checked_at",
+        "used_by",
+    )
     assert [[getattr(i, f) for f in fields] for i in quick] == [[getattr(i, f) for f in fields] for i in full]
 
 

@@ -54,7 +54,9 @@ def pigeon_in_process() -> Iterator[IntegrationType]:
     default_types().unregister(PIGEON.key)
 
 
-async def test_type_picker_and_form_offer_a_type_registered_at_runtime(tui_data, tmp_path, keyring_store, with_pigeon) -> None:  # type: ignore[no-untyped-def]
+async def test_type_picker_and_form_offer_a_type_registered_at_runtime(
+    tui_data, tmp_path, keyring_store, with_pigeon
+) -> None:  # type: ignore[no-untyped-def]
     from textual.widgets import OptionList
 
     from screens.integrations import IntegrationsScreen
@@ -67,7 +69,9 @@ async def test_type_picker_and_form_offer_a_type_registered_at_runtime(tui_data,
         await pilot.pause()
         await type_into(pilot, "#type-search", "bird")
         options = app.screen.query_one("#types", OptionList)
-        shown = [options.get_option_at_index(i).id for i in range(options.option_count) if options.get_option_at_index(i).id]
+        shown = [
+            options.get_option_at_index(i).id for i in range(options.option_count) if options.get_option_at_index(i).id
+        ]
         assert shown == ["pigeon"]
         await pilot.press("escape")
         await pilot.pause()
@@ -113,7 +117,9 @@ def test_list_integrations_describes_a_new_type_within_its_own_schema(tui_data, 
     answer = service.call("list_integrations", {})
     jsonschema.validate(answer, LIST_INTEGRATIONS.output_schema)
     (pigeons,) = answer["integrations"]
-    assert pigeons["type"] == "pigeon" and pigeons["type_name"] == "Carrier pigeon post" and pigeons["category"] == "mail"
+    assert (
+        pigeons["type"] == "pigeon" and pigeons["type_name"] == "Carrier pigeon post" and pigeons["category"] == "mail"
+    )
     # It declares a mailbox, so the mail tools serve it, write tools included; calendar tools do not.
     assert "mail_search" in pigeons["tools"] and "mail_move" in pigeons["tools"]
     assert "calendar_events" not in pigeons["tools"]
@@ -133,7 +139,9 @@ def test_no_front_end_names_a_type() -> None:
     )
     found = subprocess.run(
         ["grep", "-rnE", "--include=*.py", "|".join(patterns), "app", "screens", "widgets"],
-        cwd=REPO, capture_output=True, text=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     # Lists of client libraries (for versions and log levels) name the caldav package, not the type.
     lines = [line for line in found.stdout.splitlines() if '"imapclient"' not in line]

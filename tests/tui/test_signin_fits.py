@@ -9,7 +9,9 @@ from tests.tui.test_gmail_snapshots import SSH_ENV, Host, _address_shown, _integ
 
 
 async def test_the_sign_in_actions_are_visible_at_80x24(repeatable_randomness) -> None:  # type: ignore[no-untyped-def] # noqa: F811
-    screen = OAuthSignInScreen(_integration(redirect_port=0), {"client_secret": "cs"}, environ=SSH_ENV, open_browser=False)
+    screen = OAuthSignInScreen(
+        _integration(redirect_port=0), {"client_secret": "cs"}, environ=SSH_ENV, open_browser=False
+    )
     app = Host(screen)
     async with app.run_test(size=(80, 24)) as pilot:
         await _address_shown(pilot)
@@ -28,7 +30,9 @@ async def test_custom_endpoints_name_the_provider_neutrally(repeatable_randomnes
     settings = {"authorize_url": "https://sso.example.test/authorize", "token_url": "https://sso.example.test/token"}
     assert GOOGLE.title_for(settings) == "Sign in with your OAuth server"
     assert GOOGLE.title_for({}) == "Sign in with Google"
-    screen = OAuthSignInScreen(_integration(redirect_port=0, **settings), {"client_secret": "cs"}, environ={}, open_browser=False)
+    screen = OAuthSignInScreen(
+        _integration(redirect_port=0, **settings), {"client_secret": "cs"}, environ={}, open_browser=False
+    )
     app = Host(screen)
     async with app.run_test(size=(80, 24)) as pilot:
         await _address_shown(pilot)

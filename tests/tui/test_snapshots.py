@@ -24,16 +24,26 @@ def seed_few(context) -> None:  # type: ignore[no-untyped-def]
     repo.set_status(work.id, Status.CONNECTED, "", checked_at=minutes_ago(3), summary="INBOX 12 messages, 3 unread")
     feed = repo.add("ical", "Team calendar", {}, {"url": "https://cal.example.com/team.ics?token=hidden"})
     repo.set_status(feed.id, Status.ERROR, "Not found: the feed URL answered 404.", checked_at=minutes_ago(125))
-    repo.add("gmail", "Personal Gmail", {"client_id": "1234-abc.apps.googleusercontent.com"}, {"client_secret": "cs-hidden"})
+    repo.add(
+        "gmail", "Personal Gmail", {"client_id": "1234-abc.apps.googleusercontent.com"}, {"client_secret": "cs-hidden"}
+    )
     context.storage.workflows.add(
-        "Morning briefing", schedule="daily 07:00",
+        "Morning briefing",
+        schedule="daily 07:00",
         links=[LinkSpec(work.id, Role.SOURCE, Access.READ), LinkSpec(feed.id, Role.SOURCE, Access.READ)],
     )
 
 
 def seed_many(context) -> None:  # type: ignore[no-untyped-def]
     repo = context.storage.integrations
-    statuses = [Status.CONNECTED, Status.ERROR, Status.NEEDS_REAUTH, Status.CHECKING, Status.NOT_CHECKED, Status.DISABLED]
+    statuses = [
+        Status.CONNECTED,
+        Status.ERROR,
+        Status.NEEDS_REAUTH,
+        Status.CHECKING,
+        Status.NOT_CHECKED,
+        Status.DISABLED,
+    ]
     kinds = [("imap", "Mail"), ("ical", "Feed"), ("caldav", "Calendar"), ("gmail", "Gmail")]
     first = None
     for number in range(36):

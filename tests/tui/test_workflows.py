@@ -43,7 +43,9 @@ async def test_create_attach_detach_and_delete_a_workflow(app, context):
         await pilot.press("enter")  # source, read
         await settle(pilot)
         links = context.storage.workflows.find("Morning briefing").links
-        assert [(link.integration_label, link.role, link.access) for link in links] == [("Team calendar", Role.SOURCE, Access.READ)]
+        assert [(link.integration_label, link.role, link.access) for link in links] == [
+            ("Team calendar", Role.SOURCE, Access.READ)
+        ]
         assert "Team calendar" in links_text(pilot)
         await pilot.press("a")
         await pilot.pause()
@@ -52,7 +54,9 @@ async def test_create_attach_detach_and_delete_a_workflow(app, context):
         await pilot.press("down", "down", "enter")  # sink, write
         await settle(pilot)
         links = context.storage.workflows.find("Morning briefing").links
-        assert ("Holidays", Role.SINK, Access.WRITE) in [(link.integration_label, link.role, link.access) for link in links]
+        assert ("Holidays", Role.SINK, Access.WRITE) in [
+            (link.integration_label, link.role, link.access) for link in links
+        ]
         # detach the first one
         await pilot.press("x")
         await pilot.pause()

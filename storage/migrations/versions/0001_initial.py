@@ -46,9 +46,7 @@ def upgrade() -> None:
         "workflow_integrations",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("workflow_id", sa.Integer, sa.ForeignKey("workflows.id", ondelete="CASCADE"), nullable=False),
-        sa.Column(
-            "integration_id", sa.Integer, sa.ForeignKey("integrations.id", ondelete="SET NULL"), nullable=True
-        ),
+        sa.Column("integration_id", sa.Integer, sa.ForeignKey("integrations.id", ondelete="SET NULL"), nullable=True),
         sa.Column("integration_label", sa.String(200), nullable=False),
         sa.Column("role", sa.String(10), nullable=False),
         sa.Column("access", sa.String(10), nullable=False),

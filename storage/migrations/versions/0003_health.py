@@ -43,5 +43,12 @@ def downgrade() -> None:
     op.drop_index("ix_call_samples_integration_at", table_name="call_samples")
     op.drop_table("call_samples")
     with op.batch_alter_table("integrations") as batch:
-        for column in ("last_error_at", "last_error", "last_success_at", "breaker_failures", "breaker_since", "breaker_state"):
+        for column in (
+            "last_error_at",
+            "last_error",
+            "last_success_at",
+            "breaker_failures",
+            "breaker_since",
+            "breaker_state",
+        ):
             batch.drop_column(column)

@@ -47,8 +47,15 @@ def test_discover_json_and_a_suggested_type(tether_cli, dns_server, discovery_en
     data = json.loads(tether_cli("discover", "bob@hotmail.com", "--json", extra_env=discovery_env).stdout)
 
     assert data["candidates"][0] | {"note": None} == {
-        "service": "mail", "type": "outlook", "host": "outlook.office365.com", "port": 993, "tls_mode": "implicit",
-        "url": None, "username": None, "note": None, "sources": ["tether's provider table"],
+        "service": "mail",
+        "type": "outlook",
+        "host": "outlook.office365.com",
+        "port": 993,
+        "tls_mode": "implicit",
+        "url": None,
+        "username": None,
+        "note": None,
+        "sources": ["tether's provider table"],
     }
     assert {s["source"] for s in data["sources"]} >= {"tether's provider table", "DNS MX hotmail.com"}
     assert text.returncode == 0
@@ -60,14 +67,26 @@ def test_discover_json_and_a_suggested_type(tether_cli, dns_server, discovery_en
     ("address", "setup", "code", "line"),
     [
         ("alice", None, 2, "tether: 'alice' has no domain: type the whole address, e.g. alice@example.com."),
-        ("alice@nowhere.test", None, 1,
-         "tether: no settings found for alice@nowhere.test: nowhere.test does not exist (DNS has no such domain)."),
-        ("alice@slow.test", "silent", 1,
-         "tether: no settings found for alice@slow.test: "
-         "DNS SRV _imaps._tcp.slow.test: the DNS server did not answer within 3 s."),
-        ("alice@html.test", "html", 1,
-         "tether: no settings found for alice@html.test: autoconfig file at autoconfig.html.test: "
-         "the server sent a web page (HTML), not a mail configuration."),
+        (
+            "alice@nowhere.test",
+            None,
+            1,
+            "tether: no settings found for alice@nowhere.test: nowhere.test does not exist (DNS has no such domain).",
+        ),
+        (
+            "alice@slow.test",
+            "silent",
+            1,
+            "tether: no settings found for alice@slow.test: "
+            "DNS SRV _imaps._tcp.slow.test: the DNS server did not answer within 3 s.",
+        ),
+        (
+            "alice@html.test",
+            "html",
+            1,
+            "tether: no settings found for alice@html.test: autoconfig file at autoconfig.html.test: "
+            "the server sent a web page (HTML), not a mail configuration.",
+        ),
     ],
     ids=["no-domain", "no-such-domain", "dns-timeout", "html-autoconfig"],
 )

@@ -139,7 +139,10 @@ def test_an_autoconfig_server_that_hangs_costs_at_most_the_budget(dns_server, we
 @pytest.mark.parametrize(
     ("reply", "says"),
     [
-        (Reply(body=HTML_PAGE, content_type="text/html"), "the server sent a web page (HTML), not a mail configuration."),
+        (
+            Reply(body=HTML_PAGE, content_type="text/html"),
+            "the server sent a web page (HTML), not a mail configuration.",
+        ),
         (Reply(body=HTML_PAGE, content_type="application/xml"), "the server sent a web page (HTML)"),
         (Reply(body=BILLION_LAUGHS), "the file declares a DTD or entities, which tether refuses to read."),
         (Reply(body=EXTERNAL_ENTITY), "the file declares a DTD or entities, which tether refuses to read."),
@@ -152,8 +155,20 @@ def test_an_autoconfig_server_that_hangs_costs_at_most_the_budget(dns_server, we
         (Reply(body=config_xml(socket_type="plain")), "it offers mail.bad.test only without encryption (plain)."),
         (Reply(500, b"oops", "text/plain"), "the server answered HTTP 500."),
     ],
-    ids=["html", "html-as-xml", "billion-laughs", "external-entity", "broken", "not-autoconfig", "huge",
-         "space-in-host", "direction-override-in-host", "port", "plain-text", "server-error"],
+    ids=[
+        "html",
+        "html-as-xml",
+        "billion-laughs",
+        "external-entity",
+        "broken",
+        "not-autoconfig",
+        "huge",
+        "space-in-host",
+        "direction-override-in-host",
+        "port",
+        "plain-text",
+        "server-error",
+    ],
 )
 def test_bad_autoconfig_files_are_refused_in_one_line(dns_server, web, settings, reply, says) -> None:  # type: ignore[no-untyped-def]
     dns_server.zones.add("bad.test")
@@ -185,10 +200,16 @@ def test_autoconfig_over_https_is_verified_against_the_ca_setting(dns_server, we
         ("alice", "'alice' has no domain: type the whole address, e.g. alice@example.com."),
         ("alice@", "'alice@' has no domain after the @: type the whole address, e.g. alice@example.com."),
         ("@example.com", "'@example.com' has nothing before the @: type the whole address."),
-        ("alice@exa mple.com", "'alice@exa mple.com' is not an email address: it contains spaces or control characters."),
+        (
+            "alice@exa mple.com",
+            "'alice@exa mple.com' is not an email address: it contains spaces or control characters.",
+        ),
         ("alice@-bad-.com", "'-bad-.com' is not a domain name, so 'alice@-bad-.com' cannot be looked up."),
         ("alice@10.0.0.1", "'10.0.0.1' is not a domain name, so 'alice@10.0.0.1' cannot be looked up."),
-        ("alice@exa\u202emple.com", "'alice@exa mple.com' is not an email address: it contains spaces or control characters."),
+        (
+            "alice@exa\u202emple.com",
+            "'alice@exa mple.com' is not an email address: it contains spaces or control characters.",
+        ),
     ],
 )
 def test_addresses_that_cannot_be_looked_up(text: str, says: str) -> None:

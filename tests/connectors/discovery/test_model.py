@@ -30,13 +30,16 @@ def test_hosts_must_be_plain_host_names_or_addresses(text: str, host: str | None
     assert valid_host(text) == host
 
 
-@pytest.mark.parametrize(("text", "port"), [("993", 993), (" 143 ", 143), ("0", None), ("65536", None), ("99x", None), ("-1", None)])
+@pytest.mark.parametrize(
+    ("text", "port"), [("993", 993), (" 143 ", 143), ("0", None), ("65536", None), ("99x", None), ("-1", None)]
+)
 def test_ports_are_1_to_65535(text: str, port: int | None) -> None:
     assert valid_port(text) == port
 
 
 @pytest.mark.parametrize(
-    ("socket_type", "mode"), [("SSL", "implicit"), ("tls", "implicit"), ("STARTTLS", "starttls"), ("plain", None), ("", None)]
+    ("socket_type", "mode"),
+    [("SSL", "implicit"), ("tls", "implicit"), ("STARTTLS", "starttls"), ("plain", None), ("", None)],
 )
 def test_socket_types_map_to_tls_modes_and_plain_text_to_nothing(socket_type: str, mode: str | None) -> None:
     assert tls_mode_for(socket_type) == mode
@@ -59,8 +62,16 @@ def test_settings_from_the_environment() -> None:
     ("variable", "value", "says"),
     [
         ("TETHER_DNS_SERVER", "192.0.2.1:99999", "TETHER_DNS_SERVER has a port out of range: '99999'."),
-        ("TETHER_AUTOCONFIG_URL", "http://{host}", "TETHER_AUTOCONFIG_URL must start with https:// and contain {host}."),
-        ("TETHER_AUTOCONFIG_URL", "https://example.com", "TETHER_AUTOCONFIG_URL must start with https:// and contain {host}."),
+        (
+            "TETHER_AUTOCONFIG_URL",
+            "http://{host}",
+            "TETHER_AUTOCONFIG_URL must start with https:// and contain {host}.",
+        ),
+        (
+            "TETHER_AUTOCONFIG_URL",
+            "https://example.com",
+            "TETHER_AUTOCONFIG_URL must start with https:// and contain {host}.",
+        ),
     ],
 )
 def test_bad_settings_are_named(variable: str, value: str, says: str) -> None:

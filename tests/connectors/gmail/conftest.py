@@ -35,7 +35,12 @@ class Google:
 
     @property
     def settings(self) -> dict[str, Any]:
-        return {**self.oauth.settings, "imap_host": self.imap_host, "imap_port": self.imap_port, "ca_file": self.ca_file}
+        return {
+            **self.oauth.settings,
+            "imap_host": self.imap_host,
+            "imap_port": self.imap_port,
+            "ca_file": self.ca_file,
+        }
 
     @property
     def secrets(self) -> dict[str, str]:
@@ -44,7 +49,9 @@ class Google:
     def consent(self, authorization_url: str, *, follow: bool = True) -> str:
         """Play the browser: open the authorization URL (consent is automatic) and, if asked, follow
         the redirect to tether's listener. Returns the address the browser was sent to."""
-        answer = httpx.get(authorization_url, verify=ssl.create_default_context(cafile=self.ca_file), follow_redirects=False)
+        answer = httpx.get(
+            authorization_url, verify=ssl.create_default_context(cafile=self.ca_file), follow_redirects=False
+        )
         assert answer.status_code == 302, answer.text
         location = answer.headers["location"]
         if follow:

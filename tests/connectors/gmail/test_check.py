@@ -25,7 +25,9 @@ def _sign_in(google: Google) -> SignInResult:
     return result
 
 
-def _request(google: Google, refresh_token: str, saved: dict[str, str] | None = None, **settings: object) -> CheckRequest:
+def _request(
+    google: Google, refresh_token: str, saved: dict[str, str] | None = None, **settings: object
+) -> CheckRequest:
     return CheckRequest(
         {**google.settings, **settings},
         {**google.secrets, "refresh_token": refresh_token},

@@ -54,7 +54,13 @@ def cli(data_dir: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
 
     def run(*args: str) -> tuple[int, str]:
         done = subprocess.run(
-            [sys.executable, "-m", "app", "--verbose", *args], input="", capture_output=True, text=True, cwd=REPO_ROOT, env=env, timeout=60
+            [sys.executable, "-m", "app", "--verbose", *args],
+            input="",
+            capture_output=True,
+            text=True,
+            cwd=REPO_ROOT,
+            env=env,
+            timeout=60,
         )
         transcript.chunks += [done.stdout, done.stderr]
         return done.returncode, done.stdout + done.stderr
@@ -140,7 +146,10 @@ def test_declined_consent_saves_nothing(google: Google, cli) -> None:  # type: i
 
 
 def test_revoked_then_reauthenticated_keeps_label_and_workflows_and_remove_revokes(
-    google: Google, cli, data_dir: Path, tmp_path: Path  # type: ignore[no-untyped-def]
+    google: Google,
+    cli,
+    data_dir: Path,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     start, run, finish, transcript = cli
     assert _add_by_paste(google, cli)[0] == 0
@@ -193,6 +202,8 @@ def test_remove_says_so_when_the_sign_in_could_not_be_revoked_and_removes_anyway
     code, output = run("edit", LABEL, "--set", "revoke_url=https://127.0.0.1:9/revoke")
     assert code == 0, output
     code, output = run("remove", LABEL, "--yes")
-    assert code == 0 and "Could not revoke the Google sign-in" in output and "myaccount.google.com/permissions" in output
+    assert (
+        code == 0 and "Could not revoke the Google sign-in" in output and "myaccount.google.com/permissions" in output
+    )
     assert f"Removed {LABEL!r}" in output
     assert run("list")[1].startswith("No integrations")

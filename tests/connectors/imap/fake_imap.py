@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 GOOD_TOKEN = "good-access-token"
 LOGIN_PASSWORD = "login-password"
-APP_PASSWORD_REPLY = "NO [ALERT] Application-specific password required: https://support.google.com/accounts/answer/185833 (Failure)"
+APP_PASSWORD_REPLY = (
+    "NO [ALERT] Application-specific password required: https://support.google.com/accounts/answer/185833 (Failure)"
+)
 
 
 @dataclass
@@ -53,7 +55,9 @@ class _Handler(socketserver.StreamRequestHandler):
                 answer = base64.b64decode(sent).decode()
                 self.script.received.append(answer)
                 if self.script.echo:
-                    self.send(f"{tag} NO [AUTHENTICATIONFAILED] Refused {sent.decode()} (half: {sent[: len(sent) // 2].decode()})")
+                    self.send(
+                        f"{tag} NO [AUTHENTICATIONFAILED] Refused {sent.decode()} (half: {sent[: len(sent) // 2].decode()})"
+                    )
                 else:
                     self._authenticate(tag, command.split()[1], answer)
             elif command.startswith("LOGIN "):

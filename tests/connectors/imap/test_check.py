@@ -91,7 +91,13 @@ def test_expired_certificate_says_when(test_ca, tmp_path) -> None:
 
     require_dovecot()
     with start_dovecot(DovecotOptions(cert=test_ca.issue("expired", expired=True), users={"x": "x-secret"})) as server:
-        settings = {"username": "x", "host": "127.0.0.1", "port": server.imaps_port, "tls_mode": "implicit", "ca_file": str(test_ca.ca_file)}
+        settings = {
+            "username": "x",
+            "host": "127.0.0.1",
+            "port": server.imaps_port,
+            "tls_mode": "implicit",
+            "ca_file": str(test_ca.ca_file),
+        }
         error = check_error(settings, "x-secret")
     assert error.kind is ErrorKind.TLS and "expired on" in error.message
 

@@ -52,7 +52,13 @@ def test_check_runs_several_at_once_and_fails_if_any_failed(tether_cli, dovecot,
         ("Starttls", dovecot.imap_port, "starttls"),
         ("Broken", dovecot.imap_port, "implicit"),  # implicit TLS on the STARTTLS port
     ):
-        added = tether_cli(*add_args(dovecot, test_ca, label, port=port), "--set", f"tls_mode={mode}", "--no-check", input=USERS["cli"] + "\n")
+        added = tether_cli(
+            *add_args(dovecot, test_ca, label, port=port),
+            "--set",
+            f"tls_mode={mode}",
+            "--no-check",
+            input=USERS["cli"] + "\n",
+        )
         assert added.returncode == 0, added.output
 
     mixed = tether_cli("check", "--json")
@@ -74,7 +80,9 @@ def test_add_refuses_to_save_when_the_password_is_wrong(tether_cli, dovecot, tes
     assert json.loads(tether_cli("list", "--json").stdout) == []
 
 
-def test_status_flips_to_error_when_the_password_changes_on_the_server(dovecot, imap_settings, tmp_path, memory_keyring) -> None:
+def test_status_flips_to_error_when_the_password_changes_on_the_server(
+    dovecot, imap_settings, tmp_path, memory_keyring
+) -> None:
     storage = open_storage(tmp_path / "data", KeyringStore(memory_keyring))
     repo = storage.integrations
     integration = repo.add("imap", "Changing", imap_settings("changer"), {"password": USERS["changer"]})

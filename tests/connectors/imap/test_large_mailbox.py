@@ -70,7 +70,13 @@ def big(test_ca: TestCA, dovecot_cert) -> Iterator[DovecotServer]:  # type: igno
 
 
 def _settings(server: DovecotServer, test_ca: TestCA) -> dict[str, object]:
-    return {"username": "big", "host": "127.0.0.1", "port": server.imaps_port, "tls_mode": "implicit", "ca_file": str(test_ca.ca_file)}
+    return {
+        "username": "big",
+        "host": "127.0.0.1",
+        "port": server.imaps_port,
+        "tls_mode": "implicit",
+        "ca_file": str(test_ca.ca_file),
+    }
 
 
 def _session(server: DovecotServer, test_ca: TestCA, timeout: float = 15) -> ImapSession:
@@ -122,7 +128,9 @@ def test_a_rare_filter_walks_windows_from_the_newest(big: DovecotServer, test_ca
     assert [message.subject for message in page.messages] == [f"Bulk {n}" for n in range(COUNT - 2, COUNT - 5, -1)]
 
 
-def test_mail_search_through_tether_mcp_answers_the_first_page_within_a_second(big: DovecotServer, test_ca: TestCA) -> None:
+def test_mail_search_through_tether_mcp_answers_the_first_page_within_a_second(
+    big: DovecotServer, test_ca: TestCA
+) -> None:
     from tests.mcp.harness import DataDir, start_client
 
     data = DataDir()

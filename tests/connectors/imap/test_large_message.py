@@ -25,27 +25,40 @@ def _with_attachment() -> bytes:
     blob = base64.encodebytes(b"\x00\x01binary" * (SIXTY_MB // 8 * 3 // 4))
     return (
         b"From: Carol <carol@example.org>\r\nTo: large@example.com\r\nSubject: The big report\r\n"
-        b"Message-ID: <big1@example.org>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+        b'Message-ID: <big1@example.org>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b1"\r\n\r\n'
         b"--b1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
         b"Gr=C3=BC=C3=9Fe, the report is attached.\r\n"
-        b"--b1\r\nContent-Type: application/octet-stream; name=\"Report-2026.bin\"\r\n"
-        b"Content-Disposition: attachment; filename=\"Report-2026.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-        + blob.replace(b"\n", b"\r\n") + b"--b1--\r\n"
+        b'--b1\r\nContent-Type: application/octet-stream; name="Report-2026.bin"\r\n'
+        b'Content-Disposition: attachment; filename="Report-2026.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        + blob.replace(b"\n", b"\r\n")
+        + b"--b1--\r\n"
     )
 
 
 def _long_text() -> bytes:
     lines = b"".join(b"Line %07d of a very long plain text message.\r\n" % n for n in range(SIXTY_MB // 48))
-    return b"From: Dave <dave@example.com>\r\nSubject: Endless log\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n" + lines
+    return (
+        b"From: Dave <dave@example.com>\r\nSubject: Endless log\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
+        + lines
+    )
 
 
 @pytest.fixture(scope="module")
 def large(dovecot: DovecotServer, test_ca: TestCA) -> Iterator[tuple[ImapSession, dict[str, int]]]:
-    settings = {"username": "large", "host": "127.0.0.1", "port": dovecot.imaps_port, "tls_mode": "implicit", "ca_file": str(test_ca.ca_file)}
+    settings = {
+        "username": "large",
+        "host": "127.0.0.1",
+        "port": dovecot.imaps_port,
+        "tls_mode": "implicit",
+        "ca_file": str(test_ca.ca_file),
+    }
     session = ImapSession.from_settings(settings, {"password": dovecot.passwords["large"]}, timeout=60)
     with session:
         mailbox = Mailbox(session)
-        uids = {"attachment": mailbox.append("INBOX", _with_attachment()), "text": mailbox.append("INBOX", _long_text())}
+        uids = {
+            "attachment": mailbox.append("INBOX", _with_attachment()),
+            "text": mailbox.append("INBOX", _long_text()),
+        }
         yield session, uids  # type: ignore[misc]
 
 

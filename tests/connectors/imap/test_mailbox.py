@@ -39,7 +39,11 @@ def test_folders_carry_their_special_use(alice: Mailbox, seeded: Seeded) -> None
 
 def test_status_matches_the_seeded_inbox(alice: Mailbox, seeded: Seeded) -> None:
     status = alice.status("INBOX")
-    assert (status.messages, status.unseen, status.newest) == (seeded.inbox_messages, seeded.inbox_unseen, seeded.newest)
+    assert (status.messages, status.unseen, status.newest) == (
+        seeded.inbox_messages,
+        seeded.inbox_unseen,
+        seeded.newest,
+    )
 
 
 def test_search_pages_newest_first(alice: Mailbox, seeded: Seeded) -> None:
@@ -59,7 +63,9 @@ def test_search_filters(alice: Mailbox, seeded: Seeded) -> None:
     unseen = alice.search("INBOX", MessageQuery(unseen=True))
     assert unseen.total == seeded.inbox_unseen and not any(m.seen for m in unseen.messages)
     assert [m.subject for m in alice.search("INBOX", MessageQuery(text="Body of message 7")).messages] == ["Message 7"]
-    assert alice.search("INBOX", MessageQuery(sender="carol", unseen=True)).total == 1  # Carol sent 4, 8, 12; only 12 is unread
+    assert (
+        alice.search("INBOX", MessageQuery(sender="carol", unseen=True)).total == 1
+    )  # Carol sent 4, 8, 12; only 12 is unread
     assert alice.search("INBOX", MessageQuery(since=(NOW + dt.timedelta(days=2)).date())).total == 0
     assert alice.search("INBOX", MessageQuery(text="grüße")).total == 0  # non-ASCII is sent as UTF-8
 

@@ -5,7 +5,10 @@ from connectors.imap.replies import command_refused, login_refused, server_words
 
 
 def test_library_wrapping_is_removed() -> None:
-    assert server_words("login failed: b'[AUTHENTICATIONFAILED] Authentication failed.'") == "[AUTHENTICATIONFAILED] Authentication failed."
+    assert (
+        server_words("login failed: b'[AUTHENTICATIONFAILED] Authentication failed.'")
+        == "[AUTHENTICATIONFAILED] Authentication failed."
+    )
     assert server_words("AUTHENTICATE command error: NO [b'[ALERT] Too many']") == "[ALERT] Too many"
 
 
@@ -16,7 +19,10 @@ def test_long_replies_are_trimmed_and_secrets_masked() -> None:
 
 
 def test_refusals_are_classified_by_what_the_person_can_do() -> None:
-    assert login_refused("[UNAVAILABLE] Maximum number of connections from user+IP exceeded", "me").kind is ErrorKind.RATE_LIMITED
+    assert (
+        login_refused("[UNAVAILABLE] Maximum number of connections from user+IP exceeded", "me").kind
+        is ErrorKind.RATE_LIMITED
+    )
     assert login_refused("[PRIVACYREQUIRED] Plaintext authentication disallowed", "me").field == "tls_mode"
     assert login_refused("[AUTHENTICATIONFAILED] Invalid credentials (Failure)", "me").kind is ErrorKind.AUTH
     assert command_refused("open the folder X", "Mailbox doesn't exist: X").kind is ErrorKind.NOT_FOUND
@@ -34,9 +40,9 @@ def test_python_reprs_and_library_advice_become_one_readable_line() -> None:
     )
     assert server_words(advice) == "Error in IMAP command UID SEARCH: Unknown argument FOO (0.001 + 0.000 secs)."
     # A bytes repr with escaped UTF-8 and an escaped line break, inside a list repr.
-    assert server_words("SELECT command error: BAD [b'Mailbox doesn\\'t exist: Gr\\xc3\\xbc\\xc3\\x9fe\\r\\nnext']") == (
-        "Mailbox doesn't exist: Grüße next"
-    )
+    assert server_words(
+        "SELECT command error: BAD [b'Mailbox doesn\\'t exist: Gr\\xc3\\xbc\\xc3\\x9fe\\r\\nnext']"
+    ) == ("Mailbox doesn't exist: Grüße next")
     # Raw control characters, a direction override and line breaks from a hostile server.
     assert server_words("NO bad\r\n\x1b[31mthing\u202e here\x00") == "NO bad [31mthing here"
 

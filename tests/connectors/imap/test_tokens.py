@@ -108,7 +108,11 @@ def test_the_mailbox_api_refuses_injection_and_leaves_the_mailbox_alone(imap_set
                 with pytest.raises(ConnectorError) as caught:
                     mailbox.search("INBOX", query)
                 assert caught.value.kind is ErrorKind.BAD_INPUT and caught.value.field == field
-            for method, arguments in ((mailbox.status, (value,)), (mailbox.move, ("INBOX", [1], value)), (mailbox.append, (value, b"x"))):
+            for method, arguments in (
+                (mailbox.status, (value,)),
+                (mailbox.move, ("INBOX", [1], value)),
+                (mailbox.append, (value, b"x")),
+            ):
                 with pytest.raises(ConnectorError) as caught:
                     method(*arguments)  # type: ignore[operator]
                 assert caught.value.kind is ErrorKind.BAD_INPUT

@@ -12,7 +12,12 @@ from tests.tui.test_form import open_new
 
 
 async def test_form_tests_then_saves_against_dovecot_and_shows_the_preview(
-    tui_data, tmp_path, keyring_store, dovecot, test_ca, seeded: Seeded  # noqa: F811 - fixtures
+    tui_data,
+    tmp_path,
+    keyring_store,
+    dovecot,
+    test_ca,
+    seeded: Seeded,  # noqa: F811 - fixtures
 ) -> None:
     app = make_app(tui_data, tmp_path)
     async with app.run_test(size=(100, 40)) as pilot:
@@ -35,10 +40,15 @@ async def test_form_tests_then_saves_against_dovecot_and_shows_the_preview(
         await pilot.press("ctrl+s")  # save, then check
         await settle(pilot)
         outcome = static_text(pilot, "#outcome")
-        assert f"● Connected: INBOX {seeded.inbox_messages} messages, {seeded.inbox_unseen} unread, newest 12 h ago" in outcome
+        assert (
+            f"● Connected: INBOX {seeded.inbox_messages} messages, {seeded.inbox_unseen} unread, newest 12 h ago"
+            in outcome
+        )
         assert "Signed in as alice with AUTHENTICATE PLAIN over TLSv1.3 (implicit)" in outcome
         assert USERS["alice"] not in outcome
 
         stored = app.context.storage.integrations.find("Mail")
-        assert stored.status is Status.CONNECTED and stored.check_summary.startswith(f"INBOX {seeded.inbox_messages} messages")
+        assert stored.status is Status.CONNECTED and stored.check_summary.startswith(
+            f"INBOX {seeded.inbox_messages} messages"
+        )
         assert stored.settings["ca_file"] == str(test_ca.ca_file)

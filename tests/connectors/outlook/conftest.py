@@ -42,7 +42,9 @@ class Microsoft:
 
     def consent(self, authorization_url: str) -> None:
         """Play the browser for the loopback sign-in: consent is automatic, then follow the redirect home."""
-        answer = httpx.get(authorization_url, verify=ssl.create_default_context(cafile=self.ca_file), follow_redirects=False)
+        answer = httpx.get(
+            authorization_url, verify=ssl.create_default_context(cafile=self.ca_file), follow_redirects=False
+        )
         assert answer.status_code == 302, answer.text
         httpx.get(answer.headers["location"], timeout=10)
 

@@ -23,11 +23,15 @@ def device_sign_in(microsoft: Microsoft) -> SignInResult:
     return result
 
 
-def test_check_after_a_device_sign_in_reads_inbox_over_xoauth2_and_stores_the_rotated_token(microsoft: Microsoft) -> None:
+def test_check_after_a_device_sign_in_reads_inbox_over_xoauth2_and_stores_the_rotated_token(
+    microsoft: Microsoft,
+) -> None:
     microsoft.oauth.state.access_token_lifetime = 30  # inside the early-refresh margin: the check must refresh
     result = device_sign_in(microsoft)
     saved: dict[str, str] = {}
-    outcome = check(CheckRequest(microsoft.settings, {"refresh_token": result.refresh_token}, save_secret=saved.__setitem__))
+    outcome = check(
+        CheckRequest(microsoft.settings, {"refresh_token": result.refresh_token}, save_secret=saved.__setitem__)
+    )
     assert outcome.summary.startswith(f"INBOX {INBOX} messages, {UNSEEN} unread")
     assert f"Microsoft account {USER}" in outcome.details
     assert any("XOAUTH2" in line for line in outcome.details)
@@ -44,7 +48,9 @@ def test_the_rotated_token_is_kept_even_when_the_imap_step_then_fails(microsoft:
     saved: dict[str, str] = {}
     unreachable = {**microsoft.settings, "address": USER, "imap_port": 9}
     with pytest.raises(ConnectorError) as caught:
-        check(CheckRequest(unreachable, {"refresh_token": result.refresh_token}, save_secret=saved.__setitem__, timeout=3))
+        check(
+            CheckRequest(unreachable, {"refresh_token": result.refresh_token}, save_secret=saved.__setitem__, timeout=3)
+        )
     assert caught.value.kind in (ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT)
     assert saved["refresh_token"] in microsoft.oauth.state.live_refresh_tokens()
 

@@ -32,7 +32,9 @@ def _read_code(process: subprocess.Popen[str], transcript: Transcript) -> tuple[
             return uri, line.strip()
 
 
-def test_device_code_over_ssh_then_rotation_reauth_by_loopback_and_remove(microsoft: Microsoft, cli, data_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_device_code_over_ssh_then_rotation_reauth_by_loopback_and_remove(
+    microsoft: Microsoft, cli, data_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     start, run, finish, transcript = cli
     microsoft.oauth.state.access_token_lifetime = 30  # every use refreshes, and Microsoft rotates each time
     # Over SSH (the fixture's environment) the device code is the default: nothing has to reach this machine.

@@ -27,7 +27,10 @@ def test_device_code_sign_in_shows_a_code_polls_while_pending_and_learns_the_add
     state = microsoft_only.oauth.state
     polls_before = state.device_polls
     # The person is slow: tether hears authorization_pending twice before they allow it.
-    microsoft_only.when(lambda: state.device_polls >= polls_before + 2, lambda: microsoft_only.verification_page(signin.authorization_url))
+    microsoft_only.when(
+        lambda: state.device_polls >= polls_before + 2,
+        lambda: microsoft_only.verification_page(signin.authorization_url),
+    )
     result = signin.wait()
     assert result is not None and result.email == USER  # from the ID token: no userinfo endpoint at Microsoft's
     assert signin.polls >= 3
@@ -54,7 +57,9 @@ def test_slow_down_adds_to_the_interval_for_good(microsoft_only: Microsoft) -> N
     state = microsoft_only.oauth.state
     state.slow_down_polls = 2
     signin = _start(microsoft_only, slow_down_step=0.2)
-    microsoft_only.when(lambda: state.slow_down_polls == 0, lambda: microsoft_only.verification_page(signin.authorization_url))
+    microsoft_only.when(
+        lambda: state.slow_down_polls == 0, lambda: microsoft_only.verification_page(signin.authorization_url)
+    )
     assert signin.wait() is not None
     assert signin.interval == pytest.approx(0.4)
 

@@ -16,14 +16,25 @@ def test_endpoints_follow_the_tenant_unless_typed() -> None:
         == "https://login.microsoftonline.com/organizations/oauth2/v2.0/devicecode"
     )
     tenant = "8f1c2d3e-0000-4000-8000-123456789abc"
-    assert MICROSOFT.endpoint({"tenant": tenant}, "authorize_url").startswith(f"https://login.microsoftonline.com/{tenant}/")
-    assert MICROSOFT.endpoint({"token_url": "https://login.example.org/t"}, "token_url") == "https://login.example.org/t"
+    assert MICROSOFT.endpoint({"tenant": tenant}, "authorize_url").startswith(
+        f"https://login.microsoftonline.com/{tenant}/"
+    )
+    assert (
+        MICROSOFT.endpoint({"token_url": "https://login.example.org/t"}, "token_url") == "https://login.example.org/t"
+    )
     assert MICROSOFT.endpoint({}, "revoke_url") is None and not MICROSOFT.can_revoke
 
 
 @pytest.mark.parametrize(
     ("tenant", "ok"),
-    [("common", True), ("consumers", True), ("8f1c2d3e-0000-4000-8000-123456789abc", True), ("contoso.onmicrosoft.com", True), ("a b", False), ("../x", False)],
+    [
+        ("common", True),
+        ("consumers", True),
+        ("8f1c2d3e-0000-4000-8000-123456789abc", True),
+        ("contoso.onmicrosoft.com", True),
+        ("a b", False),
+        ("../x", False),
+    ],
 )
 def test_tenant_is_one_of_the_forms_microsoft_accepts(tenant: str, ok: bool) -> None:
     assert (OUTLOOK.field("tenant").validate(tenant) is None) is ok
