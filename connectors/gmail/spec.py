@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from connectors.fields import CA_FILE_FIELD, Field, FieldKind
+from connectors.oauth.fields import account_field, redirect_port_field
 from connectors.oauth.provider import OAuthProvider
 from connectors.types import Capability, Category, IntegrationType
 
@@ -59,20 +60,8 @@ GMAIL = IntegrationType(
             "is in 'Testing', Google ends each sign-in after 7 days.",
         ),
         Field("client_secret", "OAuth client secret", FieldKind.PASSWORD),
-        Field(
-            "address",
-            "Google account",
-            required=False,
-            placeholder="filled in by the sign-in",
-            help="The address you sign in with; tether fills it in and uses it as the IMAP username.",
-        ),
-        Field(
-            "redirect_port",
-            "Sign-in port",
-            FieldKind.PORT,
-            required=False,
-            help="Fix a port to reuse one ssh -L tunnel; leave empty for any free port.",
-        ),
+        account_field("Google account"),
+        redirect_port_field(browser_only=False),
         Field("authorize_url", "Authorize endpoint", FieldKind.URL, default=GOOGLE_AUTHORIZE_URL, advanced=True),
         Field("token_url", "Token endpoint", FieldKind.URL, default=GOOGLE_TOKEN_URL, advanced=True),
         Field("revoke_url", "Revoke endpoint", FieldKind.URL, default=GOOGLE_REVOKE_URL, advanced=True),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from connectors.fields import CA_FILE_FIELD, Field, FieldKind
+from connectors.oauth.fields import account_field, redirect_port_field
 from connectors.oauth.provider import OAuthProvider
 from connectors.types import Capability, Category, IntegrationType
 
@@ -92,20 +93,8 @@ OUTLOOK = IntegrationType(
             help="common (any account), organizations (work or school), consumers (Outlook.com), or your tenant's ID.",
             validator=_validate_tenant,
         ),
-        Field(
-            "address",
-            "Microsoft account",
-            required=False,
-            placeholder="filled in by the sign-in",
-            help="The address you sign in with; tether fills it in and uses it as the IMAP username.",
-        ),
-        Field(
-            "redirect_port",
-            "Sign-in port",
-            FieldKind.PORT,
-            required=False,
-            help="Browser sign-in only: fix a port to reuse one ssh -L tunnel; leave empty for any free port.",
-        ),
+        account_field("Microsoft account"),
+        redirect_port_field(browser_only=True),
         _endpoint("authorize_url", "Authorize endpoint", "authorize"),
         _endpoint("token_url", "Token endpoint", "token"),
         _endpoint("device_url", "Device code endpoint", "devicecode"),
