@@ -50,6 +50,17 @@ def rowcount(result: object) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def swap_row(session: Session, table: Any, row_id: int, version: int, values: dict[str, Any]) -> bool:
+    """UPDATE one row of ``table`` only while it is still at ``version``; whether it was."""
+    result = session.execute(
+        update(table)
+        .where(table.id == row_id, table.version == version)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result) == 1
+
+
 def changed_elsewhere(label: str, field: str | None = None) -> ChangedElsewhere:
     what = f" (its {field})" if field else ""
     return ChangedElsewhere(
@@ -363,13 +374,7 @@ class IntegrationRepository:
         """
         try:
             with self._sessions.begin() as session:
-                result = session.execute(
-                    update(IntegrationRow)
-                    .where(IntegrationRow.id == integration_id, IntegrationRow.version == version)
-                    .values(**values)
-                    .execution_options(synchronize_session=False)
-                )
-                if rowcount(result) != 1:
+                if not swap_row(session, IntegrationRow, integration_id, version, values):
                     return False
                 if relabel:
                     session.execute(
