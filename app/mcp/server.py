@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.mcp.arguments import first_problem
 from app.mcp.calls import DEFAULT_TIMEOUT, ToolCall
 from app.mcp.errors import Reason, ToolRefusal, scrub
 from app.mcp.scope import Scope, load_scope
@@ -61,13 +62,9 @@ class McpService:
 
 def check_arguments(tool: ToolSpec, arguments: dict[str, Any]) -> None:
     """Validate against the tool's input schema, with a message that names the argument."""
-    from jsonschema import Draft202012Validator
-
-    errors = sorted(Draft202012Validator(tool.input_schema).iter_errors(arguments), key=lambda e: list(e.path))
-    if errors:
-        error = errors[0]
-        where = ".".join(str(part) for part in error.path)
-        raise ToolRefusal(Reason.BAD_INPUT, f"{where + ': ' if where else ''}{error.message}")
+    problem = first_problem(tool.input_schema, arguments)
+    if problem is not None:
+        raise ToolRefusal(Reason.BAD_INPUT, problem)
 
 
 def scrub_values(value: Any, secrets: set[str]) -> Any:
