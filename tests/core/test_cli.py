@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 SECRET = "Sup3r-Secret-Passw0rd"
 NEW_SECRET = "An0ther-Secret-Value"
 
@@ -33,6 +35,7 @@ def test_empty_list_says_what_to_do(tether_cli) -> None:  # type: ignore[no-unty
     assert "tether add" in result.stdout
 
 
+@pytest.mark.slow
 def test_add_list_edit_remove(tether_cli, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
     add_work(tether_cli)
     listed = json.loads(tether_cli("list", "--json").stdout)

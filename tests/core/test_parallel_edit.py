@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from storage.paths import VAULT_NAME
 from storage.secrets.vault import VaultStore
 from storage.service import open_storage
@@ -15,6 +17,7 @@ from tests.conftest import REPO_ROOT, TEST_PASSPHRASE
 ROUNDS = 25
 
 
+@pytest.mark.slow
 def test_parallel_edits_of_different_fields_never_lose_one(tether_cli, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
     added = tether_cli(
         "add",

@@ -30,6 +30,7 @@ def add_feed(tether_cli, server: FeedServer, label: str, path: str = "team.ics")
     assert result.returncode == 0, result.output
 
 
+@pytest.mark.slow
 def test_status_and_list_show_metrics_and_the_breaker(tether_cli, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
     add_feed(tether_cli, feed_server, "Good")
     add_feed(tether_cli, feed_server, "Gone", "missing.ics")

@@ -21,6 +21,7 @@ def files_under(*roots: Path) -> list[Path]:
     return [path for root in roots if root.exists() for path in root.rglob("*") if path.is_file()]
 
 
+@pytest.mark.slow
 def test_no_secret_reaches_data_logs_output_or_snapshots(
     tether_cli,
     feed_server: FeedServer,

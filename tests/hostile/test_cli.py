@@ -42,6 +42,7 @@ def add_feed(tether_cli, server: FeedServer, log_dir: Path, label: str = LABEL):
     )
 
 
+@pytest.mark.slow
 def test_a_hostile_feed_is_shown_cleaned_by_every_command(
     tether_cli, hostile_feed_server: FeedServer, log_dir: Path
 ) -> None:  # type: ignore[no-untyped-def]
@@ -70,6 +71,7 @@ def test_a_hostile_feed_is_shown_cleaned_by_every_command(
     assert_safe((log_dir / "tether.log").read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 def test_a_hostile_imap_server_is_shown_cleaned(tether_cli, log_dir: Path) -> None:  # type: ignore[no-untyped-def]
     env = {"TETHER_LOG_DIR": str(log_dir)}
     scripts = {

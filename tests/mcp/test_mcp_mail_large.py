@@ -18,7 +18,8 @@ from tests.support import require_server
 if TYPE_CHECKING:
     from tests.servers.tls import TestCA
 
-pytestmark = pytest.mark.realserver
+# One worker builds this module's costly server once (run with --dist loadgroup).
+pytestmark = [pytest.mark.realserver, pytest.mark.xdist_group("mcp_mail_large")]
 PASSWORD = "large-Secret-41"
 CALLS = 8
 # Python with the MCP SDK, SQLAlchemy and the IMAP client is ~100 MB; one whole 60 MB message

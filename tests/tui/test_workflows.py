@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Switch
 
 from storage.records import Access, LinkSpec, Role
@@ -20,6 +21,7 @@ def links_text(pilot) -> str:  # type: ignore[no-untyped-def]
     return str(pilot.app.screen.query_one("#workflow-links").render())
 
 
+@pytest.mark.slow
 async def test_create_attach_detach_and_delete_a_workflow(app, context):
     context.storage.integrations.add("ical", "Team calendar", {}, {"url": "https://cal.example.com/a.ics"})
     context.storage.integrations.add("ical", "Holidays", {}, {"url": "https://cal.example.com/h.ics"})

@@ -145,6 +145,7 @@ def test_declined_consent_saves_nothing(google: Google, cli) -> None:  # type: i
     assert run("list")[1].startswith("No integrations")
 
 
+@pytest.mark.slow
 def test_revoked_then_reauthenticated_keeps_label_and_workflows_and_remove_revokes(
     google: Google,
     cli,

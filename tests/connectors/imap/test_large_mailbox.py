@@ -31,7 +31,8 @@ COUNT = 200_000
 PASSWORD = "big-secret-9"
 START = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 
-pytestmark = pytest.mark.realserver
+# One worker builds this module's costly server once (run with --dist loadgroup).
+pytestmark = [pytest.mark.realserver, pytest.mark.slow, pytest.mark.xdist_group("large_mailbox")]
 
 
 def write_mbox(home: Path, count: int) -> None:

@@ -17,7 +17,8 @@ from tests.servers.dovecot import DovecotServer
 if TYPE_CHECKING:
     from tests.servers.tls import TestCA
 
-pytestmark = pytest.mark.realserver
+# One worker builds this module's costly server once (run with --dist loadgroup).
+pytestmark = [pytest.mark.realserver, pytest.mark.xdist_group("large_message")]
 SIXTY_MB = 60 * 1024 * 1024
 
 

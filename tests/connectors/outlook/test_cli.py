@@ -7,6 +7,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.connectors.gmail.test_cli import Transcript, _read_url, _status, cli  # noqa: F401 - the cli fixture
 from tests.connectors.outlook.conftest import INBOX, USER, Microsoft
 
@@ -32,6 +34,7 @@ def _read_code(process: subprocess.Popen[str], transcript: Transcript) -> tuple[
             return uri, line.strip()
 
 
+@pytest.mark.slow
 def test_device_code_over_ssh_then_rotation_reauth_by_loopback_and_remove(
     microsoft: Microsoft, cli, data_dir: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
