@@ -64,9 +64,10 @@ def run_tether(
     )
 
 
-@pytest.fixture
-def populated(tmp_path: Path) -> Path:
-    data_dir = tmp_path / "data"
+@pytest.fixture(scope="module")
+def populated_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two feeds and a workflow, added through the CLI once per module; each test gets its own copy."""
+    data_dir = tmp_path_factory.mktemp("populated") / "data"
     for label in ("Team", "Family"):
         added = run_tether(
             data_dir,
@@ -82,6 +83,11 @@ def populated(tmp_path: Path) -> Path:
         assert added.returncode == 0, added.stderr
     assert run_tether(data_dir, "workflow", "add", "Digest", "--source", "Team").returncode == 0
     return data_dir
+
+
+@pytest.fixture
+def populated(populated_once: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(populated_once, tmp_path / "data"))
 
 
 def files_state(data_dir: Path) -> tuple[str, str]:
