@@ -32,8 +32,7 @@ class Reason(StrEnum):
     DISABLED = "disabled"
     SECRETS = "secrets"
     CIRCUIT_OPEN = "circuit_open"  # too many recent failures; calls paused for a while
-    UNKNOWN_INTEGRATION = "unknown_integration"
-    OUT_OF_SCOPE = "out_of_scope"  # not linked to this server's workflow
+    UNKNOWN_INTEGRATION = "unknown_integration"  # also outside the workflow: the same answer, so scope cannot be probed
     READ_ONLY = "read_only"  # a write where this server may only read
     UNSUPPORTED = "unsupported"  # the tool does not apply to this integration's type
     BAD_INPUT = "bad_input"
