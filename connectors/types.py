@@ -81,14 +81,14 @@ class IntegrationType:
     description: str
     category: Category
     fields: tuple[Field, ...]
+    # "module:function" of the checker, imported only when a check runs so that heavy client
+    # libraries stay off the start-up path. Every type has one: it is how a type proves its settings.
+    checker_path: str
     aliases: tuple[str, ...] = ()
     capabilities: frozenset[Capability] = frozenset({Capability.READ})
     default_label: str = ""
     # Secrets that are not typed into the form.
     extra_secrets: tuple[str, ...] = ()
-    # "module:function" of the checker, imported only when a check runs so
-    # that heavy client libraries stay off the start-up path.
-    checker_path: str | None = None
     # "module:function" that opens a mailbox (see MailboxOpener); mail types only.
     mailbox_path: str | None = None
     # "module:function" that reads events (see EventReader); calendar types only.
@@ -155,13 +155,7 @@ class IntegrationType:
     def has_field(self, name: str) -> bool:
         return any(candidate.name == name for candidate in self.fields)
 
-    @property
-    def can_check(self) -> bool:
-        return self.checker_path is not None
-
     def load_checker(self) -> Checker:
-        if self.checker_path is None:
-            raise LookupError(f"{self.name} has no connection check yet.")
         return _load(self.checker_path)  # type: ignore[no-any-return,unused-ignore]
 
     def matches(self, query: str) -> bool:

@@ -147,15 +147,6 @@ class IntegrationFormScreen(
 
     def on_mount(self) -> None:
         self.query_one("#testing", LoadingIndicator).display = False
-        if not self.spec.can_check:
-            self._say(
-                Content.styled(
-                    f"No connection check exists yet for {self.spec.name}; "
-                    "after saving, its status stays “not checked”.",
-                    "$text-muted",
-                ),
-                reveal=False,
-            )
         self.editor("label").focus_input()
         self.call_after_refresh(self.remember_as_unchanged)
 
@@ -305,7 +296,7 @@ class IntegrationFormScreen(
     def _save_values(self) -> None:
         settings, secrets = self._settings_and_secrets()
         label = self.label().strip()
-        needs_store = bool(secrets) or bool(self.integration and self.integration.secret_names and self.spec.can_check)
+        needs_store = bool(secrets) or bool(self.integration and self.integration.secret_names)
 
         def go() -> None:
             self._set_busy(True, "Saving…")
@@ -353,14 +344,6 @@ class IntegrationFormScreen(
         self._other_labels.discard(saved.label)
         self._clear_secret_inputs(saved)
         self.remember_as_unchanged()
-        if not self.spec.can_check:
-            self.app.notify(
-                f"Saved {saved.label!r}. No connection check exists yet for {self.spec.name}; "
-                "its status stays “not checked”.",
-                title="Saved",
-            )
-            self.dismiss(saved)
-            return
         if self.spec.oauth and not saved.has_secret("refresh_token"):
             # Not signed in yet: the browser sign-in comes next, and it runs the check itself.
             self._set_busy(False, "Saved. Finish the sign-in to connect it (ctrl+r starts it again if you closed it).")
@@ -397,9 +380,6 @@ class IntegrationFormScreen(
     @on(Button.Pressed, "#test")
     def action_test(self) -> None:
         if self.busy:
-            return
-        if not self.spec.can_check:
-            self._say(f"No connection check exists yet for {self.spec.name}; the status stays “not checked”.")
             return
         if not self._valid_or_show():
             return

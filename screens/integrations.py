@@ -381,13 +381,6 @@ class IntegrationsScreen(ListActionsMixin, ReportsWorkerFailures, Screen[None]):
         selected = self.table.selected
         if selected is None:
             return
-        spec = self._spec(selected)
-        if not spec.can_check:
-            self.notify(
-                f"No connection check exists yet for {spec.name}; the status stays “not checked”.",
-                title="Check",
-            )
-            return
         if selected.status is Status.DISABLED:
             self.notify(f"{selected.label!r} is disabled; it is not checked.", title="Check")
             return

@@ -182,7 +182,7 @@ def add(args: argparse.Namespace) -> int:
         return add_with_signin(args, context, spec, label, values)
     settings, secrets = spec.settings_from(values), spec.secrets_from(values)
     result = None
-    if spec.can_check and not args.no_check:
+    if not args.no_check:
         # Test before saving: a typo should cost a retyped command, not a broken integration.
         from app.core.checks import check_values
         from connectors.errors import ConnectorError
@@ -210,8 +210,6 @@ def add(args: argparse.Namespace) -> int:
         print(f"● {result.summary}")
         for line in (*result.details, *result.warnings):
             print(f"    {line}")
-    elif not spec.can_check:
-        print("Its connection check is not available yet; the status stays 'not checked'.")
     return EXIT_OK
 
 

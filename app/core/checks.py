@@ -123,7 +123,7 @@ def _check_stored(
     integration = repo.get(integration.id)
     version = integration.version
     spec = (types or default_types()).get(integration.type_key)
-    if integration.status is Status.DISABLED or not spec.can_check:
+    if integration.status is Status.DISABLED:
         return CheckOutcome(integration)
     metrics = metrics or MetricsRepository(repo.engine)
     try:

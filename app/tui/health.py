@@ -81,10 +81,8 @@ class HealthMixin:
             self._background_check(item)
 
     def checkable(self, item: Integration) -> bool:
-        try:
-            return item.status is not Status.DISABLED and self.types.get(item.type_key).can_check  # type: ignore[attr-defined]
-        except KeyError:
-            return False
+        """Enabled and of a type this tether knows (every known type has a check)."""
+        return item.status is not Status.DISABLED and item.type_key in self.types  # type: ignore[attr-defined]
 
     @work(thread=True, group="health", exit_on_error=False, name="check in the background")
     def _background_check(self, integration: Integration) -> None:

@@ -104,11 +104,12 @@ def _replace_type(types: TypeRegistry, key: str, **changes) -> IntegrationType: 
 
 @pytest.fixture
 def offline_types() -> Iterator[TypeRegistry]:
-    """No TUI test reaches the network: types have no checker unless a test plugs one in."""
+    """No TUI test reaches the network: every type's check is ``plugins.offline_checker`` and no field
+    lists choices, unless a test plugs in its own."""
     types = builtin_types()
     for spec in types:
         fields = tuple(dataclasses.replace(f, options_path=None) for f in spec.fields)
-        _replace_type(types, spec.key, checker_path=None, fields=fields)
+        _replace_type(types, spec.key, checker_path="tests.tui.plugins:offline_checker", fields=fields)
     _test_types.append(types)
     yield types
     _test_types.remove(types)

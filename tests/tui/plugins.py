@@ -10,6 +10,12 @@ GOOD_PASSWORD = "right-password"
 CALLS: list[CheckRequest] = []
 
 
+def offline_checker(request: CheckRequest) -> CheckResult:
+    """The offline types' check: asks no server and accepts whatever was typed."""
+    CALLS.append(request)
+    return CheckResult(summary="Checked offline; no server was asked")
+
+
 def password_checker(request: CheckRequest) -> CheckResult:
     """Accepts one password, like a real server would; blames the password field otherwise."""
     CALLS.append(request)

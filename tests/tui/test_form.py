@@ -29,6 +29,9 @@ async def test_create_valid_imap_stores_settings_and_secret(app, context, keyrin
         await fill_imap(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
+        assert "Connected" in static_text(pilot, "#outcome")
+        await pilot.press("ctrl+s")  # Done
+        await settle(pilot)
         assert not isinstance(app.screen, IntegrationFormScreen)
         saved = context.storage.integrations.find("Mail")
         assert saved.settings == {
@@ -39,7 +42,7 @@ async def test_create_valid_imap_stores_settings_and_secret(app, context, keyrin
         }
         assert context.storage.integrations.read_secrets(saved) == {"password": "app-password-1"}
         assert "app-password-1" not in str(saved.settings)
-        assert any("No connection check exists yet for IMAP mail" in note for note in app.notes)
+        assert saved.status is Status.CONNECTED
         # The next one gets a free label.
         form = await open_new(pilot, "imap")
         assert form.editor("label").value == "Mail 2"
@@ -183,6 +186,8 @@ async def test_edit_rename_keep_and_replace_secret(app, context):
         renamed = context.storage.integrations.get(item.id)
         assert renamed.label == "Office" and renamed.settings["host"] == "mail.example.org"
         assert context.storage.integrations.read_secrets(renamed) == {"password": "first-pw"}  # kept
+        await pilot.press("ctrl+s")  # Done
+        await settle(pilot)
         await pilot.press("enter")  # enter edits too
         await pilot.pause()
         await type_into(pilot, "#field-password", "second-pw")
@@ -286,15 +291,6 @@ async def test_test_connection_when_editing_uses_the_stored_secret(app, context,
         await settle(pilot)
         assert plugins.CALLS[-1].secrets == {"password": GOOD_PASSWORD}
         assert "Connected" in static_text(pilot, "#outcome")
-
-
-async def test_type_without_checker_says_so_on_test(app):
-    async with app.run_test(size=(80, 24)) as pilot:
-        await open_new(pilot, "ical")
-        assert "No connection check exists yet for iCal feed" in static_text(pilot, "#outcome")
-        await pilot.press("ctrl+t")
-        await settle(pilot)
-        assert "No connection check exists yet" in static_text(pilot, "#outcome")
 
 
 async def test_options_picker_stores_the_chosen_values(app, context, caldav_with_options):

@@ -113,19 +113,6 @@ async def test_check_now_runs_the_types_checker(app, context, checkable_imap):
         assert context.storage.integrations.find("Home mail").check_summary == "INBOX 12 messages, 3 unread"
 
 
-async def test_check_now_without_a_checker_says_so(app, context):
-    seed(context)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("down")
-        assert app.screen.query_one(IntegrationTable).selected.label == "Team calendar"
-        await pilot.press("r")
-        await settle(pilot)
-        messages = app.notes
-        assert any("No connection check exists yet for iCal feed" in m for m in messages)
-        assert context.storage.integrations.find("Team calendar").status is Status.NOT_CHECKED
-
-
 async def test_delete_lists_workflows_cancel_keeps_it(app, context):
     ids = seed(context)
     context.storage.workflows.add(

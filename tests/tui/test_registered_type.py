@@ -31,6 +31,7 @@ PIGEON = IntegrationType(
     aliases=("coop", "bird"),
     capabilities=frozenset({Capability.READ, Capability.WRITE}),
     default_label="Pigeons",
+    checker_path="tests.tui.plugins:offline_checker",
     mailbox_path="tests.tui.plugins:no_mailbox",
     fields=(
         Field("loft", "Loft address", FieldKind.HOST, placeholder="loft.example.com", help="Where the birds live."),

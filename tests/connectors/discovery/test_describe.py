@@ -28,7 +28,9 @@ def test_a_type_this_tether_lacks_is_named_and_said_to_be_missing() -> None:
 
 def test_a_type_this_tether_has_is_named_by_its_own_name() -> None:
     [outlook] = candidates_for(MICROSOFT, "table")
-    present = IntegrationType("outlook", "Outlook (OAuth)", "Microsoft mail", IMAP.category, IMAP.fields)
+    present = IntegrationType(
+        "outlook", "Outlook (OAuth)", "Microsoft mail", IMAP.category, IMAP.fields, checker_path=IMAP.checker_path
+    )
 
     assert type_advice(outlook, "imap", Registry(IMAP, present)) == "Suggested type: Outlook (OAuth), key outlook."
     assert type_advice(outlook, "outlook", Registry(IMAP, present)) == ""  # already the type being set up
