@@ -5,6 +5,10 @@ deadline: httpx's timeouts bound each read, and a watchdog shuts the socket when
 passes, so a server trickling one header line at a time cannot stretch it. A URL on the public
 internet may not redirect into the user's own network (loopback, private, link-local).
 
+Connections are kept alive between requests (``connectors.http_pool``), so checking many feeds
+on one server costs a few TLS handshakes; a reused connection is put under the deadline and
+checked against the same rule as a new one.
+
 Transport failures (TLS, timeouts, refused connections, too many redirects, too
 much data) become ConnectorErrors here; what an HTTP status means is left to the
 caller, which knows whether it fetched a feed or something else. URLs may carry
@@ -31,6 +35,9 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_REDIRECTS = 5
 USER_AGENT = "tether (calendar check)"
 MAX_RETRY_AFTER = 3600.0  # a server asking for longer is told "an hour" and checked again then
+# The trace event connectors.http_pool sends before a request goes out on a kept-alive connection;
+# its info holds the connection's stream as "return_value", like httpcore's connect_tcp.complete.
+REUSED_CONNECTION = "connection.reused"
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,8 @@ def _check_url(request: Request, shown: str) -> None:
 def _get(request: Request, timeout: float, context: ssl.SSLContext, limit: Deadline, shown: str) -> Response:
     import httpx
 
+    from connectors.http_pool import shared_pool
+
     started = time.monotonic()
     limits = httpx.Timeout(timeout, connect=min(timeout, 10.0))
     auth = httpx.BasicAuth(request.username, request.password) if request.username else None
@@ -115,9 +124,12 @@ def _get(request: Request, timeout: float, context: ssl.SSLContext, limit: Deadl
     guard = _ConnectionGuard(limit, shown, request.field)
     limit.stage = "the headers"
     try:
+        guard.decide_origin(httpx.URL(request.url))
+        # A client per request: its cookies, auth and redirect limit are this request's alone; only
+        # the idle connections underneath are shared, per server and per trust (the SSL context).
         with (
             httpx.Client(
-                verify=context,
+                transport=shared_pool().transport(context),
                 timeout=limits,
                 follow_redirects=True,
                 max_redirects=request.max_redirects,
@@ -129,6 +141,8 @@ def _get(request: Request, timeout: float, context: ssl.SSLContext, limit: Deadl
             if 200 <= answer.status_code < 300:
                 limit.stage = "the body"
                 body = _read_capped(answer, request, limit, shown, timeout)
+            elif _without_body(answer):
+                answer.read()  # nothing to wait for; it lets the connection serve the next request
             return Response(
                 status=answer.status_code,
                 headers={k.lower(): v for k, v in answer.headers.items()},
@@ -176,22 +190,31 @@ def watch_connections(limit: Deadline) -> Any:
 
 
 class _ConnectionGuard:
-    """httpcore's trace hook: watches each new socket under the deadline and keeps redirects out of
-    the user's own network.
+    """httpcore's trace hook: watches each socket a request uses (new or kept alive) under the
+    deadline and keeps redirects out of the user's own network.
 
-    The first connection goes to the URL the user gave; if that server is on the public internet,
-    no later connection (a redirect) may reach a loopback, private or link-local address. A URL
-    that is itself such an address stays allowed: the user chose it.
+    Where the URL the user gave leads is decided before the request, from its host's addresses;
+    if that server is on the public internet, no connection the request uses (a redirect, a
+    reused one) may reach a loopback, private or link-local address. A URL that is itself such
+    an address stays allowed: the user chose it.
     """
 
     def __init__(self, limit: Deadline, shown: str, field: str | None) -> None:
         self.limit, self.shown, self.field = limit, shown, field
-        self.public_origin: bool | None = None  # decided by the first connection
+        self.public_origin: bool | None = None  # None until the URL's host resolved, or a connection decided
+
+    def decide_origin(self, url: Any) -> None:
+        """Whether ``url`` (an httpx.URL) is on the public internet, by every address its host has."""
+        port = url.port or (443 if url.scheme == "https" else 80)
+        addresses = _resolve(url.raw_host.decode("ascii", "replace"), port)
+        if addresses:
+            self.public_origin = not any(is_internal(address) for address in addresses)
 
     def __call__(self, event: str, info: dict[str, Any]) -> None:
         if event.endswith("connect_tcp.started"):
+            self.limit.check()  # no new connection once the time is up (a retry after a cut one)
             self._before_connect(str(info.get("host", "")), int(info.get("port") or 0))
-        elif event.endswith("connect_tcp.complete"):
+        elif event.endswith("connect_tcp.complete") or event == REUSED_CONNECTION:
             stream = info.get("return_value")
             sock = stream.get_extra_info("socket") if stream is not None else None
             if stream is not None and sock is not None:
@@ -200,7 +223,9 @@ class _ConnectionGuard:
                     peer = str(sock.getpeername()[0])
                 except OSError:
                     return  # already gone: the request fails on its own, in httpx's words
-                if self.public_origin and is_internal(peer):  # resolved differently this time
+                if self.public_origin is None:
+                    self.public_origin = not is_internal(peer)
+                elif self.public_origin and is_internal(peer):  # resolved differently this time
                     stream.close()
                     raise self._refused(peer)
 
@@ -235,6 +260,10 @@ def _origin(url: str) -> tuple[str, str, int | None]:
         return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
     except ValueError:
         return "", "", None
+
+
+def _without_body(answer: Any) -> bool:
+    return answer.status_code in (204, 304) or answer.headers.get("content-length", "").strip() == "0"
 
 
 def _read_capped(answer, request: Request, limit: Deadline, shown: str, timeout: float) -> bytes:

@@ -10,6 +10,7 @@ import base64
 import contextlib
 import functools
 import hashlib
+import socket
 import ssl
 import threading
 import time
@@ -128,6 +129,9 @@ class FeedServer:
     last_modified: datetime = field(
         default_factory=lambda: datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     )
+    accepted: int = 0  # TCP connections accepted (over HTTPS, one TLS handshake each)
+    answers_per_connection: int | None = None  # after that many, hang up on the next request unanswered
+    open_connections: set[socket.socket] = field(default_factory=set)
 
     @property
     def base_url(self) -> str:
@@ -141,9 +145,16 @@ class FeedServer:
         self.feeds[path] = body
         return self.url(path)
 
+    def drop_idle_connections(self) -> None:
+        """Hang up every open connection, as a web server does with keep-alive connections left idle."""
+        for conn in list(self.open_connections):
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
     def close(self) -> None:
         self.stopping.set()
         self.httpd.shutdown()
+        self.drop_idle_connections()  # kept-alive connections would outlive the server otherwise
         self.httpd.server_close()
 
 
@@ -158,13 +169,23 @@ def start_feed_server(cert: ServerCert | None, host: str = "127.0.0.1", ca_file:
         context.load_cert_chain(cert.cert_file, cert.key_file)
         # Handshake in the handler thread, so one silent client cannot block accept().
         httpd.socket = context.wrap_socket(httpd.socket, server_side=True, do_handshake_on_connect=False)
-    httpd.feed_server = server  # type: ignore[attr-defined]
+    httpd.feed_server = server
     threading.Thread(target=httpd.serve_forever, args=(0.05,), name="feed-server", daemon=True).start()
     return server
 
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    feed_server: FeedServer
+
+    def process_request(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        self.feed_server.accepted += 1  # one accepting thread: no lock needed
+        self.feed_server.open_connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request) -> None:  # type: ignore[no-untyped-def]
+        self.feed_server.open_connections.discard(request)
+        super().shutdown_request(request)
 
     def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
         pass  # clients that reject our certificate or hang up are part of the tests
@@ -177,16 +198,21 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _QuietServer
     route = ""  # the path without a private-link prefix or query
+    answered = 0  # requests seen on this connection
 
     def log_message(self, format: str, *args: object) -> None:
         pass
 
     @property
     def feed_server(self) -> FeedServer:
-        return self.server.feed_server  # type: ignore[attr-defined]
+        return self.server.feed_server
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         server = self.feed_server
+        self.answered += 1
+        if server.answers_per_connection is not None and self.answered > server.answers_per_connection:
+            self.close_connection = True  # as a server whose keep-alive time ran out just as the request came
+            return
         # Private links: /private/<token>/x serves what /x serves, like a provider's secret address.
         path = self.path.split("?", 1)[0].removeprefix(f"/private/{SECRET_TOKEN}")
         self.route = path
@@ -310,6 +336,24 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 return
 
+    def slow(self) -> None:
+        """The feed after half a second, as a busy server answers."""
+        if not self.feed_server.stopping.wait(0.5):
+            self._send_feed(sample_feed(name="Slow"))
+
+    def trickle_headers(self) -> None:
+        """A status line, then one more header line every 0.2 s, for up to 20 s."""
+        self.close_connection = True
+        try:
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            for number in range(100):
+                if self.feed_server.stopping.wait(0.2):
+                    return
+                self.wfile.write(f"X-Slow-{number}: still here\r\n".encode())
+                self.wfile.flush()
+        except OSError:
+            return
+
     def malformed(self) -> None:
         self._send(200, b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nthis line is not iCalendar\r\n", "text/calendar")
 
@@ -354,6 +398,8 @@ _ROUTES = {
     "/down.ics": _Handler.down,
     "/hang.ics": _Handler.hang,
     "/trickle.ics": _Handler.trickle,
+    "/trickle-headers.ics": _Handler.trickle_headers,
+    "/slow.ics": _Handler.slow,
     "/malformed.ics": _Handler.malformed,
     "/login": _Handler.login_page,
     "/huge.ics": _Handler.huge,
