@@ -3,19 +3,24 @@
     python benchmarks/check_many_feeds.py [--count 100] [--rounds 5]
 
 A loopback HTTPS feed server (tests/servers/feeds.py, its own process, the test CA trusted
-through each integration's ca_file setting) serves ``count`` small feeds. Each round times:
+through each integration's ca_file setting) serves ``count`` small feeds, all on one server as
+real users' feeds usually are. Each round times:
 
-(a) one healthy feed checked through tether's check path (app.core.checks.check_integration);
+(a) one healthy feed checked through tether's check path (app.core.checks.check_integration),
+    twice: on a new connection (tether's idle connections closed first, as they are 30 s after
+    the last check) and on the kept-alive connection the first one left;
 (b) all ``count`` checked at once, the way check all (R) in the TUI runs them (a pool of
     MANUAL_CONCURRENCY threads, slowest first, each check followed by its health figures) and
-    the way `tether check` runs them (app.cli.commands' threads, MAX_PARALLEL_CHECKS at a time);
-(c) the floor: ``count`` TLS handshakes + one GET each with the standard library against the
-    same server and certificate, concurrently and one after another (the faster counts).
+    the way `tether check` runs them (app.cli.commands' threads, MAX_PARALLEL_CHECKS at a time),
+    each starting with no idle connection; the server counts the TLS connections they open;
+(c) the floor: ``count`` full TLS handshakes + one GET each with the standard library against
+    the same server and certificate, concurrently and one after another (the faster counts).
 
 Both feed states a check meets are measured: "changed" (the server publishes new bodies before
 the round, so every check downloads and reads its feed) and "unchanged" (the server answers 304).
-Medians over the rounds are printed with the ratios (b)/(a) (goal <= 10x) and (b)/(c), and the
-load average, since other work on the machine moves every figure.
+Medians over the rounds are printed with the ratios (b)/(a) (goal <= 10x; against the check on a
+kept-alive connection, the stricter one, and on a new connection) and (b)/(c), and the load
+average, since other work on the machine moves every figure.
 """
 
 from __future__ import annotations
@@ -43,7 +48,8 @@ GOAL = 10.0
 def serve_feeds(work: Path, count: int, connection: Any) -> None:
     """The feed server in its own process, as a real server is: it must not share our GIL.
 
-    Answers "publish <n>" with fresh feed bodies (so the next checks download them), "stop" ends it.
+    Answers "publish <n>" with fresh feed bodies (so the next checks download them), "accepted"
+    with the number of connections it accepted so far, "stop" ends it.
     """
     from tests.servers.feeds import sample_feed, start_feed_server
     from tests.servers.tls import make_ca
@@ -56,7 +62,10 @@ def serve_feeds(work: Path, count: int, connection: Any) -> None:
 
     connection.send((str(ca.ca_file), publish(0)))
     while (command := connection.recv()) != "stop":
-        connection.send(publish(int(command.split()[1])))
+        if command == "accepted":
+            connection.send(server.accepted)
+        else:
+            connection.send(publish(int(command.split()[1])))
     server.close()
 
 
@@ -113,6 +122,10 @@ class Bench:
         self.pipe.send(f"publish {self.generation}")
         self.pipe.recv()
 
+    def accepted(self) -> int:
+        self.pipe.send("accepted")
+        return int(self.pipe.recv())
+
     def check(self, integration_id: int) -> bool:
         from app.core.checks import check_integration
 
@@ -121,8 +134,22 @@ class Bench:
         assert outcome.ok, outcome.error
         return outcome.ok
 
-    def one(self) -> float:
+    def one(self, *, kept_alive: bool) -> float:
+        """One check; with ``kept_alive`` on the connection the last check left, else on a new one."""
+        from connectors.http_pool import shared_pool
+
+        if not kept_alive:
+            shared_pool().close_idle()
         return timed(lambda: self.check(self.lone))
+
+    def connections(self, run: Callable[[], float]) -> tuple[float, int]:
+        """``run()`` from no idle connection: its time, and how many connections the server accepted."""
+        from connectors.http_pool import shared_pool
+
+        shared_pool().close_idle()
+        before = self.accepted()
+        seconds = run()
+        return seconds, self.accepted() - before
 
     def all_as_tui(self) -> float:
         """app.tui.health's _check_batch, without the App: the same pool size, order and calls."""
@@ -206,20 +233,28 @@ def main() -> None:
             for state in ("changed", "unchanged"):
                 if state == "changed":
                     bench.republish()
-                singles = []
+                new, kept = [], []
                 for _ in range(args.singles):
                     if state == "changed":
                         bench.republish()
-                    singles.append(bench.one())
-                note(f"one {state}", statistics.median(singles))
+                    new.append(bench.one(kept_alive=False))
+                    if state == "changed":
+                        bench.republish()
+                    kept.append(bench.one(kept_alive=True))
+                note(f"one new {state}", statistics.median(new))
+                note(f"one kept {state}", statistics.median(kept))
                 if state == "changed":
                     bench.republish()
                 cpu = time.process_time()
-                note(f"tui {state}", bench.all_as_tui())
+                seconds, opened = bench.connections(bench.all_as_tui)
+                note(f"tui {state}", seconds)
                 note(f"tui {state} cpu", time.process_time() - cpu)
+                note(f"tui {state} connections", opened)
                 if state == "changed":
                     bench.republish()
-                note(f"cli {state}", bench.all_as_cli())
+                seconds, opened = bench.connections(bench.all_as_cli)
+                note(f"cli {state}", seconds)
+                note(f"cli {state} connections", opened)
             note("floor concurrent", bench.floor_concurrent(MANUAL_CONCURRENCY))
             note("floor serial", bench.floor_serial())
             note("floor one", statistics.median(bench.floor_one() for _ in range(args.singles)))
@@ -238,18 +273,22 @@ def main() -> None:
         f"    floor: one TLS handshake + GET                  {floor_one:8.1f} ms  ({n} of them = {floor / floor_one:.0f}x one)"
     )
     for state in ("changed", "unchanged"):
-        one = median_ms(figures[f"one {state}"])
+        one = median_ms(figures[f"one kept {state}"])
+        one_new = median_ms(figures[f"one new {state}"])
         print(f"feed {state}:")
-        print(f"  (a) one healthy check                       {one:8.1f} ms")
+        print(f"  (a) one healthy check, kept-alive connection    {one:8.1f} ms")
+        print(f"  (a) one healthy check, new connection           {one_new:8.1f} ms")
         for name, how in (
             ("tui", f"check all (R), {MANUAL_CONCURRENCY} at a time"),
             ("cli", f"tether check, {MAX_PARALLEL_CHECKS} at a time"),
         ):
             many = median_ms(figures[f"{name} {state}"])
+            opened = statistics.median(figures[f"{name} {state} connections"])
             verdict = "met" if many / one <= GOAL else "MISSED"
             print(
-                f"  (b) {n} at once, {how:32} {many:8.0f} ms  = {many / one:5.1f}x one check (goal <= {GOAL:g}x: {verdict}),"
-                f" {many / floor:4.1f}x the floor"
+                f"  (b) {n} at once, {how:32} {many:8.0f} ms  = {many / one:5.1f}x one check (goal <= {GOAL:g}x: {verdict});"
+                f" {many / one_new:5.1f}x one on a new connection; {many / floor:4.1f}x the floor;"
+                f" {opened:.0f} TLS connections"
             )
         cpu = median_ms(figures[f"tui {state} cpu"])
         print(f"      check all used {cpu:.0f} ms of CPU in tether's process ({cpu / n:.1f} ms per check)")
