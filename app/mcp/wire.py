@@ -1,32 +1,32 @@
-"""`tether mcp` on the wire: the stdio protocol, and a start-up that answers the client first.
+"""`tether mcp` on the wire: start-up, and a server that answers the client first.
 
 Standard output carries the protocol and nothing else: the process's fd 1 is pointed at stderr
 before anything runs, and the protocol is written to a private copy of the original stdout.
 Logs go to stderr.
 
-`initialize` needs nothing of tether's storage, so this module imports only the MCP SDK before
-serving. The service (app.mcp.server: SQLAlchemy, the database, the vault's key derivation, the
-tool modules) opens in a thread once the server runs, and tools/list and tools/call wait for it.
-A problem found while opening still ends the process with the message on stderr and exit status 2.
-When a workflow is named, its stored spelling is read first with the standard library; if that
-cannot tell (no database yet, an older schema, no such workflow), everything opens before serving.
+The protocol is tether's own, on the standard library (app.mcp.jsonrpc, app.mcp.protocol): no MCP
+SDK is imported, and `initialize` needs nothing of tether's storage. The service (app.mcp.server:
+SQLAlchemy, the database, the vault's key derivation, the tool modules) opens in a thread once the
+server runs, and tools/list and tools/call wait for it. A problem found while opening still ends
+the process with the message on stderr and exit status 2. When a workflow is named, its stored
+spelling is read first with the standard library; if that cannot tell (no database yet, an older
+schema, no such workflow), everything opens before serving.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from io import TextIOWrapper
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
+from typing import TYPE_CHECKING, BinaryIO, NoReturn
 
-from app.mcp.errors import Reason, ToolRefusal
-from connectors.outside_text import clean_data
+from app.mcp.call_runner import GRACE_SECONDS
+from app.mcp.jsonrpc import Channel, serve_lines
+from app.mcp.protocol import McpProtocol
 from storage.errors import StorageError
 
 if TYPE_CHECKING:
@@ -35,11 +35,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("tether.mcp")
 
 SERVER_NAME = "tether"
-# Tool calls that run at once; the rest wait their turn. Each may hold a message or a page in memory
-# and an IMAP connection open, so the bound keeps both memory and the server's connection limit safe.
-MAX_CONCURRENT_CALLS = 4
-# Beyond the connector's own timeout, how long a call may still take before the server gives up waiting.
-GRACE_SECONDS = 5.0
 # What opening the data directory may raise (the database, the data directory and the secret store are all
 # StorageErrors); start-up reports these with exit status 2.
 STARTUP_ERRORS = (StorageError,)
@@ -64,111 +59,8 @@ class Opening:
     def _run(self) -> None:
         try:
             self.future.set_result(self._open())
-        except BaseException as exc:  # reported by serve(), in the main thread
+        except BaseException as exc:  # serve() ends the process with it (exit_for)
             self.future.set_exception(exc)
-
-    async def service(self) -> McpService:
-        import anyio
-
-        if not self.future.done():
-            await anyio.to_thread.run_sync(self.future.exception, abandon_on_cancel=True)
-        return self.future.result()
-
-
-# --- the protocol ---------------------------------------------------------------------------
-
-
-def build_server(opening: Opening, instructions: str):
-    """The low-level MCP server: tools/list from the declarations, tools/call through the service."""
-    import anyio
-    import mcp_types as types
-    from mcp.server import Server
-
-    listed: list[Any] = []
-    turns = anyio.CapacityLimiter(MAX_CONCURRENT_CALLS)
-    # A call abandoned on timeout goes on in its thread; it keeps its slot until it really ends.
-    running = threading.BoundedSemaphore(MAX_CONCURRENT_CALLS)
-
-    def bounded(service: McpService, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        with running:
-            return service.call(name, arguments)
-
-    async def list_tools(ctx, params) -> types.ListToolsResult:
-        service = await opening.service()
-        if not listed:
-            listed.extend(_tool_entry(types, tool) for tool in service.tools.values())
-        return types.ListToolsResult(tools=listed)
-
-    async def call_tool(ctx, params) -> types.CallToolResult:
-        arguments = dict(params.arguments or {})
-        try:
-            service = await opening.service()
-        except STARTUP_ERRORS as exc:
-            return _error_result(types, ToolRefusal(Reason.SERVER, f"tether could not open its data: {exc}"))
-        try:
-            async with turns:  # waiting for a turn does not count towards the call's timeout
-                with anyio.fail_after(service.timeout + GRACE_SECONDS):
-                    result = await anyio.to_thread.run_sync(
-                        bounded, service, params.name, arguments, abandon_on_cancel=True
-                    )
-        except ToolRefusal as refusal:
-            return _error_result(types, refusal)
-        except TimeoutError:
-            return _error_result(
-                types,
-                ToolRefusal(
-                    Reason.TIMEOUT,
-                    f"No answer within {service.timeout + GRACE_SECONDS:.0f} s.",
-                    action="Try again later; `tether check LABEL` tests the connection.",
-                ),
-            )
-        # Mail and events come from outside: an assistant's client may show them in a terminal. Line
-        # breaks stay (message bodies need them); escape, C1 and bidi controls do not.
-        result = clean_data(result, multiline=True)
-        text = json.dumps(result, ensure_ascii=False, default=str)
-        return types.CallToolResult(content=[types.TextContent(type="text", text=text)], structured_content=result)
-
-    return Server(
-        SERVER_NAME,
-        version=_version(),
-        instructions=instructions,
-        on_list_tools=list_tools,
-        on_call_tool=call_tool,
-    )
-
-
-def _tool_entry(types, tool):
-    return types.Tool(
-        name=tool.name,
-        title=tool.title,
-        description=tool.description,
-        input_schema=tool.input_schema,
-        output_schema=tool.output_schema,
-        annotations=types.ToolAnnotations(
-            title=tool.title,
-            read_only_hint=not tool.writes,
-            destructive_hint=False,
-            idempotent_hint=not tool.writes,
-            open_world_hint=bool(tool.types),
-        ),
-    )
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("tether")
-    except PackageNotFoundError:  # running from a source checkout
-        return "dev"
-
-
-def _error_result(types, refusal: ToolRefusal):
-    return types.CallToolResult(
-        content=[types.TextContent(type="text", text=refusal.text())],
-        structured_content={"error": refusal.to_dict()},
-        is_error=True,
-    )
 
 
 def instructions_for(workflow: str | None, allow_write: bool) -> str:
@@ -181,33 +73,46 @@ def instructions_for(workflow: str | None, allow_write: bool) -> str:
     return f"Mail and calendar access to {scope}. Start with list_integrations for the labels. {writes}"
 
 
-async def serve(opening: Opening, instructions: str, wire: BinaryIO) -> None:
-    """Serve until stdin closes; if opening the service fails meanwhile, end the process (exit_for)."""
-    import anyio
-    from mcp.server.stdio import stdio_server
+def serve(opening: Opening, instructions: str, wire: BinaryIO, source: BinaryIO, *, timeout: float) -> None:
+    """Serve until stdin closes; if opening the service fails meanwhile, end the process (exit_for).
 
-    server = build_server(opening, instructions)
-    stdout = anyio.wrap_file(TextIOWrapper(wire, encoding="utf-8", write_through=True))
+    Requests still open when stdin closes are answered first, within one call's time limit.
+    """
+    # First in line: a failed open ends the process before any waiting request is answered.
+    opening.future.add_done_callback(_exit_if_failed)
+    channel = Channel(wire)
+    protocol = McpProtocol(
+        channel,
+        opening.future,
+        server_info={"name": SERVER_NAME, "version": _version()},
+        instructions=instructions,
+    )
+    opening.start()
+    serve_lines(source, channel, protocol.on_request, protocol.on_notification)
+    if not channel.wait_until_answered(timeout + GRACE_SECONDS):
+        log.warning("stdin closed with requests unanswered; stopping without them")
 
-    async def stop_if_opening_fails() -> None:
-        await anyio.to_thread.run_sync(opening.future.exception, abandon_on_cancel=True)
-        error = opening.future.exception()
-        if error is not None:
-            exit_for(error)
 
-    async with stdio_server(stdout=stdout) as (read_stream, write_stream), anyio.create_task_group() as group:
-        # Only now, with the SDK loaded: the open's imports must not take turns with the SDK's.
-        opening.start()
-        group.start_soon(stop_if_opening_fails)
-        await server.run(read_stream, write_stream, server.create_initialization_options())
-        group.cancel_scope.cancel()
+def _exit_if_failed(future: Future[McpService]) -> None:
+    error = future.exception()
+    if error is not None:
+        exit_for(error)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tether")
+    except PackageNotFoundError:  # running from a source checkout
+        return "dev"
 
 
 def exit_for(error: BaseException) -> NoReturn:
     """End the process because opening failed while serving, as start-up would have ended it.
 
-    At once: the SDK reads stdin in a thread that nothing can cancel, and nothing was opened
-    that needs closing (no tool can run without the service).
+    At once: the main thread is blocked reading stdin, and nothing was opened that needs closing
+    (no tool can run without the service).
     """
     if isinstance(error, STARTUP_ERRORS):
         print(f"tether mcp: {error}", file=sys.stderr)
@@ -291,10 +196,8 @@ def run(
     if workflow is not None and allow_write:
         log.warning("--allow-write has no effect with --workflow: the workflow's sinks with write access decide.")
     log.info("serving %s", f"workflow {stored_name!r}" if stored_name else "all integrations")
-    import anyio
-
     try:
-        anyio.run(serve, opening, instructions_for(stored_name, allow_write), wire)
+        serve(opening, instructions_for(stored_name, allow_write), wire, sys.stdin.buffer, timeout=timeout)
     except KeyboardInterrupt:
         pass
     finally:

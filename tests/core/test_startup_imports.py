@@ -44,6 +44,9 @@ def test_mcp_start_up_path_imports_neither_storage_nor_tools(tmp_path: Path) -> 
     )
     assert not loaded & HEAVY
     assert not loaded & {"storage.models", "storage.service", "app.mcp.server", "app.mcp.tools", "app.mcp.calls"}
+    # The protocol is tether's own: the MCP SDK and what it brings cost ~0.7 s before the first answer.
+    assert "app.mcp.protocol" in loaded
+    assert not loaded & {"mcp", "mcp_types", "pydantic", "anyio"}
 
 
 ROWS_PROBE = """

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.mcp.wire import MAX_CONCURRENT_CALLS
+from app.mcp.call_runner import MAX_CONCURRENT_CALLS
 from tests.conftest import REPO_ROOT
 from tests.mcp.harness import DataDir
 
