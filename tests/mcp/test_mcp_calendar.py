@@ -326,7 +326,10 @@ def test_unknown_tool_is_an_error(client: McpClient) -> None:
 
 
 def test_nothing_secret_reached_the_server_log(client: McpClient, data: DataDir) -> None:
-    assert "call failed (not_found)" in data.log_text  # the health guard logged the calls
+    # A refused password, in this test: with -n 2 the module's other calls may run in another process.
+    window = {"label": "Wrong calendar password", "start_date": "2026-01-01", "end_date": "2026-01-02"}
+    assert client.error("calendar_events", window)["reason"] == "auth"
+    assert "[Wrong calendar password] call failed (auth)" in data.log_text  # the health guard logged the call
     assert_no_secret(data, client.stderr, data.log_text)
     assert SECRET_TOKEN not in client.stderr + data.log_text
 
