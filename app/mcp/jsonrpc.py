@@ -4,7 +4,8 @@
 notification to the protocol (app.mcp.protocol). Each request is answered at most once, from any
 thread, and not at all once the client cancelled it. Answers share one writer: one JSON object
 per line on the claimed stdout, whole lines only. A line that is not a message, or is longer than
-MAX_LINE_BYTES, is answered with an error and reading goes on.
+MAX_LINE_BYTES, is answered with an error and reading goes on. When stdin closes, the requests still
+open are answered with CONNECTION_CLOSED at once, as the MCP SDK's server did.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
+CONNECTION_CLOSED = -32000
 
 # Tool arguments are small; a longer line is refused without holding more than this in memory.
 MAX_LINE_BYTES = 4 * 1024 * 1024
@@ -54,7 +56,7 @@ class Channel:
         self._write_lock = threading.Lock()
         self._broken = False
         self._open: dict[RequestId, Request] = {}
-        self._open_changed = threading.Condition()
+        self._open_lock = threading.Lock()
 
     def send(self, message: dict[str, Any]) -> None:
         """Write one message as one line; a client that stopped reading loses it, nothing else."""
@@ -75,28 +77,29 @@ class Channel:
 
     def open_request(self, request_id: RequestId, method: str, params: dict[str, Any]) -> Request:
         request = Request(self, request_id, method, params)
-        with self._open_changed:
+        with self._open_lock:
             self._open[request_id] = request  # a reused id replaces the older request for cancelling
         return request
 
     def cancel(self, request_id: object) -> None:
         """The client gave up on a request: whatever it would have been answered is dropped."""
-        with self._open_changed:
+        with self._open_lock:
             request = self._open.get(request_id) if isinstance(request_id, str | int) else None
         if request is not None:
             request.cancel()
 
-    def wait_until_answered(self, timeout: float) -> bool:
-        """Wait for every open request to be answered or cancelled; False when some are still open."""
-        with self._open_changed:
-            return self._open_changed.wait_for(lambda: not self._open, timeout)
+    def close(self) -> None:
+        """stdin closed: every request still open is answered with CONNECTION_CLOSED, and nothing after."""
+        with self._open_lock:
+            still_open = list(self._open.values())
+        for request in still_open:
+            request.refuse(RpcError(CONNECTION_CLOSED, "Connection closed"))
 
     def forget(self, request: Request) -> None:
         """A request was answered or cancelled: no longer open."""
-        with self._open_changed:
+        with self._open_lock:
             if self._open.get(request.id) is request:
                 del self._open[request.id]
-            self._open_changed.notify_all()
 
 
 class Request:

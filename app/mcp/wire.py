@@ -24,7 +24,6 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, NoReturn
 
-from app.mcp.call_runner import GRACE_SECONDS
 from app.mcp.jsonrpc import Channel, serve_lines
 from app.mcp.protocol import McpProtocol
 from storage.errors import StorageError
@@ -73,10 +72,10 @@ def instructions_for(workflow: str | None, allow_write: bool) -> str:
     return f"Mail and calendar access to {scope}. Start with list_integrations for the labels. {writes}"
 
 
-def serve(opening: Opening, instructions: str, wire: BinaryIO, source: BinaryIO, *, timeout: float) -> None:
+def serve(opening: Opening, instructions: str, wire: BinaryIO, source: BinaryIO) -> None:
     """Serve until stdin closes; if opening the service fails meanwhile, end the process (exit_for).
 
-    Requests still open when stdin closes are answered first, within one call's time limit.
+    Requests still open when stdin closes are answered with an error at once: the client is leaving.
     """
     # First in line: a failed open ends the process before any waiting request is answered.
     opening.future.add_done_callback(_exit_if_failed)
@@ -89,8 +88,7 @@ def serve(opening: Opening, instructions: str, wire: BinaryIO, source: BinaryIO,
     )
     opening.start()
     serve_lines(source, channel, protocol.on_request, protocol.on_notification)
-    if not channel.wait_until_answered(timeout + GRACE_SECONDS):
-        log.warning("stdin closed with requests unanswered; stopping without them")
+    channel.close()
 
 
 def _exit_if_failed(future: Future[McpService]) -> None:
@@ -197,7 +195,7 @@ def run(
         log.warning("--allow-write has no effect with --workflow: the workflow's sinks with write access decide.")
     log.info("serving %s", f"workflow {stored_name!r}" if stored_name else "all integrations")
     try:
-        serve(opening, instructions_for(stored_name, allow_write), wire, sys.stdin.buffer, timeout=timeout)
+        serve(opening, instructions_for(stored_name, allow_write), wire, sys.stdin.buffer)
     except KeyboardInterrupt:
         pass
     finally:

@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -223,14 +224,23 @@ def test_a_response_from_the_client_is_ignored(server: RawServer) -> None:
     assert server.reply()["id"] == 2
 
 
-def test_requests_in_flight_when_stdin_closes_are_still_answered(server: RawServer) -> None:
-    server.send(INITIALIZE)
-    server.send(INITIALIZED)
-    server.request(2, "tools/call", LIST_INTEGRATIONS)
-    status, replies, _ = server.close()  # at once: the call has not run yet
-    assert status == 0
-    assert [reply["id"] for reply in replies] == [1, 2]
-    assert replies[1]["result"]["isError"] is False
+def test_closing_stdin_ends_the_server_at_once_answering_what_is_in_flight(data: DataDir) -> None:
+    with silent_server() as port:  # accepts and never greets: the call would wait out its timeout
+        settings = {"username": "me", "host": "127.0.0.1", "port": port, "tls_mode": "none"}
+        data.add("imap", "Silent mail", settings, {"password": "silent-Secret-1"})
+        server = RawServer(data, "--timeout", "30")
+        _initialized(server)
+        server.request(2, "tools/list")
+        assert server.reply()["id"] == 2
+        server.request(3, "tools/call", {"name": "mail_list_folders", "arguments": {"label": "Silent mail"}})
+        server.request(4, "ping")
+        assert server.reply()["id"] == 4  # the call is in flight
+        started = time.monotonic()
+        status, replies, stderr = server.close()
+        elapsed = time.monotonic() - started
+    assert status == 0 and elapsed < 10
+    assert replies == [{"jsonrpc": "2.0", "id": 3, "error": {"code": -32000, "message": "Connection closed"}}]
+    assert "Traceback" not in stderr
 
 
 def test_a_cancelled_call_is_never_answered_and_others_go_on(data: DataDir) -> None:
