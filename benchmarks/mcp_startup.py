@@ -2,7 +2,8 @@
 
 Each process is spawned with the initialize request already waiting on its stdin, and timed
 from spawn to the first line of its reply on stdout:
-- anchor: the smallest stdio server the same MCP SDK allows (one low-level Server, no tools);
+- anchor: the smallest stdio server the MCP SDK allows (one low-level Server, no tools); tether speaks
+  the protocol itself and does not import the SDK, which comes with the test extra;
 - interpreter: `python -c pass`, for what starting Python alone costs on this machine;
 - tether: `python -m app mcp` on a data directory with a few integrations and a vault unlocked
   by a passphrase command, the way an assistant's configuration starts it.
