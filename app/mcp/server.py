@@ -1,8 +1,8 @@
 """The service behind `tether mcp`: tool calls checked, scoped, run and scrubbed of secrets.
 
-The protocol and start-up are app.mcp.wire, which opens this module in a thread once it serves:
-importing it loads the database layer and the tool modules. Tool calls run in worker threads,
-each bounded by the call timeout.
+Start-up is app.mcp.wire, which opens this module in a thread once it serves: importing it loads
+the database layer and the tool modules. The protocol (app.mcp.protocol) runs each tool call in a
+worker thread (app.mcp.call_runner), bounded by the call timeout.
 """
 
 from __future__ import annotations

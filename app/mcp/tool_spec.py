@@ -3,7 +3,7 @@
 The tool modules (inventory, mail, calendar) import this; app.mcp.tools gathers them. Nothing here
 imports a tool module, so no module in app.mcp imports one that imports it back.
 
-A tool's ``run`` is blocking (storage, sockets) and is called off the event loop with a ToolCall
+A tool's ``run`` is blocking (storage, sockets) and is called in a worker thread with a ToolCall
 and the arguments already checked against ``input_schema``. It returns the structured result,
 a JSON object matching ``output_schema``, or raises ToolRefusal.
 """
