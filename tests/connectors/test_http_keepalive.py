@@ -21,6 +21,7 @@ from connectors.types import CheckRequest, CheckResult
 from tests.connectors.calendar_fixtures import feed_server  # noqa: F401 - fixture
 from tests.servers import tls
 from tests.servers.feeds import FEED_PASSWORD, FEED_USER, FeedServer, sample_feed, start_feed_server
+from tests.support import wait_until
 
 pytestmark = pytest.mark.realserver
 
@@ -48,16 +49,6 @@ def failed_check(server: FeedServer, path: str, **options: str) -> tuple[Connect
     with pytest.raises(ConnectorError) as caught:
         check(server, path, **options)  # type: ignore[arg-type]
     return caught.value, time.monotonic() - started
-
-
-def wait_for(condition, seconds: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
-    """The server's view of a connection changes in its own thread: poll until ``condition()``."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
 
 
 def test_checks_of_feeds_on_one_server_one_after_another_share_one_connection(feed_server: FeedServer) -> None:
@@ -156,7 +147,7 @@ def test_a_public_feed_may_not_redirect_onto_a_kept_alive_connection_inside(
 def test_a_check_after_the_server_dropped_its_idle_connections_succeeds(feed_server: FeedServer) -> None:
     check(feed_server, "/team.ics")
     feed_server.drop_idle_connections()
-    assert wait_for(lambda: not feed_server.open_connections)
+    wait_until(lambda: not feed_server.open_connections, "the server to hang up", seconds=10)
     assert "events" in check(feed_server, "/team.ics").summary
     assert feed_server.accepted == 2
 
@@ -184,7 +175,7 @@ def test_idle_connections_are_closed_after_a_while(feed_server: FeedServer, monk
     monkeypatch.setattr(http_pool, "_POOL", http_pool.KeepAlivePool(idle_seconds=0.3))
     check(feed_server, "/team.ics")
     assert len(feed_server.open_connections) == 1
-    assert wait_for(lambda: not feed_server.open_connections, seconds=3)
+    wait_until(lambda: not feed_server.open_connections, "tether to close its idle connection", seconds=10)
 
 
 def test_each_server_keeps_only_a_few_idle_connections(
@@ -194,4 +185,4 @@ def test_each_server_keeps_only_a_few_idle_connections(
     with ThreadPoolExecutor(max_workers=5) as pool:
         list(pool.map(lambda _: check(feed_server, "/slow.ics"), range(5)))  # each takes 0.5 s: five at once
     assert feed_server.accepted == 5
-    assert wait_for(lambda: len(feed_server.open_connections) == 2)
+    wait_until(lambda: len(feed_server.open_connections) == 2, "all but two idle connections closed", seconds=10)
