@@ -7,6 +7,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
+from app.core.form_values import is_chooser
 from connectors.fields import Field, FieldKind
 from widgets.plain import plain
 
@@ -19,11 +20,6 @@ def short_name(value: str) -> str:
 
     parts = [part for part in value.split("/") if part]
     return unquote(parts[-1]) if parts else value
-
-
-def is_chooser(field: Field) -> bool:
-    """Fields whose values come from the server are picked from a list, not typed."""
-    return field.options_path is not None or field.kind is FieldKind.CALENDARS
 
 
 class FieldEditor(Vertical):

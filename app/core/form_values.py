@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from connectors.fields import Field, FieldKind
 from connectors.types import IntegrationType
+
+
+def is_chooser(field: Field) -> bool:
+    """Fields whose values come from the server are picked from a list, not typed."""
+    return field.options_path is not None or field.kind is FieldKind.CALENDARS
 
 
 def form_values_for_add(spec: IntegrationType, assignments: Mapping[str, str]) -> dict[str, str]:
