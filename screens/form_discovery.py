@@ -10,23 +10,17 @@ knows a type key.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, cast
+from functools import partial
+from typing import TYPE_CHECKING
 
-from textual import work
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import Button, Input
 
 from connectors.wording import count
 
 if TYPE_CHECKING:
-    from app.tui.tether_app import TetherApp
     from connectors.discovery.model import Candidate
-    from connectors.types import IntegrationType
-    from widgets.field_editor import FieldEditor
-
-FILLED = ("host", "port", "tls_mode")
+    from screens.form_host import FormHost
 
 
 class SettingsFound(Message):
@@ -48,60 +42,33 @@ def candidate_prompt(candidate: Candidate, advice: str) -> Content:
     return Content.assemble(*lines)
 
 
-class FindSettingsMixin:
-    """Mixed into IntegrationFormScreen, which provides the form helpers used here."""
+class FindSettings:
+    """The "Find settings" flow of one form: the form's state says whether it applies, a worker looks."""
 
-    if TYPE_CHECKING:  # provided by IntegrationFormScreen
-        spec: IntegrationType
-        busy: bool
-        _done: bool
-        _touched: set[str]
+    def __init__(self, form: FormHost) -> None:
+        self.form = form
 
-        def editor(self, name: str) -> FieldEditor: ...
-        def _say(self, content: Content | str) -> None: ...
-        def _set_busy(self, busy: bool, message: str = "", *, reveal: bool = True) -> None: ...
+    def offered(self) -> bool | None:
+        """check_action for find_settings: hidden for types without a server, dimmed until an address is typed."""
+        if not self.form.state.can_find_settings():
+            return False  # decided by the type alone: no need to read the widgets
+        return self.form.current().find_settings_offer()
 
-    @property
-    def _screen(self) -> Screen[Any]:
-        return cast("Screen[Any]", self)
-
-    @property
-    def _app(self) -> TetherApp:
-        return cast("TetherApp", self._screen.app)
-
-    def can_find_settings(self) -> bool:
-        return all(self.spec.has_field(name) for name in ("username", *FILLED))
-
-    def address_for_discovery(self) -> str:
-        """The username when it looks like a whole email address; empty otherwise."""
-        if not self.can_find_settings():
-            return ""
-        text = self.editor("username").value.strip()
-        local, at, domain = text.rpartition("@")
-        return text if at and local and "." in domain.strip(".") else ""
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "field-username" and self.can_find_settings():
-            self._screen.refresh_bindings()  # "Find settings" lights up once the username is an address
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "find-settings":
-            event.stop()
-            self.action_find_settings()  # the button also explains what is missing; the key is dimmed instead
-
-    def action_find_settings(self) -> None:
-        if self.busy or not self.can_find_settings():
+    def start(self) -> None:
+        form = self.form
+        state = form.current()
+        if state.busy or not state.can_find_settings():
             return
-        address = self.address_for_discovery()
+        address = state.address_for_discovery()
         if not address:
-            self._say("Type your whole email address as the username first; then tether can look up the server.")
-            self.editor("username").focus_input()
+            form.say("Type your whole email address as the username first; then tether can look up the server.")
+            form.editor("username").focus_input()
             return
-        self._set_busy(True, f"Looking up server settings for {address}…")
-        self._find_settings(address)
+        form.set_busy(True, f"Looking up server settings for {address}…")
+        form.run_in_thread(partial(self._find, address), "find server settings")
 
-    @work(thread=True, exclusive=True, group="form", exit_on_error=False, name="find server settings")
-    def _find_settings(self, address: str) -> None:
+    def _find(self, address: str) -> None:
+        """Worker side: at most discovery's 3 s budget."""
         from connectors.discovery.address import AddressError
         from connectors.discovery.model import DiscoverySettings, Service
         from connectors.discovery.run import discover
@@ -109,56 +76,51 @@ class FindSettingsMixin:
         try:
             result = discover(address, DiscoverySettings.from_environ(os.environ))
         except (AddressError, ValueError) as exc:
-            self._screen.post_message(SettingsFound(address, (), str(exc)))
+            self.form.post_message(SettingsFound(address, (), str(exc)))
             return
         found = result.for_service(Service.MAIL)
         problem = result.problem or f"no source names a mail server for {result.domain}."
-        self._screen.post_message(SettingsFound(address, found, "" if found else problem))
+        self.form.post_message(SettingsFound(address, found, "" if found else problem))
 
-    def on_settings_found(self, message: SettingsFound) -> None:
+    def found(self, message: SettingsFound) -> None:
         from connectors.discovery.describe import type_advice
         from screens.pick import PickScreen
 
-        self._set_busy(False)
+        form = self.form
+        key = form.state.spec.key
+        form.set_busy(False)
         if not message.candidates:
-            self._say(Content.styled(f"No server settings found for {message.address}: {message.problem}", "$warning"))
+            form.say(Content.styled(f"No server settings found for {message.address}: {message.problem}", "$warning"))
             return
-        self._say(
+        form.say(
             f"Found {count(len(message.candidates), 'possible server')} for {message.address}; choose one or press escape."
         )
-        types = getattr(self._app.context, "types", None)  # the registry this app was given, if any
+        types = getattr(form.app.context, "types", None)  # the registry this app was given, if any
         by_id = {str(number): candidate for number, candidate in enumerate(message.candidates)}
         entries: list[tuple[str, Content | str]] = [
-            (key, candidate_prompt(candidate, type_advice(candidate, self.spec.key, types)))
-            for key, candidate in by_id.items()
+            (number, candidate_prompt(candidate, type_advice(candidate, key, types)))
+            for number, candidate in by_id.items()
         ]
 
-        def picked(key: str | None) -> None:
-            candidate = by_id.get(key or "")
+        def picked(number: str | None) -> None:
+            candidate = by_id.get(number or "")
             if candidate is None:
-                self._say("Nothing was filled in.")
+                form.say("Nothing was filled in.")
             else:
-                self._use_candidate(candidate, type_advice(candidate, self.spec.key, types))
-            self.editor("host").focus_input()
+                self._use(candidate, type_advice(candidate, key, types))
+            form.editor("host").focus_input()
 
         note = "Enter fills in server, port and TLS from the highlighted entry; escape changes nothing."
-        self._app.push_screen(PickScreen(f"Server settings for {message.address}", entries, note), picked)
+        form.app.push_screen(PickScreen(f"Server settings for {message.address}", entries, note), picked)
 
-    def _use_candidate(self, candidate: Candidate, advice: str) -> None:
+    def _use(self, candidate: Candidate, advice: str) -> None:
+        form = self.form
         for name, value in candidate.form_values().items():
-            if self.spec.has_field(name):
-                self.editor(name).set_value(value)
-                self._touched.add(name)
-        self._done = False
-        self._screen.query_one("#save", Button).label = "Save"
+            if form.state.spec.has_field(name):
+                form.editor(name).set_value(value)
+                form.state.touched.add(name)
+        form.show_unsaved()
         said = f"Filled in server, port and TLS from {candidate.source}."
         sign_in = f"It expects the username {candidate.username} (not filled in)." if candidate.username else ""
         notes = (sign_in, candidate.note, advice)
-        self._say(Content.assemble(said, *((" " + text, "$warning") for text in notes if text)))
-
-
-def find_settings_state(form: FindSettingsMixin) -> bool | None:
-    """check_action for find_settings: hidden for types without a server, dimmed until an address is typed."""
-    if not form.can_find_settings():
-        return False
-    return True if form.address_for_discovery() and not form.busy else None
+        form.say(Content.assemble(said, *((" " + text, "$warning") for text in notes if text)))

@@ -6,22 +6,19 @@ list[Option] or raising ConnectorError) works the same way; nothing here knows a
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from functools import partial
+from typing import TYPE_CHECKING
 
-from textual import work
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import Button
 
 from screens.form_outcome import outcome_content
 
 if TYPE_CHECKING:
+    from app.core.form_state import Request
     from connectors.errors import ConnectorError
     from connectors.fields import Option
-    from connectors.types import IntegrationType
-    from widgets.field_editor import FieldEditor
+    from screens.form_host import FormHost
 
 
 class OptionsFound(Message):
@@ -30,89 +27,60 @@ class OptionsFound(Message):
         self.field, self.options, self.error = field, options, error
 
 
-class ServerOptionsMixin:
-    """Mixed into IntegrationFormScreen, which provides the form helpers used here."""
+class ServerOptions:
+    """The "Choose…" flow of one form: the form's state says whether to ask, a worker asks."""
 
-    if TYPE_CHECKING:  # provided by IntegrationFormScreen (as for FindSettingsMixin)
-        spec: IntegrationType
-        busy: bool
-        _done: bool
+    def __init__(self, form: FormHost) -> None:
+        self.form = form
 
-        def editor(self, name: str) -> FieldEditor: ...
-        def _field_of(self, widget_id: str | None) -> str | None: ...
-        def _errors(self) -> dict[str, str]: ...
-        def _show_errors(self, errors: dict[str, str], everywhere: bool = False) -> None: ...
-        def _say(self, content: Content | str, *, reveal: bool = True) -> None: ...
-        def _set_busy(self, busy: bool, message: str = "", *, reveal: bool = True) -> None: ...
-        def _with_request(
-            self, then: Callable[[dict[str, Any], dict[str, str], bool], object], message: str, *, reveal: bool = True
-        ) -> None: ...
-        def _secrets_for_request(self, secrets: dict[str, str], use_stored: bool) -> dict[str, str]: ...
-
-    @property
-    def _form(self) -> Screen[Any]:
-        return cast("Screen[Any]", self)
-
-    def choose_pressed(self, event: Button.Pressed) -> None:
-        """A "Choose…" button (id ``field-<name>``) was pressed; other buttons are left alone."""
-        name = self._field_of(event.button.id)
-        if name is None or self.busy:
+    def choose(self, name: str) -> None:
+        """The "Choose…" button of field ``name`` was pressed."""
+        form = self.form
+        state = form.current()
+        refusal = state.options_refusal(name)
+        if refusal is not None:
+            if refusal.errors:
+                form.show_errors(refusal.errors, everywhere=True)
+                form.say(Content.styled(refusal.message, "$error"))
+            else:
+                form.say(refusal.message)
             return
-        event.stop()
-        field = self.spec.field(name)
-        if field.options_path is None:
-            self._say(
-                f"{self.spec.name} cannot list {field.label.lower()} yet; tether will use what the server offers."
-            )
-            return
-        errors = {k: v for k, v in self._errors().items() if k != name}
-        if errors:
-            self._show_errors(errors, everywhere=True)
-            self._say(
-                Content.styled(f"Fill in the fields marked in red before choosing {field.label.lower()}.", "$error")
-            )
-            return
-        options_path = field.options_path
-        self._with_request(
-            lambda settings, secrets, use_stored: self._load_options(name, options_path, settings, secrets, use_stored),
-            f"Asking the server for {field.label.lower()}…",
-            reveal=False,  # the picker opens over the form when the answer comes: no scrolling underneath
-        )
+        spec_field = state.spec.field(name)
+        options_path = spec_field.options_path
+        assert options_path is not None  # options_refusal said so
 
-    @work(thread=True, exclusive=True, group="form", exit_on_error=False, name="list the choices")
-    def _load_options(
-        self, name: str, options_path: str, settings: dict[str, Any], secrets: dict[str, str], use_stored: bool
-    ) -> None:
-        from app.core.options import load_options
-        from connectors.errors import ConnectorError, ErrorKind
-        from storage.secrets.base import SecretStoreError
+        def ask(request: Request) -> None:
+            form.run_in_thread(partial(self._load, name, options_path, request), "list the choices")
 
-        try:
-            options = load_options(options_path, settings, self._secrets_for_request(secrets, use_stored))
-        except SecretStoreError as exc:
-            self._form.post_message(OptionsFound(name, [], ConnectorError(ErrorKind.SECRETS, str(exc))))
-        except ConnectorError as exc:
-            self._form.post_message(OptionsFound(name, [], exc))
-        else:
-            self._form.post_message(OptionsFound(name, options, None))
+        # The picker opens over the form when the answer comes: no scrolling underneath.
+        form.with_request(ask, f"Asking the server for {spec_field.label.lower()}…", reveal=False)
 
-    def on_options_found(self, message: OptionsFound) -> None:
+    def _load(self, name: str, options_path: str, request: Request) -> None:
+        """Worker side."""
+        from app.core.form_requests import options_request
+
+        context = self.form.app.context
+        storage = context.storage if context is not None else None
+        options, error = options_request(options_path, request, self.form.state.integration, storage)
+        self.form.post_message(OptionsFound(name, options, error))
+
+    def found(self, message: OptionsFound) -> None:
         from screens.options_picker import OptionsPickerScreen
 
-        self._set_busy(False)
+        form = self.form
+        form.set_busy(False)
         if message.error is not None:
-            self._say(outcome_content(None, message.error))
-            if message.error.field and self.spec.has_field(message.error.field):
-                self.editor(message.error.field).focus_input()
+            form.say(outcome_content(None, message.error))
+            if message.error.field and form.state.spec.has_field(message.error.field):
+                form.editor(message.error.field).focus_input()
             return
-        self._say("")
-        editor = self.editor(message.field)
+        form.say("")
+        editor = form.editor(message.field)
 
         def picked(values: list[str] | None) -> None:
             if values is not None:
                 editor.set_chosen(values, {option.value: option.label for option in message.options})
-                self._done = False
-                self._form.query_one("#save", Button).label = "Save"
+                form.show_unsaved()
             editor.focus_input()
 
-        self._form.app.push_screen(OptionsPickerScreen(editor.field.label, message.options, editor.chosen), picked)
+        form.app.push_screen(OptionsPickerScreen(editor.field.label, message.options, editor.chosen), picked)
