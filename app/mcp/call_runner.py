@@ -28,13 +28,18 @@ log = logging.getLogger("tether.mcp")
 MAX_CONCURRENT_CALLS = 4
 # Beyond the connector's own timeout, how long a call may still take before the server gives up waiting.
 GRACE_SECONDS = 5.0
+# Calls waiting for a turn. Each holds its arguments (a line of up to 4 MB), so a client that sends
+# faster than the servers answer is told to slow down instead of filling memory.
+MAX_WAITING_CALLS = 64
 
 
 class CallRunner:
     """Runs tools/call requests against the service, at most MAX_CONCURRENT_CALLS at once."""
 
-    def __init__(self, limit: int = MAX_CONCURRENT_CALLS) -> None:
+    def __init__(self, limit: int = MAX_CONCURRENT_CALLS, max_waiting: int = MAX_WAITING_CALLS) -> None:
         self._waiting: queue.SimpleQueue[tuple[Request, McpService, str, dict[str, Any]]] = queue.SimpleQueue()
+        self._max_waiting = max_waiting
+        self._not_started = threading.BoundedSemaphore(max_waiting)  # one slot per call not yet given its turn
         self._turns = threading.BoundedSemaphore(limit)
         self._start_lock = threading.Lock()
         self._started = False
@@ -45,14 +50,20 @@ class CallRunner:
             if not self._started:
                 self._started = True
                 threading.Thread(target=self._give_turns, name="tool call turns", daemon=True).start()
+        if not self._not_started.acquire(blocking=False):
+            request.answer(refusal_result(too_many_waiting(self._max_waiting)))
+            return
         self._waiting.put((request, service, name, arguments))
 
     def _give_turns(self) -> None:
         while True:
             request, service, name, arguments = self._waiting.get()
-            if request.settled:
-                continue  # cancelled while it waited
-            self._turns.acquire()
+            try:
+                if request.settled:
+                    continue  # cancelled while it waited
+                self._turns.acquire()
+            finally:
+                self._not_started.release()  # it runs now, or never: a place in the waiting room is free
             if request.settled:
                 self._turns.release()
                 continue
@@ -105,4 +116,12 @@ def timed_out(limit: float) -> ToolRefusal:
         Reason.TIMEOUT,
         f"No answer within {limit:.0f} s.",
         action="Try again later; `tether check LABEL` tests the connection.",
+    )
+
+
+def too_many_waiting(count: int) -> ToolRefusal:
+    return ToolRefusal(
+        Reason.RATE_LIMITED,
+        f"{count} calls are already waiting for their turn; this one was not started.",
+        action="Wait for earlier calls to answer, then send it again.",
     )

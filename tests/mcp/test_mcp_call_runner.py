@@ -15,6 +15,7 @@ from app.mcp.call_runner import CallRunner
 from app.mcp.errors import Reason, ToolRefusal
 from app.mcp.jsonrpc import Channel
 from connectors.outside_text import clean
+from tests.support import wait_until
 
 
 class SlowService:
@@ -114,3 +115,19 @@ def test_a_call_cancelled_while_it_waits_never_runs_and_is_never_answered() -> N
     answers = client.wait_for(1, 3)
     assert 2 not in answers
     assert service.names == ["first", "third"]
+
+
+def test_calls_beyond_the_waiting_room_are_refused_at_once_and_the_rest_still_run() -> None:
+    client, runner, service = Client(), CallRunner(limit=1, max_waiting=2), SlowService(60, timeout=120)
+    runner.submit(client.channel.open_request(1, "tools/call", {}), service, "call 1", {})  # type: ignore[arg-type]
+    wait_until(lambda: service.running == 1, "the first call to run")
+    for request_id in range(2, 6):
+        runner.submit(client.channel.open_request(request_id, "tools/call", {}), service, f"call {request_id}", {})  # type: ignore[arg-type]
+    # One runs, two wait; the others are turned away at once, without waiting for the running call.
+    refused = [client.wait_for(request_id, within=5)[request_id]["result"] for request_id in (4, 5)]
+    assert all(result["isError"] is True for result in refused)
+    assert {result["structuredContent"]["error"]["reason"] for result in refused} == {"rate_limited"}
+    assert "already waiting" in refused[0]["content"][0]["text"]
+    service.release.set()
+    answers = client.wait_for(1, 2, 3)
+    assert all(answers[request_id]["result"]["isError"] is False for request_id in (1, 2, 3))
