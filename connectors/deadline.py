@@ -5,6 +5,7 @@ read loop going for ever. A ``Deadline`` watches the sockets of one operation fr
 background thread and shuts them down when the time is up, or at once when ``cancel_all()`` is
 called on quit. That wakes any blocked connect, read, TLS handshake or select; the code that was
 blocked then asks the deadline whether it fired and reports a timeout instead of a broken link.
+A socket that outlives its operation (a kept-alive connection) is let go with ``release`` first.
 
     with Deadline(15) as limit:
         sock = connect_tcp(host, port, limit)  # watched from here on
@@ -39,7 +40,9 @@ class Deadline:
         self.at = at if at is not None else time.monotonic() + seconds
         self.fired: str | None = None  # TIMED_OUT or CANCELLED once it has fired
         self.stage = "the operation"  # the step in progress, for the timeout message
-        self._watched: list[socket.socket] = []
+        # (the watched socket's descriptor number, our duplicate of it); the number finds it in ``release``
+        self._watched: list[tuple[int, socket.socket]] = []
+        # Held while a socket is shut down or let go, so the two never cross.
         self._lock = threading.Lock()
 
     def remaining(self) -> float:
@@ -52,14 +55,36 @@ class Deadline:
         detached, and it can never name some other, newer socket.
         """
         try:
-            copy = socket.socket(fileno=os.dup(sock.fileno()))
+            number = sock.fileno()
+            copy = socket.socket(fileno=os.dup(number))
         except OSError:
             return  # already closed: nothing left to interrupt
         with self._lock:
-            self._watched.append(copy)
-            fired = self.fired
-        if fired is not None:
-            _shut(copy)
+            self._watched.append((number, copy))
+            if self.fired is not None:
+                _shut(copy)
+
+    def release(self, sock: socket.socket) -> bool:
+        """Stop watching ``sock``, which outlives this operation (a kept-alive connection going back to a pool).
+
+        Returns False when the deadline has already fired: ``sock`` may be shut down, so it must not
+        be used again. Once this returns True the deadline never touches ``sock``, whoever uses it next.
+        """
+        try:
+            number = sock.fileno()
+        except OSError:
+            return False
+        with self._lock:
+            if self.fired is not None:
+                return False
+            # A TLS socket keeps the descriptor of the socket it wraps, so the number finds the watched
+            # one; an older socket of this operation closed meanwhile may have had the same number, and
+            # letting that one go too changes nothing.
+            mine = [copy for watched, copy in self._watched if watched == number]
+            self._watched = [(watched, copy) for watched, copy in self._watched if watched != number]
+            for copy in mine:
+                copy.close()
+        return True
 
     def __enter__(self) -> Deadline:
         _WATCHDOG.add(self)
@@ -69,17 +94,16 @@ class Deadline:
         _WATCHDOG.remove(self)
         with self._lock:
             watched, self._watched = self._watched, []
-        for copy in watched:
+        for _, copy in watched:
             copy.close()
 
     def fire(self, reason: str) -> None:
-        with self._lock:
+        with self._lock:  # shut down under the lock: a socket ``release`` let go is never touched
             if self.fired is not None:
                 return
             self.fired = reason
-            watched = list(self._watched)
-        for copy in watched:
-            _shut(copy)
+            for _, copy in self._watched:
+                _shut(copy)
 
     def check(self) -> None:
         """Raise at once when the deadline has fired, before starting the next step."""

@@ -38,6 +38,10 @@ MAX_RETRY_AFTER = 3600.0  # a server asking for longer is told "an hour" and che
 # The trace event connectors.http_pool sends before a request goes out on a kept-alive connection;
 # its info holds the connection's stream as "return_value", like httpcore's connect_tcp.complete.
 REUSED_CONNECTION = "connection.reused"
+# The request extension connectors.http_pool calls with a connection's stream before it keeps the
+# connection for another request: it takes the socket out of this request's deadline and says
+# whether the connection may be kept (not once the deadline fired: the socket may be shut down).
+HAND_OVER = "tether.hand_over"
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,9 @@ def _get(request: Request, timeout: float, context: ssl.SSLContext, limit: Deadl
                 max_redirects=request.max_redirects,
                 trust_env=False,  # proxies and CA bundles from the environment must not override the user's choice
             ) as client,
-            client.stream("GET", request.url, headers=headers, auth=auth, extensions={"trace": guard}) as answer,
+            client.stream(
+                "GET", request.url, headers=headers, auth=auth, extensions={"trace": guard, HAND_OVER: guard.hand_over}
+            ) as answer,
         ):
             body = b""
             if 200 <= answer.status_code < 300:
@@ -228,6 +234,11 @@ class _ConnectionGuard:
                 elif self.public_origin and is_internal(peer):  # resolved differently this time
                     stream.close()
                     raise self._refused(peer)
+
+    def hand_over(self, stream: Any) -> bool:
+        """Whether the connection of ``stream`` may serve another request; from now on the deadline leaves it alone."""
+        sock = stream.get_extra_info("socket")
+        return sock is not None and self.limit.release(sock)
 
     def _before_connect(self, host: str, port: int) -> None:
         addresses = _resolve(host, port)

@@ -9,6 +9,9 @@ credentials, cookies and headers never reach another request.
 What the pool guarantees:
 - A connection goes back to the pool only when its answer was read to the end without an error;
   one abandoned at the byte cap, cut by the deadline or broken in any way is closed.
+- Before it goes back, the request's ``HAND_OVER`` hook takes its socket out of the request's
+  deadline, which can then no longer shut it down under the next request; a connection whose
+  deadline fired first is closed instead.
 - Each host keeps at most ``IDLE_PER_HOST`` idle connections, and none stays idle longer than
   ``IDLE_SECONDS``: a background thread closes them then, so tether holds nothing open for long.
 - A request on a reused connection first tells the request's trace hook (``REUSED_CONNECTION``),
@@ -25,7 +28,7 @@ from __future__ import annotations
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +36,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from connectors.http import REUSED_CONNECTION
+from connectors.http import HAND_OVER, REUSED_CONNECTION
 
 IDLE_SECONDS = 30.0
 IDLE_PER_HOST = 16  # as many as tether checks at once (check all runs 16)
@@ -156,9 +159,22 @@ class KeepAlivePool:
             entry.connection.close()
         return found
 
-    def release(self, key: _Key, connection: httpcore.HTTPConnection, stream: Any, read_to_end: bool) -> None:
-        """Keep ``connection`` for the next request if its answer was read to the end; close it otherwise."""
+    def release(
+        self,
+        key: _Key,
+        connection: httpcore.HTTPConnection,
+        stream: Any,
+        read_to_end: bool,
+        hand_over: Callable[[Any], bool] | None = None,
+    ) -> None:
+        """Keep ``connection`` for the next request if its answer was read to the end; close it otherwise.
+
+        ``hand_over`` (the request's ``HAND_OVER`` hook) lets the socket go from the request's
+        deadline before anyone else can take the connection, and refuses it if the deadline fired.
+        """
         keep = read_to_end and stream is not None and connection.is_idle() and not connection.has_expired()
+        if keep and hand_over is not None:
+            keep = hand_over(stream)
         if keep:
             with self._lock:
                 entries = self._idle.setdefault(key, [])
@@ -235,7 +251,8 @@ class _PooledBody(httpx.SyncByteStream):
             with _as_httpx(self.request):
                 self.answer.close()
         finally:
-            self.pool.release(self.key, self.connection, self.stream, self.read_to_end)
+            hand_over = self.request.extensions.get(HAND_OVER)
+            self.pool.release(self.key, self.connection, self.stream, self.read_to_end, hand_over)
 
 
 @contextmanager

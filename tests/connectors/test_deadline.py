@@ -8,7 +8,15 @@ import time
 
 import pytest
 
-from connectors.deadline import CANCELLED_MESSAGE, Deadline, bounded, cancel_all, parse_timeout, quitting
+from connectors.deadline import (
+    CANCELLED_MESSAGE,
+    TIMED_OUT,
+    Deadline,
+    bounded,
+    cancel_all,
+    parse_timeout,
+    quitting,
+)
 from connectors.errors import ConnectorError, ErrorKind
 
 
@@ -69,6 +77,31 @@ def test_work_that_finishes_in_time_is_untouched() -> None:
         assert ours.recv(5) == b"hello"
     theirs.send(b"again")  # the socket was not shut down when the block ended
     assert ours.recv(5) == b"again"
+    ours.close()
+    theirs.close()
+
+
+def test_a_socket_let_go_before_the_deadline_fires_is_not_shut_down() -> None:
+    ours, theirs = socket.socketpair()
+    with bounded(Deadline(5), timed_out) as limit:
+        limit.watch(ours)
+        assert limit.release(ours)
+        limit.fire(TIMED_OUT)  # as if the time ran out while another operation uses the socket
+    theirs.send(b"still")
+    assert ours.recv(5) == b"still"
+    ours.close()
+    theirs.close()
+
+
+def test_a_socket_cannot_be_let_go_once_the_deadline_fired() -> None:
+    ours, theirs = socket.socketpair()
+    with pytest.raises(ConnectorError) as caught, bounded(Deadline(5), timed_out) as limit:
+        limit.watch(ours)
+        limit.fire(TIMED_OUT)
+        assert not limit.release(ours)  # shut down already: no use to anyone else
+        if not ours.recv(1):
+            raise ConnectionResetError("EOF")
+    assert caught.value.message == "too slow during the operation"
     ours.close()
     theirs.close()
 

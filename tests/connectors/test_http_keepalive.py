@@ -8,13 +8,15 @@ to follow a public URL into the user's own network, and credentials that stay wi
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
 from connectors import http, http_pool
 from connectors.addresses import is_internal
+from connectors.deadline import TIMED_OUT, Deadline
 from connectors.errors import ConnectorError, ErrorKind
 from connectors.ical.check import check_feed
 from connectors.types import CheckRequest, CheckResult
@@ -186,3 +188,51 @@ def test_each_server_keeps_only_a_few_idle_connections(
         list(pool.map(lambda _: check(feed_server, "/slow.ics"), range(5)))  # each takes 0.5 s: five at once
     assert feed_server.accepted == 5
     wait_until(lambda: len(feed_server.open_connections) == 2, "all but two idle connections closed", seconds=10)
+
+
+def record_deadlines(monkeypatch: pytest.MonkeyPatch) -> list[Deadline]:
+    """Every deadline a GET runs under, in order, so a test can make one fire when it chooses."""
+    made: list[Deadline] = []
+
+    class Recorded(Deadline):
+        def __init__(self, seconds: float) -> None:
+            super().__init__(seconds)
+            made.append(self)
+
+    monkeypatch.setattr(http, "Deadline", Recorded)
+    return made
+
+
+def after_first_release(monkeypatch: pytest.MonkeyPatch, then: Callable[[], None]) -> None:
+    """Run ``then`` in the releasing thread once the first connection is back in the pool, before its GET ends."""
+    release = http_pool.KeepAlivePool.release
+    calls: list[None] = []
+
+    def and_then(pool: http_pool.KeepAlivePool, *args: Any, **kwargs: Any) -> None:
+        release(pool, *args, **kwargs)
+        if not calls:
+            calls.append(None)
+            then()
+
+    monkeypatch.setattr(http_pool.KeepAlivePool, "release", and_then)
+
+
+def test_a_deadline_passing_just_after_its_connection_went_back_leaves_the_next_check_on_it_alone(
+    feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The moment between a GET giving its connection back and its deadline ending, made to last:
+    # another check takes the connection and is waiting for its answer when the first deadline fires.
+    deadlines = record_deadlines(monkeypatch)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        second: list[Future[CheckResult]] = []
+
+        def next_check_then_time_out() -> None:
+            second.append(pool.submit(check, feed_server, "/slow.ics"))  # answered after 0.5 s
+            wait_until(lambda: feed_server.hits["/slow.ics"] == 1, "the next check to send its request")
+            deadlines[0].fire(TIMED_OUT)  # what the watchdog does when the first check's time is up
+
+        after_first_release(monkeypatch, next_check_then_time_out)
+        first = check(feed_server, "/team.ics")
+        assert first.summary == "Team: 4 events" and second[0].result().summary == "Slow: 4 events"
+    assert feed_server.hits["/slow.ics"] == 1  # answered on its first try, not sent again
+    assert feed_server.accepted == 1  # the kept-alive connection served both
