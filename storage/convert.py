@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from storage.models import IntegrationRow, WorkflowIntegrationRow, WorkflowRow
@@ -15,17 +16,26 @@ def utc(value: datetime | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def to_integration(row: IntegrationRow) -> Integration:
-    uses = tuple(
+def to_uses(links: Iterable[tuple[int, str, str, str, str, bool]]) -> tuple[WorkflowUse, ...]:
+    """(workflow id, workflow name, role, access, schedule, enabled) per link, by workflow name."""
+    uses = (
         WorkflowUse(
-            workflow_id=link.workflow.id,
-            workflow_name=link.workflow.name,
-            role=Role(link.role),
-            access=Access(link.access),
-            schedule=link.workflow.schedule,
-            enabled=link.workflow.enabled,
+            workflow_id=workflow_id,
+            workflow_name=name,
+            role=Role(role),
+            access=Access(access),
+            schedule=schedule,
+            enabled=enabled,
         )
-        for link in sorted(row.links, key=lambda link: link.workflow.name.casefold())
+        for workflow_id, name, role, access, schedule, enabled in links
+    )
+    return tuple(sorted(uses, key=lambda use: use.workflow_name.casefold()))
+
+
+def to_integration(row: IntegrationRow) -> Integration:
+    uses = to_uses(
+        (link.workflow.id, link.workflow.name, link.role, link.access, link.workflow.schedule, link.workflow.enabled)
+        for link in row.links
     )
     return Integration(
         id=row.id,

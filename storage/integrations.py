@@ -9,11 +9,12 @@ left that could never be cleaned up.
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import os
 import unicodedata
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -24,10 +25,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from storage.check_marks import CheckMarks
-from storage.convert import now, to_integration
+from storage.convert import now, to_integration, to_uses, utc
 from storage.errors import ChangedElsewhere, DuplicateName, NotFound, StorageError, Superseded
 from storage.merge import MergeConflict, merge_mapping, merge_value
-from storage.models import IntegrationRow, WorkflowIntegrationRow
+from storage.models import IntegrationRow, WorkflowIntegrationRow, WorkflowRow
 from storage.names import name_key, normalise_name
 from storage.records import Integration, Status
 from storage.secrets.base import SecretStore, SecretStoreError, SecretStoreUnavailable
@@ -244,11 +245,14 @@ class IntegrationRepository:
         learned_settings: Mapping[str, Any] | None = None,
         expected_version: int | None = None,
         known: Integration | None = None,
+        along: Callable[[Session], object] | None = None,
     ) -> Integration:
         """Record a status. With ``expected_version`` (the version a check started from), raise
         Superseded instead when label, settings or secrets changed meanwhile: that outcome is
         about settings that are no longer stored. ``known``, the row as read at that version,
-        saves reading it again: the write itself still refuses any other version."""
+        saves reading it again, before the write and after it: the write itself still refuses
+        any other version. ``along`` makes more writes in the first write's transaction (a
+        check's health sample), once, whether or not the status is still wanted."""
         for attempt in range(WRITE_ATTEMPTS):
             reuse = (
                 attempt == 0 and known is not None and known.id == integration_id and known.version == expected_version
@@ -265,8 +269,18 @@ class IntegrationRepository:
                 values["connector_state"] = dict(state)
             if learned_settings and (merged := {**current.settings, **learned_settings}) != current.settings:
                 values.update(settings=merged, version=current.version + 1)
-            if self._swap(integration_id, current.version, values):
-                return self.get(integration_id)
+            with self._sessions.begin() as session:
+                # The versioned write first: the transaction waits its turn instead of failing on a
+                # snapshot another process has moved past.
+                swapped = swap_row(session, IntegrationRow, integration_id, current.version, values)
+                if along is not None:
+                    along(session)
+                    along = None
+                stored = _after_write(session, current) if swapped and reuse else None
+            if swapped:
+                if stored is None:
+                    return self.get(integration_id)  # raises NotFound when it is being removed, as reading it would
+                return stored
         raise StorageError(f"Could not record the status of {current.label!r}: it keeps changing. Try again.")
 
     def mark_status(self, integration_id: int, status: Status, *, expected_version: int) -> None:
@@ -396,6 +410,53 @@ class IntegrationRepository:
         except IntegrityError:
             session.rollback()
             raise DuplicateName(f"An integration named {label!r} already exists; choose another name.") from None
+
+
+def _after_write(session: Session, written: Integration) -> Integration | None:
+    """The record as stored after a status write onto ``written``'s version, without reading it all again.
+
+    Label, type and secrets are as in ``written``: the write matched its version, and any change
+    to them moves the version on. The rest is read back in the write's transaction, in one
+    statement: what the version does not count (status and check columns another tether may
+    write, the workflows using it) and the values just written (learned settings too), as the
+    database returns them. None when the row is being removed: reading it would not find it.
+    """
+    rows = session.execute(
+        select(
+            IntegrationRow.pending,
+            IntegrationRow.settings,
+            IntegrationRow.status,
+            IntegrationRow.status_detail,
+            IntegrationRow.last_checked_at,
+            IntegrationRow.check_summary,
+            IntegrationRow.connector_state,
+            IntegrationRow.version,
+            WorkflowRow.id,
+            WorkflowRow.name,
+            WorkflowIntegrationRow.role,
+            WorkflowIntegrationRow.access,
+            WorkflowRow.schedule,
+            WorkflowRow.enabled,
+        )
+        .outerjoin(WorkflowIntegrationRow, WorkflowIntegrationRow.integration_id == IntegrationRow.id)
+        .outerjoin(WorkflowRow, WorkflowRow.id == WorkflowIntegrationRow.workflow_id)
+        .where(IntegrationRow.id == written.id)
+        .order_by(WorkflowIntegrationRow.id)
+    ).all()
+    if not rows or rows[0].pending:
+        return None
+    row = rows[0]
+    return dataclasses.replace(
+        written,
+        settings=dict(row.settings or {}),
+        status=Status(row.status),
+        status_detail=row.status_detail or "",
+        last_checked_at=utc(row.last_checked_at),
+        check_summary=row.check_summary or "",
+        connector_state=dict(row.connector_state or {}),
+        used_by=to_uses(link[-6:] for link in rows if link[-6] is not None),  # the workflow columns
+        version=row.version or 0,
+    )
 
 
 def _same_name(typed: str, stored: str) -> bool:

@@ -1,20 +1,24 @@
 """Per-integration health: recent call samples, circuit-breaker state, last success and last error.
 
-Samples older than the window (or beyond the newest MAX_SAMPLES) are pruned when a new one is
-recorded, so the table stays small however long tether runs.
+Health counts the samples of the last WINDOW, at most the newest MAX_SAMPLES. Older ones are
+pruned when a new one is recorded, so the table stays small however long tether runs; not at
+every record, which would cost each check two more statements, but once an integration's samples
+outgrow either limit by a tenth (``Retention``), so readers apply both limits themselves.
 """
 
 from __future__ import annotations
 
 import math
+import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from storage.convert import now, utc
 from storage.models import CallSampleRow, IntegrationRow
@@ -25,6 +29,9 @@ if TYPE_CHECKING:
 WINDOW = timedelta(hours=24)
 _UNSYNCED = {"synchronize_session": False}
 MAX_SAMPLES = 500
+# How far an integration's samples may outgrow the limits before they are pruned, as a share of
+# each limit: with a check a minute, pruning runs about once every 50 checks instead of at each.
+PRUNE_SLACK = 0.1
 
 
 class BreakerState(StrEnum):
@@ -69,11 +76,45 @@ def percentile(values: list[float], fraction: float) -> float | None:
     return ordered[rank - 1]
 
 
+class Retention:
+    """What one process last saw of each integration's stored samples: how many, and the oldest.
+
+    Shared by every repository on one database (checks build their own), so that pruning is due
+    by the table's size, not by how many repositories were made. Samples another process adds
+    are not counted here; that process prunes by its own count, and readers apply the limits.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[int, tuple[int, datetime]] = {}
+
+    def prune_due(self, integration_id: int, at: datetime, window: timedelta, max_samples: int) -> bool:
+        """Count one more sample at ``at``; whether the integration's samples should be pruned now."""
+        with self._lock:
+            seen = self._seen.get(integration_id)
+            if seen is None:
+                return True  # not seen since this process started: find out
+            count, oldest = seen[0] + 1, min(seen[1], at)
+            self._seen[integration_id] = (count, oldest)
+        return count > max_samples * (1 + PRUNE_SLACK) or oldest < at - window * (1 + PRUNE_SLACK)
+
+    def pruned(self, integration_id: int, count: int, oldest: datetime | None) -> None:
+        with self._lock:
+            if oldest is None:
+                self._seen.pop(integration_id, None)
+            else:
+                self._seen[integration_id] = (count, oldest)
+
+
+_RETENTION: weakref.WeakKeyDictionary[Engine, Retention] = weakref.WeakKeyDictionary()
+
+
 class MetricsRepository:
     def __init__(self, engine: Engine, *, window: timedelta = WINDOW, max_samples: int = MAX_SAMPLES) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self.window = window
         self.max_samples = max_samples
+        self._retention = _RETENTION.setdefault(engine, Retention())
 
     def record(
         self,
@@ -86,45 +127,70 @@ class MetricsRepository:
         source: str = "check",
         at: datetime | None = None,
         next_breaker: Callable[[Breaker], Breaker] | None = None,
+        session: Session | None = None,
     ) -> Breaker | None:
         """Store one call's outcome; ``error_message`` must already be free of secrets.
 
         ``next_breaker`` turns the stored breaker into the new one within the same write (one
         transaction per call, not three: checks of many integrations at once all come here).
-        Returns the breaker as stored, None when the integration is gone.
+        Given a ``session``, the writes join its transaction (a check's status write) instead of
+        making their own. Returns the breaker as stored, None when the integration is gone.
         """
         at = at or now()
-        with self._sessions.begin() as session:
-            row = session.get(IntegrationRow, integration_id)
-            if row is None:
-                return None  # removed while the call ran
-            session.add(
-                CallSampleRow(
-                    integration_id=integration_id,
-                    at=at,
-                    ok=ok,
-                    latency_ms=float(latency_ms),
-                    error_kind="" if ok else error_kind,
-                    source=source,
-                )
+        if session is not None:
+            return self._write(
+                session, integration_id, ok, latency_ms, error_kind, error_message, source, at, next_breaker
             )
-            values: dict[str, object] = (
-                {"last_success_at": at} if ok else {"last_error": error_message, "last_error_at": at}
+        with self._sessions.begin() as own:
+            return self._write(own, integration_id, ok, latency_ms, error_kind, error_message, source, at, next_breaker)
+
+    def _write(
+        self,
+        session: Session,
+        integration_id: int,
+        ok: bool,
+        latency_ms: float,
+        error_kind: str,
+        error_message: str,
+        source: str,
+        at: datetime,
+        next_breaker: Callable[[Breaker], Breaker] | None,
+    ) -> Breaker | None:
+        row = session.execute(
+            select(IntegrationRow.breaker_state, IntegrationRow.breaker_since, IntegrationRow.breaker_failures).where(
+                IntegrationRow.id == integration_id
             )
-            breaker = _breaker_of(row)
-            if next_breaker is not None:
-                breaker = next_breaker(breaker)
-                values.update(_breaker_values(breaker))
-            # The session holds nothing these statements could change: skip SQLAlchemy matching them
-            # against loaded objects (a third of a check's bookkeeping otherwise).
-            session.execute(
-                update(IntegrationRow).where(IntegrationRow.id == integration_id).values(**values),
-                execution_options=_UNSYNCED,
+        ).first()
+        if row is None:
+            return None  # removed while the call ran
+        session.execute(
+            insert(CallSampleRow).values(
+                integration_id=integration_id,
+                at=at,
+                ok=ok,
+                latency_ms=float(latency_ms),
+                error_kind="" if ok else error_kind,
+                source=source,
             )
+        )
+        values: dict[str, object] = (
+            {"last_success_at": at} if ok else {"last_error": error_message, "last_error_at": at}
+        )
+        breaker = _breaker_of(row)
+        if next_breaker is not None:
+            breaker = next_breaker(breaker)
+            values.update(_breaker_values(breaker))
+        # The session holds nothing these statements could change: skip SQLAlchemy matching them
+        # against loaded objects (a third of a check's bookkeeping otherwise).
+        session.execute(
+            update(IntegrationRow).where(IntegrationRow.id == integration_id).values(**values),
+            execution_options=_UNSYNCED,
+        )
+        if self._retention.prune_due(integration_id, at, self.window, self.max_samples):
             self._prune(session, integration_id, at)
         return breaker
 
-    def _prune(self, session, integration_id: int, at: datetime) -> None:
+    def _prune(self, session: Session, integration_id: int, at: datetime) -> None:
         session.execute(
             delete(CallSampleRow).where(
                 CallSampleRow.integration_id == integration_id, CallSampleRow.at < at - self.window
@@ -141,11 +207,18 @@ class MetricsRepository:
             delete(CallSampleRow).where(CallSampleRow.integration_id == integration_id, CallSampleRow.id.not_in(keep)),
             execution_options=_UNSYNCED,
         )
+        count, oldest = session.execute(
+            select(func.count(), func.min(CallSampleRow.at)).where(CallSampleRow.integration_id == integration_id)
+        ).one()
+        self._retention.pruned(integration_id, int(count or 0), utc(oldest))
 
-    def breaker(self, integration_id: int) -> Breaker:
-        with self._sessions() as session:
+    def breaker(self, integration_id: int, session: Session | None = None) -> Breaker:
+        """The stored breaker; given a ``session``, read in its transaction (no second connection)."""
+        if session is not None:
             row = session.get(IntegrationRow, integration_id)
             return _breaker_of(row) if row is not None else Breaker()
+        with self._sessions() as own:
+            return self.breaker(integration_id, own)
 
     def set_breaker(self, integration_id: int, breaker: Breaker) -> None:
         with self._sessions.begin() as session:
@@ -185,7 +258,7 @@ class MetricsRepository:
                 samples.setdefault(integration_id, []).append((bool(ok), float(latency), kind or ""))
         result: dict[int, Health] = {}
         for row in rows:
-            own = samples.get(row.id, [])
+            own = samples.get(row.id, [])[-self.max_samples :]  # samples not pruned yet do not count
             latencies = [latency for _, latency, _ in own]
             failed_kinds = [kind for ok, _, kind in own if not ok]
             result[row.id] = Health(
@@ -222,7 +295,7 @@ def _breaker_values(breaker: Breaker) -> dict[str, object]:
     return {"breaker_state": str(breaker.state), "breaker_since": breaker.since, "breaker_failures": breaker.failures}
 
 
-def _breaker_of(row: IntegrationRow) -> Breaker:
+def _breaker_of(row: Any) -> Breaker:
     return Breaker(
         BreakerState(row.breaker_state or BreakerState.CLOSED), utc(row.breaker_since), row.breaker_failures or 0
     )

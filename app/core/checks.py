@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connectors.errors import ConnectorError, ErrorKind
 from connectors.registry import TypeRegistry, default_types
@@ -21,6 +21,9 @@ from storage.integrations import IntegrationRepository
 from storage.metrics import MetricsRepository
 from storage.records import Integration, Status
 from storage.secrets.base import SecretStoreError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger("tether.checks")
 
@@ -77,6 +80,7 @@ def record_success(
     *,
     expected_version: int | None = None,
     known: Integration | None = None,
+    along: Callable[[Session], object] | None = None,
 ) -> Integration:
     return repo.set_status(
         integration_id,
@@ -88,6 +92,7 @@ def record_success(
         learned_settings=result.learned_settings,
         expected_version=expected_version,
         known=known,
+        along=along,
     )
 
 
@@ -149,10 +154,20 @@ def _check_stored(
         error = exc
     else:
         latency_ms = (time.perf_counter() - started) * 1000
-        record_outcome(metrics, integration.id, latency_ms=latency_ms, error=None, source="check")
         log.info("check ok in %.0f ms", latency_ms, extra={"integration": integration.label})
         try:
-            stored = record_success(repo, integration.id, result, expected_version=version, known=integration)
+            # The health sample goes in the status write's transaction; it is kept even when the
+            # status is discarded, since the server did answer.
+            stored = record_success(
+                repo,
+                integration.id,
+                result,
+                expected_version=version,
+                known=integration,
+                along=lambda session: record_outcome(
+                    metrics, integration.id, latency_ms=latency_ms, error=None, source="check", session=session
+                ),
+            )
             return CheckOutcome(stored, result=result)
         except Superseded as exc:
             log.info("check result discarded: the settings changed meanwhile", extra={"integration": integration.label})
@@ -161,15 +176,26 @@ def _check_stored(
         repo.set_status(integration.id, integration.status, integration.status_detail)
         return CheckOutcome(integration, error=error)
     latency_ms = (time.perf_counter() - started) * 1000
-    if error.kind is not ErrorKind.SECRETS:
-        # A locked secret store says nothing about the server's health.
-        record_outcome(metrics, integration.id, latency_ms=latency_ms, error=error, source="check")
+    failure = error
+
+    def sample(session: Session) -> None:
+        if failure.kind is not ErrorKind.SECRETS:  # a locked secret store says nothing about the server's health
+            record_outcome(
+                metrics, integration.id, latency_ms=latency_ms, error=failure, source="check", session=session
+            )
+
     log.warning(
         "check failed (%s) in %.0f ms: %s", error.kind, latency_ms, error, extra={"integration": integration.label}
     )
     try:
         stored = repo.set_status(
-            integration.id, status_for(error), str(error), checked_at=now(), expected_version=version, known=integration
+            integration.id,
+            status_for(error),
+            str(error),
+            checked_at=now(),
+            expected_version=version,
+            known=integration,
+            along=sample,
         )
     except Superseded as exc:
         return CheckOutcome(repo.get(integration.id), discarded=str(exc))

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from connectors.errors import ConnectorError, ErrorKind
 from connectors.types import CheckRequest
@@ -21,6 +21,9 @@ from storage.integrations import IntegrationRepository
 from storage.metrics import Breaker, BreakerState, Health, MetricsRepository
 from storage.records import Integration, Status
 from storage.secrets.base import SecretStoreError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 T = TypeVar("T")
 log = logging.getLogger("tether.health")
@@ -70,14 +73,16 @@ def record_outcome(
     source: str,
     policy: BreakerPolicy = DEFAULT_POLICY,
     at: datetime | None = None,
+    session: Session | None = None,
 ) -> Breaker:
     """Store one call's sample and move the breaker; returns the new breaker.
 
     A failure that asked nothing of the server (a sign-in that never happened, a value that cannot be
     sent) is no sample of the server's health: nothing is stored and the breaker stays as it is.
+    Given a ``session``, the sample is written in its transaction (with a check's status).
     """
     if error is not None and error.caller_fault:
-        return metrics.breaker(integration_id)
+        return metrics.breaker(integration_id, session)
     at = at or now()
     stored = metrics.record(
         integration_id,
@@ -88,6 +93,7 @@ def record_outcome(
         source=source,
         at=at,
         next_breaker=lambda breaker: policy.after(breaker, error is None, at),
+        session=session,
     )
     return stored if stored is not None else policy.after(Breaker(), error is None, at)
 

@@ -9,7 +9,9 @@ import pytest
 from app.core.health import BreakerPolicy, guarded_call, record_outcome
 from connectors.errors import ConnectorError, ErrorKind
 from connectors.types import CheckRequest
+from storage.db import open_database
 from storage.metrics import BreakerState, MetricsRepository, percentile
+from storage.paths import DATABASE_NAME
 from storage.records import Status
 from storage.service import Storage
 from tests.health.conftest import add_feed
@@ -60,6 +62,32 @@ def test_samples_are_pruned_to_the_window_and_a_maximum(storage: Storage) -> Non
         metrics.record(integration_id, ok=True, latency_ms=n, at=T0 + timedelta(hours=2, seconds=n))
     assert metrics.sample_count(integration_id) == 5
     assert metrics.health(integration_id, at=T0 + timedelta(hours=2, minutes=1)).last_latency_ms == 9
+
+
+def test_pruning_waits_for_a_tenth_more_samples_but_health_counts_only_the_newest(storage: Storage) -> None:
+    integration_id = add_feed(storage)
+    metrics = MetricsRepository(storage.integrations.engine, window=timedelta(hours=1), max_samples=20)
+    stored = []
+    for n in range(100):
+        metrics.record(integration_id, ok=n % 10 != 0, latency_ms=n, at=T0 + timedelta(seconds=n))
+        stored.append(metrics.sample_count(integration_id))
+    assert max(stored) == 22 and stored[-1] >= 20  # never more than a tenth over the maximum
+    health = metrics.health(integration_id, at=T0 + timedelta(minutes=2))
+    assert (health.requests, health.errors, health.last_latency_ms) == (20, 2, 99)  # samples 80 to 99
+
+
+def test_samples_another_process_adds_do_not_count_beyond_the_maximum(storage: Storage) -> None:
+    integration_id = add_feed(storage)
+    ours = MetricsRepository(storage.integrations.engine, max_samples=10)
+    theirs = MetricsRepository(open_database(storage.data_dir / DATABASE_NAME), max_samples=10)  # its own engine
+    for n in range(10):
+        ours.record(integration_id, ok=True, latency_ms=n)
+    for n in range(10, 15):
+        theirs.record(integration_id, ok=True, latency_ms=n)
+    ours.record(integration_id, ok=True, latency_ms=15)
+    for metrics in (ours, theirs):
+        health = metrics.health(integration_id)
+        assert health.requests == 10 and health.p95_latency_ms == 15 and health.last_latency_ms == 15
 
 
 def test_samples_go_with_their_integration(storage: Storage) -> None:

@@ -9,8 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from app.core.checks import check_integration
-from storage.records import Status
+from storage.records import Role, Status
 from storage.service import Storage
+from storage.records import LinkSpec
 from tests.servers.feeds import sample_feed
 
 
@@ -76,6 +77,26 @@ def test_an_edit_during_a_check_discards_the_checks_outcome(storage: Storage, ga
     assert outcome.discarded == "'Team' was changed while it was being checked; that check's result was discarded."
     stored = repo.get(integration.id)
     assert stored.status is Status.NOT_CHECKED and stored.check_summary == "" and stored.last_checked_at is None
+    health = storage.metrics.health(integration.id)
+    assert health.requests == 1 and health.errors == 0  # the server did answer: that sample counts
+
+
+def test_a_workflow_linked_during_a_check_is_in_the_record_the_check_returns(
+    storage: Storage, gated: GatedFeed
+) -> None:
+    repo = storage.integrations
+    integration = repo.add("ical", "Team", {}, {"url": gated.url})
+    outcomes = []
+    checking = threading.Thread(target=lambda: outcomes.append(check_integration(repo, integration)))
+    checking.start()
+    assert gated.arrived.wait(30), "the check never reached the server"
+    storage.workflows.add("Digest", links=[LinkSpec(integration.id, Role.SOURCE)])  # changes no version
+    gated.release.set()
+    checking.join(30)
+    (outcome,) = outcomes
+    assert outcome.ok and not outcome.discarded
+    assert [use.workflow_name for use in outcome.integration.used_by] == ["Digest"]
+    assert outcome.integration == repo.get(integration.id)
 
 
 def test_a_check_with_nothing_edited_meanwhile_is_recorded(storage: Storage, gated: GatedFeed) -> None:

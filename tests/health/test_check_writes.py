@@ -16,44 +16,57 @@ from tests.servers.feeds import FeedServer
 
 
 @pytest.fixture
-def commits(storage: Storage) -> Iterator[list[str]]:
-    """Every committed transaction on the database, named by its first write."""
-    seen: list[str] = []
+def commits(storage: Storage) -> Iterator[list[list[str]]]:
+    """Every committed transaction on the database, as the writes it made (their first three words)."""
+    seen: list[list[str]] = []
     pending: list[str] = []
 
     def before(conn, cursor, statement: str, *args: object) -> None:  # type: ignore[no-untyped-def]
         words = statement.split(None, 3)
-        if words and words[0] in ("INSERT", "UPDATE", "DELETE") and not pending:
+        if words and words[0] in ("INSERT", "UPDATE", "DELETE"):
             pending.append(" ".join(words[:3]))
 
     def committed(conn) -> None:  # type: ignore[no-untyped-def]
         if pending:
-            seen.append(pending.pop())
+            seen.append(list(pending))
+            pending.clear()
+
+    def rolled_back(conn) -> None:  # type: ignore[no-untyped-def]
+        pending.clear()
 
     engine = storage.integrations.engine
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "commit", committed)
+    event.listen(engine, "rollback", rolled_back)
     yield seen
     event.remove(engine, "before_cursor_execute", before)
     event.remove(engine, "commit", committed)
+    event.remove(engine, "rollback", rolled_back)
 
 
-def test_a_healthy_check_commits_three_writes_and_records_everything(
+def test_a_healthy_check_commits_two_transactions_and_records_everything(
     storage: Storage,
     feed_server: FeedServer,
-    commits: list[str],  # noqa: F811 - fixture
+    commits: list[list[str]],  # noqa: F811 - fixture
 ) -> None:
     repo = storage.integrations
     integration = repo.add("ical", "Team", {"ca_file": str(feed_server.ca_file)}, {"url": feed_server.url("/team.ics")})
     commits.clear()
     outcome = check_integration(repo, integration, metrics=storage.metrics)
     assert outcome.ok, outcome.error
-    # Checking, the sample with its breaker, the result: one transaction each.
-    assert commits == ["UPDATE integrations SET", "INSERT INTO call_samples", "UPDATE integrations SET"]
+    # "Checking", then the result with its health sample and breaker. Old samples are pruned now
+    # and then, not at every check: here for the first sample this process records for it.
+    checking, result = ["UPDATE integrations SET"], ["UPDATE integrations SET", "INSERT INTO call_samples"]
+    breaker, prune = ["UPDATE integrations SET"], ["DELETE FROM call_samples"] * 2
+    assert commits == [checking, result + breaker + prune]
+    assert outcome.integration == repo.get(integration.id)  # what the check returns is what is stored
+    commits.clear()
+    assert check_integration(repo, integration, metrics=storage.metrics).ok
+    assert commits == [checking, result + breaker]
     stored = repo.get(integration.id)
     assert stored.status is Status.CONNECTED and stored.check_summary.startswith("Team: ")
     health = storage.metrics.health(integration.id)
-    assert health.requests == 1 and health.errors == 0 and health.last_success_at is not None
+    assert health.requests == 2 and health.errors == 0 and health.last_success_at is not None
     assert health.breaker.failures == 0
 
 
