@@ -1,6 +1,6 @@
 """Checking 100 healthy HTTPS feeds at once, against one check and against the physical floor.
 
-    python benchmarks/check_many_feeds.py [--count 100] [--rounds 5]
+    python benchmarks/check_many_feeds.py [--count 100] [--rounds 5] [--rtt MS]
 
 A loopback HTTPS feed server (tests/servers/feeds.py, its own process, the test CA trusted
 through each integration's ca_file setting) serves ``count`` small feeds, all on one server as
@@ -21,6 +21,11 @@ the round, so every check downloads and reads its feed) and "unchanged" (the ser
 Medians over the rounds are printed with the ratios (b)/(a) (goal <= 10x; against the check on a
 kept-alive connection, the stricter one, and on a new connection) and (b)/(c), and the load
 average, since other work on the machine moves every figure.
+
+On loopback nothing waits for the network, so checks at once only take turns on the CPU and
+100 cost about 100 times one. ``--rtt MS`` measures the same against a network with that round
+trip: every connection, the floor's too, goes through a relay (benchmarks/latency_relay.py)
+that delivers each chunk half of it later in each direction.
 """
 
 from __future__ import annotations
@@ -88,8 +93,14 @@ def floor_get(context: ssl.SSLContext, url: str) -> None:
         conn.close()
 
 
+def through(url: str, port: int) -> str:
+    """``url`` on the same host at ``port``: the relay's."""
+    parts = urlsplit(url)
+    return parts._replace(netloc=f"{parts.hostname}:{port}").geturl()
+
+
 class Bench:
-    def __init__(self, count: int, timeout: float) -> None:
+    def __init__(self, count: int, timeout: float, rtt: float = 0.0) -> None:
         import multiprocessing
 
         from benchmarks.check_all import MemoryStore
@@ -103,6 +114,13 @@ class Bench:
         )
         self.server.start()
         self.ca_file, self.urls = self.pipe.recv()
+        self.relay = None
+        if rtt:
+            from benchmarks.latency_relay import start_relay
+
+            server = urlsplit(self.urls[0])
+            self.relay, port = start_relay((server.hostname or "", server.port or 443), rtt)
+            self.urls = [through(url, port) for url in self.urls]
         self.storage = open_storage(self.work / "data", MemoryStore())  # type: ignore[arg-type]
         repo = self.storage.integrations
         self.ids = [
@@ -116,6 +134,9 @@ class Bench:
     def close(self) -> None:
         self.pipe.send("stop")
         self.server.join(5)
+        if self.relay is not None:
+            self.relay.terminate()
+            self.relay.join(5)
 
     def republish(self) -> None:
         self.generation += 1
@@ -214,13 +235,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=15.0)
     parser.add_argument("--singles", type=int, default=5, help="single checks per round (their median counts)")
+    parser.add_argument(
+        "--rtt", type=float, default=0.0, metavar="MS", help="round trip to add to every connection, in milliseconds"
+    )
     args = parser.parse_args()
 
     from app.cli.commands import MAX_PARALLEL_CHECKS
     from app.tui.health import MANUAL_CONCURRENCY
 
     print(f"load average before: {load()}  ({os.cpu_count()} CPUs)")
-    bench = Bench(args.count, args.timeout)
+    if args.rtt:
+        print(f"network: {args.rtt:g} ms round trip added by a relay ({args.rtt / 2:g} ms each way, per chunk)")
+    bench = Bench(args.count, args.timeout, args.rtt / 1000)
     figures: dict[str, list[float]] = {}
 
     def note(name: str, seconds: float) -> None:
