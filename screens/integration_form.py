@@ -1,7 +1,8 @@
 """One form for every integration type, rendered from the type's declared fields.
 
-Adding or editing; inline validation as the user types; save, then the type's
-connection check, with a way back to the field the check blamed.
+Adding or editing; inline validation as the user types; save, then the type's connection check,
+with a way back to the field the check blamed. The screen owns the widgets; what it knows apart from
+them is app.core.form_state, and its flows are form_saving, form_options, form_discovery, form_leaving.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ class FormState:
         self.done = False  # the values on screen were saved and their check passed: Save reads Done
         self.asked_to_fix = False  # "Fix the fields marked in red" is showing
         self.saving: tuple[str, dict[str, Any]] | None = None  # label and settings of the save under way
-        self._unchanged: tuple[Any, ...] | None = None
+        self._unchanged: dict[str, str] | None = None
         if integration is None:
             self.values = form_values_for_add(spec, {})
             self.label = unique_label(spec.default_label or spec.name, self.other_labels)
@@ -171,15 +171,20 @@ class FormState:
 
     # --- leaving ------------------------------------------------------------------------------------
 
-    def _snapshot(self) -> tuple[Any, ...]:
-        return (self.label, tuple(sorted(self.values.items())))
-
     def remember_as_unchanged(self) -> None:
         """What leaving compares against: the values as opened, then as last saved."""
-        self._unchanged = self._snapshot()
+        self._unchanged = {LABEL: self.label, **self.values}
+
+    def changed(self) -> tuple[str, ...]:
+        """The fields (the name too) that differ from what was remembered, in the form's order: what
+        leaving now would lose. Nothing before the form remembered its values."""
+        if self._unchanged is None:
+            return ()
+        now = {LABEL: self.label, **self.values}
+        return tuple(name for name in self.field_names if now.get(name, "") != self._unchanged.get(name, ""))
 
     def has_unsaved_changes(self) -> bool:
-        return self._unchanged is not None and self._snapshot() != self._unchanged
+        return bool(self.changed())
 
     # --- choosing from what the server offers --------------------------------------------------------
 

@@ -167,7 +167,11 @@ def test_leaving_is_safe_until_something_is_typed_and_again_once_saved() -> None
     typed(state, host="imap.example.com")
     assert state.has_unsaved_changes()
     typed(state, "Mail 1")
+    assert state.changed() == ("label", "host")  # what leaving now would lose, top down
     state.remember_as_unchanged()  # saved
+    assert not state.has_unsaved_changes() and state.changed() == ()
+    typed(state, host="imap.example.org")
+    typed(state, host="imap.example.com")  # typed back: nothing to lose
     assert not state.has_unsaved_changes()
 
 
