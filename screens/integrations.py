@@ -105,6 +105,8 @@ class IntegrationsScreen(ListActionsMixin, ReportsWorkerFailures, Screen[None]):
         self._healths: dict[int, Health] = {}
         self._removed_here: set[int] = set()  # deleted with d here: no "removed in another tether" for them
         self._newer_rows: dict[int, Integration] = {}  # rows the App changed since the last list read began
+        self._after_open: str | None = None  # a key pressed while storage was still opening
+        self._open_failed: str | None = None  # why storage could not be opened, if it could not
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -135,11 +137,32 @@ class IntegrationsScreen(ListActionsMixin, ReportsWorkerFailures, Screen[None]):
 
     def on_list_loaded(self, message: ListLoaded) -> None:
         self.show_integrations(message.integrations, message.select_label)
+        if self.app.context is not None and self._after_open is not None:
+            action, self._after_open = self._after_open, None
+            self.call_after_refresh(self.run_action, action)
+
+    def deferred_until_open(self, action: str) -> bool:
+        """Whether storage is still opening; if so ``action`` runs as soon as it is open (the last key wins).
+
+        The rows of the quick first look are on screen before storage is open: a key pressed then is
+        kept for later rather than doing nothing.
+        """
+        if self.app.context is not None:
+            return False
+        if self._open_failed is not None:
+            self.notify(self._open_failed, title="Data directory not open", severity="error", markup=False)
+            return True
+        if self._after_open != action:
+            self.notify("tether is still opening its data directory; this runs as soon as it is open.")
+        self._after_open = action
+        return True
 
     def on_list_stale(self, message: ListStale) -> None:
         self.reload()
 
     def on_list_failed(self, message: ListFailed) -> None:
+        if self.app.context is None:
+            self._open_failed, self._after_open = message.message, None
         self.show_failure(message.message)
 
     def on_row_changed(self, message: RowChanged) -> None:
@@ -279,13 +302,10 @@ class IntegrationsScreen(ListActionsMixin, ReportsWorkerFailures, Screen[None]):
         if action == "clear_filter":
             return bool(self.table.filter_text) or self.query_one("#filter", Input).has_focus
         if action in NEEDS_SELECTION:
-            # Rows from the quick first look are shown before storage is open: act on them once it is.
-            return None if self.table.selected is None or self.app.context is None else True
+            return None if self.table.selected is None else True
         if action == "reauthenticate":
             selected = self.table.selected
             return selected is not None and self._spec(selected).oauth
-        if action == "workflows":
-            return None if self.app.context is None else True
         return True
 
     # --- actions --------------------------------------------------------------------------
@@ -306,6 +326,8 @@ class IntegrationsScreen(ListActionsMixin, ReportsWorkerFailures, Screen[None]):
         self.app.push_screen(TypePickerScreen(), chosen)
 
     def action_edit(self) -> None:
+        if self.deferred_until_open("edit"):
+            return
         selected = self.table.selected
         if selected is not None:
             self._open_form(self._spec(selected), selected)
@@ -326,6 +348,8 @@ class IntegrationsScreen(ListActionsMixin, ReportsWorkerFailures, Screen[None]):
     def action_delete(self) -> None:
         from screens.confirm_delete import ConfirmDeleteScreen
 
+        if self.deferred_until_open("delete"):
+            return
         selected = self.table.selected
         if selected is None:
             return
@@ -378,6 +402,8 @@ class IntegrationsScreen(ListActionsMixin, ReportsWorkerFailures, Screen[None]):
         self.reload()
 
     def action_check(self) -> None:
+        if self.deferred_until_open("check"):
+            return
         selected = self.table.selected
         if selected is None:
             return
@@ -434,4 +460,6 @@ class IntegrationsScreen(ListActionsMixin, ReportsWorkerFailures, Screen[None]):
     def action_workflows(self) -> None:
         from screens.workflows import WorkflowsScreen
 
+        if self.deferred_until_open("workflows"):
+            return
         self.app.push_screen(WorkflowsScreen(), lambda _: self.reload())

@@ -25,15 +25,21 @@ class ListActionsMixin:
         @property
         def table(self) -> IntegrationTable: ...
 
+        def deferred_until_open(self, action: str) -> bool: ...
+
     def action_check_all(self) -> None:
-        """R: every enabled integration with a check; the App runs them, bounded, slowest first."""
+        """R: every enabled integration; the App runs the checks, bounded, slowest first."""
+        if self.deferred_until_open("check_all"):
+            return
         targets = [item for item in self.table.integrations() if self.app.checkable(item)]
         if not targets:
-            self.notify("Nothing to check: no enabled integration has a connection check.", title="Check all")  # type: ignore[attr-defined]
+            self.notify("Nothing to check: every integration is disabled.", title="Check all")  # type: ignore[attr-defined]
             return
         self.app.check_all(targets)
 
     def action_toggle_disabled(self) -> None:
+        if self.deferred_until_open("toggle_disabled"):
+            return
         selected = self.table.selected
         if selected is not None:
             self._set_disabled(selected, selected.status is not Status.DISABLED)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from storage.records import Access, LinkSpec, Role, Status
+from tests.support import pilot_wait_until
 from tests.tui.conftest import minutes_ago, settle
 from tests.tui.helpers import table_text, type_into
 from widgets.integration_table import IntegrationTable
@@ -176,3 +177,39 @@ async def test_a_database_tether_cannot_use_is_explained_not_crashed(app, tui_da
         assert "is not a tether database" in text and "Move it away" in text
         assert app.context is None
         assert app.screen.check_action("delete", ()) is None
+
+
+async def test_a_key_pressed_while_storage_still_opens_runs_once_it_is_open(app, context, monkeypatch):
+    import threading
+
+    import app.core.context as context_module
+
+    seed(context)
+    may_open = threading.Event()
+    real_open = context_module.open_context
+
+    def slow_open(*args, **kwargs):  # type: ignore[no-untyped-def]
+        may_open.wait(30)  # a keyring probe or a slow disk: the rows of the first look are up meanwhile
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(context_module, "open_context", slow_open)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot_wait_until(pilot, lambda: "Home mail" in table_text(pilot), "the rows of the first look")
+        assert app.context is None
+        await pilot.press("r")
+        await pilot.pause()
+        assert any("still opening its data directory" in note for note in app.notes)
+        may_open.set()
+        table = app.screen.query_one(IntegrationTable)
+        await pilot_wait_until(pilot, lambda: table.selected.status is Status.CONNECTED, "the check pressed early")
+        assert context.storage.integrations.find("Home mail").check_summary == "Checked offline; no server was asked"
+
+
+async def test_a_key_after_storage_failed_to_open_says_why(app, tui_data):
+    (tui_data / "tether.db").write_bytes(b"this is not a database at all, just text" * 4)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await pilot.pause()
+        assert any("is not a tether database" in note for note in app.notes)
+        assert type(app.screen).__name__ == "IntegrationsScreen"
