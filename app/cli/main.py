@@ -11,6 +11,8 @@ from app.cli.errors import CliError
 from app.cli.oauth_cli import add_signin_arguments, reauth
 from app.cli.output import clean_output
 
+INTERRUPTED = 130  # the shell's status for a process ended by Ctrl-C (128 + SIGINT)
+
 
 def _add_data_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -150,7 +152,9 @@ def main(argv: Sequence[str] | None = None, *, leave_at_once: bool = False) -> i
     plain_stdout = handler is not None and handler is not workflow_commands.mcp
     with clean_output(stdout=plain_stdout, stderr=True):
         code = _run(handler, args)
-    if leave_at_once and not plain_stdout:
+    # Interrupted, checks may still be unwinding in their threads: the interpreter's tear-down must
+    # not wait on them (or race them for the database) after the person pressed Ctrl-C.
+    if leave_at_once and (not plain_stdout or code == INTERRUPTED):
         _leave(code)
     return code
 
@@ -179,7 +183,7 @@ def _run(handler: Callable[[argparse.Namespace], int] | None, args: argparse.Nam
 
         cancel_all()  # checks still running in daemon threads drop their connections now
         print("tether: interrupted; nothing more was changed.", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     except BrokenPipeError:
         return 0
     except Exception as exc:

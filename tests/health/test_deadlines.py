@@ -168,6 +168,7 @@ def test_ctrl_c_ends_a_stuck_check_at_once(env: dict[str, str], stuck_imap: thre
     process.send_signal(signal.SIGINT)
     took = wait_until_exit(process, 10)
     assert took < 1.0, f"exit took {took:.1f} s after Ctrl-C"
+    assert process.returncode == 130  # what a shell reports for Ctrl-C
     assert "interrupted" in process.stderr.read()  # type: ignore[union-attr]
 
 
