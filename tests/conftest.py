@@ -162,7 +162,7 @@ def test_ca() -> Iterator[TestCA]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Modules holding a test marked slow run first, so that with -n 2 the workers finish together
+    """Modules holding a test marked slow run first, so that parallel workers finish together
     instead of one waiting for the other's last long test. Each module stays whole (its fixtures are
     built once); the sort is stable, so the order inside and among the rest is unchanged."""
     slow_modules = {item.nodeid.split("::", 1)[0] for item in items if item.get_closest_marker("slow")}
