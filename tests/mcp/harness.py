@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -63,6 +64,62 @@ class DataDir:
 
     def close(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+}
+INITIALIZED = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+
+
+class LineServer:
+    """`python -m app mcp` spoken to without the SDK, one line in and one line out at a time, so every byte on
+    stdout is seen; killed after a minute whatever happens."""
+
+    def __init__(self, data: DataDir, *args: str, **env: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "app", "mcp", "--data-dir", str(data.path), *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=REPO_ROOT,
+            env=data.environment(**env),
+        )
+        self.watchdog = threading.Timer(60, self.process.kill)
+        self.watchdog.start()
+
+    def write(self, line: bytes) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(line + b"\n")
+        self.process.stdin.flush()
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.write(json.dumps(message).encode())
+
+    def request(self, request_id: int, method: str, params: dict[str, Any] | None = None) -> None:
+        message: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
+        if params is not None:
+            message["params"] = params
+        self.send(message)
+
+    def reply(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        assert line, "the server closed stdout without replying"
+        return json.loads(line)
+
+    def close(self) -> tuple[int, list[dict[str, Any]], str]:
+        """Close stdin; the exit status, every further reply and stderr."""
+        assert self.process.stdin and self.process.stdout and self.process.stderr
+        self.process.stdin.close()
+        rest = [json.loads(line) for line in self.process.stdout.read().splitlines()]
+        stderr = self.process.stderr.read().decode(errors="replace")
+        status = self.process.wait()
+        self.watchdog.cancel()
+        return status, rest, stderr
 
 
 class McpClient:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,15 +11,8 @@ from pathlib import Path
 import pytest
 
 from storage.records import Access, LinkSpec, Role
-from tests.conftest import REPO_ROOT, TEST_PASSPHRASE
-from tests.mcp.harness import DataDir
-
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
-}
+from tests.conftest import TEST_PASSPHRASE
+from tests.mcp.harness import INITIALIZE, INITIALIZED, DataDir, LineServer
 
 
 @pytest.fixture
@@ -32,41 +22,6 @@ def data() -> Iterator[DataDir]:
     data.storage.workflows.add("Morning Brief", links=[LinkSpec(feed, Role.SOURCE, Access.READ)])
     yield data
     data.close()
-
-
-class Server:
-    """`python -m app mcp` spoken to line by line, killed after a minute whatever happens."""
-
-    def __init__(self, data: DataDir, *args: str, **env: str) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "app", "mcp", "--data-dir", str(data.path), *args],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=REPO_ROOT,
-            env=data.environment(**env),
-        )
-        self.watchdog = threading.Timer(60, self.process.kill)
-        self.watchdog.start()
-
-    def send(self, message: dict) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(json.dumps(message) + "\n")
-        self.process.stdin.flush()
-
-    def reply(self) -> dict:
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        assert line, "the server closed stdout without replying"
-        return json.loads(line)
-
-    def close(self) -> int:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        status = self.process.wait()
-        self.watchdog.cancel()
-        return status
 
 
 def _write_when_read(fifo: Path, text: str) -> threading.Thread:
@@ -92,7 +47,7 @@ def test_initialize_is_answered_while_the_vault_is_still_unlocking(data: DataDir
     fifo = tmp_path / "passphrase"
     os.mkfifo(fifo)
     # The passphrase command blocks until the test writes: storage cannot finish opening before that.
-    server = Server(data, TETHER_PASSPHRASE_COMMAND=f"cat {fifo}")
+    server = LineServer(data, TETHER_PASSPHRASE_COMMAND=f"cat {fifo}")
     try:
         server.send(INITIALIZE)
         answer = server.reply()
@@ -102,41 +57,27 @@ def test_initialize_is_answered_while_the_vault_is_still_unlocking(data: DataDir
         writer = _write_when_read(fifo, TEST_PASSPHRASE)  # only now may the vault unlock
         writer.join(30)
         assert not writer.is_alive(), "the passphrase command never ran"
-        server.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
-        server.send(
-            {
-                "jsonrpc": "2.0",
-                "id": 2,
-                "method": "tools/call",
-                "params": {"name": "list_integrations", "arguments": {}},
-            }
-        )
+        server.send(INITIALIZED)
+        server.request(2, "tools/call", {"name": "list_integrations", "arguments": {}})
         listed = server.reply()
     finally:
         _release(fifo)
-        status = server.close()
+        status, _, _ = server.close()
     assert listed["id"] == 2
     assert [item["label"] for item in listed["result"]["structuredContent"]["integrations"]] == ["Feed"]
     assert status == 0
 
 
 def test_workflow_is_named_as_stored_however_it_was_typed(data: DataDir) -> None:
-    server = Server(data, "--workflow", "MORNING brief")
+    server = LineServer(data, "--workflow", "MORNING brief")
     try:
         server.send(INITIALIZE)
         answer = server.reply()
-        server.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
-        server.send(
-            {
-                "jsonrpc": "2.0",
-                "id": 2,
-                "method": "tools/call",
-                "params": {"name": "list_integrations", "arguments": {}},
-            }
-        )
+        server.send(INITIALIZED)
+        server.request(2, "tools/call", {"name": "list_integrations", "arguments": {}})
         listed = server.reply()
     finally:
-        status = server.close()
+        status, _, _ = server.close()
     assert "tether workflow 'Morning Brief'" in answer["result"]["instructions"]
     assert listed["result"]["structuredContent"]["workflow"] == "Morning Brief"
     assert status == 0
@@ -149,12 +90,10 @@ def test_a_database_from_a_newer_tether_stops_start_up_before_serving(data: Data
     connection.execute("UPDATE alembic_version SET version_num = '9999'")
     connection.commit()
     connection.close()
-    server = Server(data)
+    server = LineServer(data)
     server.send(INITIALIZE)  # waits in the pipe: the process is still starting
-    status = server.close()
-    assert server.process.stdout is not None and server.process.stderr is not None
-    assert server.process.stdout.read() == ""  # not even initialize was answered
-    stderr = server.process.stderr.read()
+    status, replies, stderr = server.close()
+    assert replies == []  # not even initialize was answered
     assert status == 2
     assert "made by a newer tether" in stderr and "Traceback" not in stderr
 
@@ -162,29 +101,26 @@ def test_a_database_from_a_newer_tether_stops_start_up_before_serving(data: Data
 def test_a_data_directory_others_can_write_is_refused_before_serving(data: DataDir) -> None:
     data.path.chmod(0o777)
     try:
-        server = Server(data)
+        server = LineServer(data)
         server.send(INITIALIZE)  # waits in the pipe: the process is still starting
-        status = server.close()
+        status, replies, stderr = server.close()
     finally:
         data.path.chmod(0o700)
-    assert server.process.stdout is not None and server.process.stderr is not None
-    assert server.process.stdout.read() == ""  # not even initialize was answered
-    stderr = server.process.stderr.read()
+    assert replies == []  # not even initialize was answered
     assert status == 2
     assert "can be written by other users" in stderr and "Traceback" not in stderr
 
 
 def test_a_problem_found_after_initialize_still_ends_start_up_with_status_2(data: DataDir) -> None:
     # The database is current, so initialize is answered first; choosing the secret store then fails.
-    server = Server(data, TETHER_SECRET_STORE="keyring")  # the test keyring backend always fails
+    server = LineServer(data, TETHER_SECRET_STORE="keyring")  # the test keyring backend always fails
     try:
         server.send(INITIALIZE)
         answer = server.reply()
-        assert server.process.stdout is not None and server.process.stderr is not None
-        assert server.process.stdout.read() == ""  # the server stops by itself: stdout closes
-        stderr = server.process.stderr.read()
+        assert server.process.stdout is not None
+        assert server.process.stdout.read() == b""  # the server stops by itself: stdout closes
     finally:
-        status = server.close()
+        status, _, stderr = server.close()
     assert answer["id"] == 1
     assert status == 2
     assert "TETHER_SECRET_STORE=keyring, but" in stderr and "Traceback" not in stderr

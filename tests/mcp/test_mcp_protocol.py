@@ -5,76 +5,18 @@ The server is spoken to line by line, without the SDK, so every byte on stdout i
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.conftest import REPO_ROOT
 from tests.health.fault_servers import silent_server
-from tests.mcp.harness import DataDir
+from tests.mcp.harness import INITIALIZE, INITIALIZED, DataDir, LineServer
 
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
-}
-INITIALIZED = {"jsonrpc": "2.0", "method": "notifications/initialized"}
 LIST_INTEGRATIONS = {"name": "list_integrations", "arguments": {}}
 # Every module of the MCP SDK's server side and what it brings; together they took ~0.7 s to import.
 SDK_MODULES = {"mcp", "mcp_types", "pydantic", "pydantic_core", "anyio", "jsonschema", "starlette", "httpx_sse"}
-
-
-class RawServer:
-    """`python -m app mcp`, one line in and one line out at a time, killed after a minute whatever happens."""
-
-    def __init__(self, data: DataDir, *args: str, **env: str) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "app", "mcp", "--data-dir", str(data.path), *args],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=REPO_ROOT,
-            env=data.environment(**env),
-        )
-        self.watchdog = threading.Timer(60, self.process.kill)
-        self.watchdog.start()
-
-    def write(self, line: bytes) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(line + b"\n")
-        self.process.stdin.flush()
-
-    def send(self, message: dict[str, Any]) -> None:
-        self.write(json.dumps(message).encode())
-
-    def request(self, request_id: int, method: str, params: dict[str, Any] | None = None) -> None:
-        message: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
-        if params is not None:
-            message["params"] = params
-        self.send(message)
-
-    def reply(self) -> dict[str, Any]:
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        assert line, "the server closed stdout without replying"
-        return json.loads(line)
-
-    def close(self) -> tuple[int, list[dict[str, Any]], str]:
-        """Close stdin; the exit status, every further reply and stderr."""
-        assert self.process.stdin and self.process.stdout and self.process.stderr
-        self.process.stdin.close()
-        rest = [json.loads(line) for line in self.process.stdout.read().splitlines()]
-        stderr = self.process.stderr.read().decode(errors="replace")
-        status = self.process.wait()
-        self.watchdog.cancel()
-        return status, rest, stderr
 
 
 @pytest.fixture
@@ -86,14 +28,14 @@ def data() -> Iterator[DataDir]:
 
 
 @pytest.fixture
-def server(data: DataDir) -> Iterator[RawServer]:
-    server = RawServer(data)
+def server(data: DataDir) -> Iterator[LineServer]:
+    server = LineServer(data)
     yield server
     if server.process.poll() is None:
         server.close()
 
 
-def _initialized(server: RawServer) -> dict[str, Any]:
+def _initialized(server: LineServer) -> dict[str, Any]:
     server.send(INITIALIZE)
     answer = server.reply()
     server.send(INITIALIZED)
@@ -101,7 +43,7 @@ def _initialized(server: RawServer) -> dict[str, Any]:
 
 
 def test_the_server_never_imports_the_mcp_sdk(data: DataDir) -> None:
-    server = RawServer(data, PYTHONPROFILEIMPORTTIME="1")  # every import is listed on stderr
+    server = LineServer(data, PYTHONPROFILEIMPORTTIME="1")  # every import is listed on stderr
     _initialized(server)
     server.request(2, "tools/list")
     server.request(3, "tools/call", LIST_INTEGRATIONS)
@@ -123,7 +65,7 @@ def test_the_server_never_imports_the_mcp_sdk(data: DataDir) -> None:
         ("1999-01-01", "2025-11-25"),
     ],
 )
-def test_initialize_agrees_on_the_clients_version_when_it_can(server: RawServer, requested: str, agreed: str) -> None:
+def test_initialize_agrees_on_the_clients_version_when_it_can(server: LineServer, requested: str, agreed: str) -> None:
     server.send({**INITIALIZE, "params": {**INITIALIZE["params"], "protocolVersion": requested}})
     result = server.reply()["result"]
     assert result["protocolVersion"] == agreed
@@ -132,7 +74,7 @@ def test_initialize_agrees_on_the_clients_version_when_it_can(server: RawServer,
     assert "list_integrations" in result["instructions"]
 
 
-def test_tools_are_listed_with_their_schemas_and_hints(server: RawServer) -> None:
+def test_tools_are_listed_with_their_schemas_and_hints(server: LineServer) -> None:
     _initialized(server)
     server.request(2, "tools/list")
     tools = {tool["name"]: tool for tool in server.reply()["result"]["tools"]}
@@ -150,7 +92,7 @@ def test_tools_are_listed_with_their_schemas_and_hints(server: RawServer) -> Non
     assert tools["list_integrations"]["annotations"]["openWorldHint"] is False
 
 
-def test_ping_is_answered_before_and_after_initialize(server: RawServer) -> None:
+def test_ping_is_answered_before_and_after_initialize(server: LineServer) -> None:
     server.request(7, "ping")
     assert server.reply() == {"jsonrpc": "2.0", "id": 7, "result": {}}
     _initialized(server)
@@ -158,7 +100,7 @@ def test_ping_is_answered_before_and_after_initialize(server: RawServer) -> None
     assert server.reply() == {"jsonrpc": "2.0", "id": "eight", "result": {}}
 
 
-def test_tools_before_initialize_and_unknown_methods_are_errors(server: RawServer) -> None:
+def test_tools_before_initialize_and_unknown_methods_are_errors(server: LineServer) -> None:
     server.request(2, "tools/list")
     assert server.reply()["error"]["code"] == -32600
     server.request(3, "tools/call", LIST_INTEGRATIONS)
@@ -191,7 +133,7 @@ def test_tools_before_initialize_and_unknown_methods_are_errors(server: RawServe
     ],
 )
 def test_a_bad_line_is_answered_with_an_error_and_serving_goes_on(
-    server: RawServer, line: bytes, code: int, answered_id: int | None
+    server: LineServer, line: bytes, code: int, answered_id: int | None
 ) -> None:
     _initialized(server)
     server.write(line)
@@ -204,7 +146,7 @@ def test_a_bad_line_is_answered_with_an_error_and_serving_goes_on(
     assert (status, rest) == (0, []) and "Traceback" not in stderr
 
 
-def test_a_huge_line_is_refused_without_ending_the_server(server: RawServer) -> None:
+def test_a_huge_line_is_refused_without_ending_the_server(server: LineServer) -> None:
     _initialized(server)
     arguments = {"label": "x" * (5 * 1024 * 1024)}  # past the 4 MB a line may hold
     server.request(2, "tools/call", {"name": "mail_search", "arguments": arguments})
@@ -217,7 +159,7 @@ def test_a_huge_line_is_refused_without_ending_the_server(server: RawServer) -> 
     assert server.reply()["id"] == 3
 
 
-def test_a_response_from_the_client_is_ignored(server: RawServer) -> None:
+def test_a_response_from_the_client_is_ignored(server: LineServer) -> None:
     _initialized(server)
     server.send({"jsonrpc": "2.0", "id": 99, "result": {}})
     server.request(2, "ping")
@@ -228,7 +170,7 @@ def test_closing_stdin_ends_the_server_at_once_answering_what_is_in_flight(data:
     with silent_server() as port:  # accepts and never greets: the call would wait out its timeout
         settings = {"username": "me", "host": "127.0.0.1", "port": port, "tls_mode": "none"}
         data.add("imap", "Silent mail", settings, {"password": "silent-Secret-1"})
-        server = RawServer(data, "--timeout", "30")
+        server = LineServer(data, "--timeout", "30")
         _initialized(server)
         server.request(2, "tools/list")
         assert server.reply()["id"] == 2
@@ -247,7 +189,7 @@ def test_a_cancelled_call_is_never_answered_and_others_go_on(data: DataDir) -> N
     with silent_server() as port:  # accepts and never greets: each call waits out its timeout
         settings = {"username": "me", "host": "127.0.0.1", "port": port, "tls_mode": "none"}
         data.add("imap", "Silent mail", settings, {"password": "silent-Secret-1"})
-        server = RawServer(data, "--timeout", "2")
+        server = LineServer(data, "--timeout", "2")
         _initialized(server)
         server.request(2, "tools/list")
         assert server.reply()["id"] == 2  # the service is open: the next call starts at once
