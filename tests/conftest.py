@@ -161,6 +161,28 @@ def test_ca() -> Iterator[TestCA]:
     shutil.rmtree(directory, ignore_errors=True)
 
 
+@pytest.fixture
+def snap_compare(snap_compare):  # type: ignore[no-untyped-def]
+    """pytest-textual-snapshot's snap_compare, with every text field's cursor held steady before the picture.
+
+    A focused field's cursor blinks every half second; on a loaded machine the picture could catch it
+    either way. Held steady, it is drawn as it is right after focus (visible), which is what is stored.
+    """
+
+    def compare(app, *args, run_before=None, **kwargs):  # type: ignore[no-untyped-def]
+        from textual.widgets import Input
+
+        async def steady(pilot) -> None:  # type: ignore[no-untyped-def]
+            if run_before is not None:
+                await run_before(pilot)
+            for field in pilot.app.screen.query(Input):
+                field.cursor_blink = False
+
+        return snap_compare(app, *args, run_before=steady, **kwargs)
+
+    return compare
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Modules holding a test marked slow run first, so that parallel workers finish together
     instead of one waiting for the other's last long test. Each module stays whole (its fixtures are
