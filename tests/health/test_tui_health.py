@@ -11,6 +11,7 @@ from screens.passphrase import PassphraseScreen
 from storage.records import Access, LinkSpec, Role, Status
 from tests.connectors.calendar_fixtures import plain_feed_server  # noqa: F401 - fixture
 from tests.servers.feeds import FeedServer, sample_feed
+from tests.support import pilot_wait_until
 from tests.tui.conftest import keyring_store, make_app, migrated_database, settle, tui_data  # noqa: F401 - fixtures
 from widgets.integration_detail import IntegrationDetail
 from widgets.integration_table import IntegrationTable
@@ -77,7 +78,8 @@ async def test_background_checks_turn_a_row_to_error_and_back_without_a_key(
         await settle(pilot)
         assert drawn == [Status.CHECKING, Status.CONNECTED]  # the row says so while the check runs
         assert row_status(app, "Live") is Status.CONNECTED
-        assert "1 request, 0 errors (0%)" in detail_text(app)
+        # The health figures are read after the status is drawn: wait for them, however loaded the machine.
+        await pilot_wait_until(pilot, lambda: "1 request, 0 errors (0%)" in detail_text(app), "the health line")
 
         del plain_feed_server.feeds["/live.ics"]  # the server stops serving it
         clock.now += 59
@@ -88,7 +90,11 @@ async def test_background_checks_turn_a_row_to_error_and_back_without_a_key(
         app.health_tick()
         await settle(pilot)
         assert row_status(app, "Live") is Status.ERROR
-        assert "Last error (just now): The feed URL is wrong or was revoked" in detail_text(app)
+        await pilot_wait_until(
+            pilot,
+            lambda: "Last error (just now): The feed URL is wrong or was revoked" in detail_text(app),
+            "the last error in the health line",
+        )
 
         plain_feed_server.publish("/live.ics", sample_feed(name="Live"))
         clock.now += 4.9  # failing: re-checked after the backoff (10 s, half of it with no jitter)

@@ -47,6 +47,7 @@ def _handler(counter: _Counter) -> type[socketserver.StreamRequestHandler]:
 
         def handle(self) -> None:
             counter.enter()
+            left = False
             try:
                 self.send("* OK [CAPABILITY IMAP4rev1] slow server ready")
                 while line := self.rfile.readline():
@@ -58,12 +59,17 @@ def _handler(counter: _Counter) -> type[socketserver.StreamRequestHandler]:
                         time.sleep(LIST_DELAY)  # the server is slow; the client side is what is measured
                         self.send('* LIST (\\HasNoChildren) "/" INBOX')
                     elif verb == "LOGOUT":
+                        # Over for the client once it has sent LOGOUT: count it out before answering, or a
+                        # slow server thread would still count it while the client's next call connects.
+                        counter.leave()
+                        left = True
                         self.send("* BYE bye")
                         self.send(f"{tag} OK done")
                         return
                     self.send(f"{tag} OK done")
             finally:
-                counter.leave()
+                if not left:
+                    counter.leave()
 
     return Handler
 
