@@ -9,9 +9,10 @@ real users' feeds usually are. Each round times:
 (a) one healthy feed checked through tether's check path (app.core.checks.check_integration),
     twice: on a new connection (tether's idle connections closed first, as they are 30 s after
     the last check) and on the kept-alive connection the first one left;
-(b) all ``count`` checked at once, the way check all (R) in the TUI runs them (a pool of
-    MANUAL_CONCURRENCY threads, slowest first, each check followed by its health figures) and
-    the way `tether check` runs them (app.cli.commands' threads, MAX_PARALLEL_CHECKS at a time),
+(b) all ``count`` checked at once, the way check all (R) in the TUI runs them
+    (app.core.check_batch with MANUAL_CONCURRENCY threads, slowest first, the health figures
+    read for each group of recorded outcomes) and the way `tether check` runs them
+    (app.cli.commands, MAX_PARALLEL_CHECKS at a time),
     each starting with no idle connection; the server counts the TLS connections they open;
 (c) the floor: ``count`` full TLS handshakes + one GET each with the standard library against
     the same server and certificate, concurrently and one after another (the faster counts).
@@ -173,26 +174,25 @@ class Bench:
         return seconds, self.accepted() - before
 
     def all_as_tui(self) -> float:
-        """app.tui.health's _check_batch, without the App: the same pool size, order and calls."""
-        from app.core.checks import check_integration
+        """app.tui.health's _check_batch, without the App: the same concurrency, order and calls."""
+        from app.core.check_batch import check_many
         from app.core.scheduler import slowest_first
         from app.tui.health import MANUAL_CONCURRENCY
 
         storage = self.storage
 
         def run() -> None:
-            targets = [storage.integrations.get(integration_id) for integration_id in self.ids]
+            targets = storage.integrations.get_many(self.ids)
             latencies = {key: value.last_latency_ms for key, value in storage.metrics.health_all().items()}
-            by_id = {item.id: item for item in targets}
-            ordered = [by_id[integration_id] for integration_id in slowest_first(list(by_id), latencies)]
-
-            def one(item: Any) -> bool:
-                outcome = check_integration(storage.integrations, item)
-                storage.metrics.health(item.id)
-                return outcome.ok
-
-            with ThreadPoolExecutor(max_workers=min(MANUAL_CONCURRENCY, len(ordered))) as pool:
-                assert all(pool.map(one, ordered)), "every feed should check fine"
+            ordered = [targets[integration_id] for integration_id in slowest_first(list(targets), latencies)]
+            checked = 0
+            for outcomes in check_many(
+                storage.integrations, ordered, concurrency=MANUAL_CONCURRENCY, metrics=storage.metrics
+            ):
+                storage.metrics.health_all(only=[outcome.integration.id for outcome in outcomes])
+                assert all(outcome.ok for outcome in outcomes), "every feed should check fine"
+                checked += len(outcomes)
+            assert checked == len(ordered)
 
         return timed(run)
 

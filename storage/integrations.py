@@ -14,8 +14,8 @@ import fcntl
 import os
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -98,12 +98,21 @@ class IntegrationRepository:
             rows = session.scalars(self._query().order_by(IntegrationRow.label_key)).all()
             return [to_integration(row) for row in rows]
 
-    def get(self, integration_id: int) -> Integration:
+    def get(self, integration_id: int, *, session: Session | None = None) -> Integration:
+        """The integration as stored; in ``session``'s transaction when one is given (its own writes too)."""
+        if session is None:
+            with self._sessions() as own:
+                return self.get(integration_id, session=own)
+        row = session.scalars(self._query().where(IntegrationRow.id == integration_id)).first()
+        if row is None:
+            raise NotFound(f"No integration with id {integration_id}.")
+        return to_integration(row)
+
+    def get_many(self, integration_ids: Collection[int]) -> dict[int, Integration]:
+        """Several integrations in one read, by id; ids not found (or being removed) are left out."""
         with self._sessions() as session:
-            row = session.scalars(self._query().where(IntegrationRow.id == integration_id)).first()
-            if row is None:
-                raise NotFound(f"No integration with id {integration_id}.")
-            return to_integration(row)
+            rows = session.scalars(self._query().where(IntegrationRow.id.in_(list(integration_ids)))).all()
+            return {row.id: to_integration(row) for row in rows}
 
     def find(self, label: str) -> Integration:
         with self._sessions() as session:
@@ -246,13 +255,15 @@ class IntegrationRepository:
         expected_version: int | None = None,
         known: Integration | None = None,
         along: Callable[[Session], object] | None = None,
+        session: Session | None = None,
     ) -> Integration:
         """Record a status. With ``expected_version`` (the version a check started from), raise
         Superseded instead when label, settings or secrets changed meanwhile: that outcome is
         about settings that are no longer stored. ``known``, the row as read at that version,
         saves reading it again, before the write and after it: the write itself still refuses
         any other version. ``along`` makes more writes in the first write's transaction (a
-        check's health sample), once, whether or not the status is still wanted."""
+        check's health sample), once, whether or not the status is still wanted. Given a ``session``,
+        the writes join its transaction (check all records many outcomes in one) and commit with it."""
         for attempt in range(WRITE_ATTEMPTS):
             reuse = (
                 attempt == 0 and known is not None and known.id == integration_id and known.version == expected_version
@@ -269,19 +280,37 @@ class IntegrationRepository:
                 values["connector_state"] = dict(state)
             if learned_settings and (merged := {**current.settings, **learned_settings}) != current.settings:
                 values.update(settings=merged, version=current.version + 1)
-            with self._sessions.begin() as session:
+            with self._sessions.begin() if session is None else nullcontext(session) as writing:
                 # The versioned write first: the transaction waits its turn instead of failing on a
                 # snapshot another process has moved past.
-                swapped = swap_row(session, IntegrationRow, integration_id, current.version, values)
+                swapped = swap_row(writing, IntegrationRow, integration_id, current.version, values)
                 if along is not None:
-                    along(session)
+                    along(writing)
                     along = None
-                stored = _after_write(session, current) if swapped and reuse else None
+                stored = _after_write(writing, current) if swapped and reuse else None
             if swapped:
                 if stored is None:
-                    return self.get(integration_id)  # raises NotFound when it is being removed, as reading it would
+                    # Raises NotFound when it is being removed, as reading it would.
+                    return self.get(integration_id, session=session)
                 return stored
         raise StorageError(f"Could not record the status of {current.label!r}: it keeps changing. Try again.")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One transaction for several writes (``set_status(session=...)``): committed at the end,
+        rolled back as a whole when anything in it raises."""
+        with self._sessions.begin() as session:
+            yield session
+
+    def mark_statuses(self, versions: Mapping[int, int], status: Status) -> set[int]:
+        """``status`` on every integration still at its version in ``versions`` (id -> version), in one
+        transaction (check all starting); the ids written. The others changed meanwhile or are gone."""
+        written: set[int] = set()
+        with self._sessions.begin() as session:
+            for integration_id, version in versions.items():
+                if swap_row(session, IntegrationRow, integration_id, version, {"status": status}):
+                    written.add(integration_id)
+        return written
 
     def mark_status(self, integration_id: int, status: Status, *, expected_version: int) -> None:
         """Only the status, in one write that reads nothing back (a check starting: it runs for each).

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -229,8 +229,8 @@ class MetricsRepository:
     def health(self, integration_id: int, at: datetime | None = None) -> Health:
         return self.health_all(at, only=integration_id).get(integration_id, Health(integration_id))
 
-    def health_all(self, at: datetime | None = None, *, only: int | None = None) -> dict[int, Health]:
-        """Health of every visible integration (or one), computed over the recent window."""
+    def health_all(self, at: datetime | None = None, *, only: int | Collection[int] | None = None) -> dict[int, Health]:
+        """Health of every visible integration (or of those in ``only``), computed over the recent window."""
         since = (at or now()) - self.window
         with self._sessions() as session:
             rows_query = select(
@@ -250,8 +250,9 @@ class MetricsRepository:
                 .order_by(CallSampleRow.integration_id, CallSampleRow.id)
             )
             if only is not None:
-                rows_query = rows_query.where(IntegrationRow.id == only)
-                samples_query = samples_query.where(CallSampleRow.integration_id == only)
+                ids = [only] if isinstance(only, int) else list(only)
+                rows_query = rows_query.where(IntegrationRow.id.in_(ids))
+                samples_query = samples_query.where(CallSampleRow.integration_id.in_(ids))
             rows = session.execute(rows_query).all()
             samples: dict[int, list[tuple[bool, float, str]]] = {}
             for integration_id, ok, latency, kind in session.execute(samples_query):

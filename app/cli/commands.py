@@ -19,7 +19,6 @@ from connectors.registry import default_types, get_type
 from connectors.fields import Field
 from connectors.types import IntegrationType, validate_label
 from storage.errors import Superseded
-from storage.secrets.base import SecretStoreError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -321,39 +320,19 @@ def _check_and_report(context, targets, *, as_json: bool, timeout: float | None 
 
 
 def _checks_as_they_finish(repo, targets, timeout: float | None = None):
-    """Run checks in daemon threads (at most MAX_PARALLEL_CHECKS at once) and yield outcomes in finishing order.
+    """Check at most MAX_PARALLEL_CHECKS at once and yield outcomes in the order they are recorded.
 
-    Daemon threads let Ctrl-C end the command at once instead of waiting out network timeouts;
-    the integrations still being checked get their previous status back.
+    The checks run in daemon threads, so Ctrl-C ends the command at once instead of waiting out
+    network timeouts; the integrations still being checked get their previous status back.
     """
-    import queue
-    import threading
+    from app.core.check_batch import check_many
 
-    from app.core.checks import CheckOutcome, check_integration
-    from connectors.errors import ConnectorError, ErrorKind
-
-    finished: queue.Queue[CheckOutcome] = queue.Queue()
-    slots = threading.BoundedSemaphore(MAX_PARALLEL_CHECKS)
-
-    def work(item) -> None:
-        with slots:
-            try:
-                finished.put(check_integration(repo, item, timeout=timeout))
-            except Exception as exc:  # storage failing mid-check: report it on this line, keep the others
-                problem = ConnectorError(
-                    ErrorKind.SECRETS if isinstance(exc, SecretStoreError) else ErrorKind.SERVER,
-                    f"Could not record the check ({type(exc).__name__}).",
-                )
-                finished.put(CheckOutcome(item, error=problem))
-
-    for item in targets:
-        threading.Thread(target=work, args=(item,), name=f"check-{item.id}", daemon=True).start()
     pending = {item.id: item for item in targets}
     try:
-        while pending:
-            outcome = finished.get()
-            pending.pop(outcome.integration.id, None)
-            yield outcome
+        for outcomes in check_many(repo, targets, concurrency=MAX_PARALLEL_CHECKS, timeout=timeout):
+            for outcome in outcomes:
+                pending.pop(outcome.integration.id, None)
+                yield outcome
     except KeyboardInterrupt:
         with expected_errors():
             for item in pending.values():

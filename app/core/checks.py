@@ -81,6 +81,7 @@ def record_success(
     expected_version: int | None = None,
     known: Integration | None = None,
     along: Callable[[Session], object] | None = None,
+    session: Session | None = None,
 ) -> Integration:
     return repo.set_status(
         integration_id,
@@ -93,7 +94,18 @@ def record_success(
         expected_version=expected_version,
         known=known,
         along=along,
+        session=session,
     )
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What a check heard from the server, before it is recorded."""
+
+    integration: Integration  # as stored when the check began: its version is the one checked
+    latency_ms: float
+    result: CheckResult | None = None
+    error: ConnectorError | None = None
 
 
 def check_integration(
@@ -108,33 +120,30 @@ def check_integration(
 
     While it runs, other tether processes see it as "checking (in another tether)", not interrupted."""
     with repo.check_marks.checking(integration.id):
-        return _check_stored(repo, integration, metrics=metrics, timeout=timeout, types=types)
+        # Check what is stored now, and record the outcome only if it still is when the check ends:
+        # an edit made meanwhile must not be reported "connected" on the old settings' behalf.
+        integration = repo.get(integration.id)
+        if integration.status is Status.DISABLED:
+            return CheckOutcome(integration)
+        try:
+            repo.mark_status(integration.id, Status.CHECKING, expected_version=integration.version)
+        except Superseded as exc:
+            return CheckOutcome(repo.get(integration.id), discarded=str(exc))
+        probe = probe_integration(repo, integration, timeout=timeout, types=types)
+        return record_probe(repo, metrics or MetricsRepository(repo.engine), probe)
 
 
-def _check_stored(
+def probe_integration(
     repo: IntegrationRepository,
     integration: Integration,
     *,
-    metrics: MetricsRepository | None,
-    timeout: float | None,
-    types: TypeRegistry | None,
-) -> CheckOutcome:
-    from app.core.health import record_outcome
+    timeout: float | None = None,
+    types: TypeRegistry | None = None,
+) -> Probe:
+    """Ask the server, with the integration's stored secrets; writes nothing but a rotated secret."""
     from app.core.logging_setup import remember_secrets
-    from connectors.deadline import quitting
 
-    # Check what is stored now, and record the outcome only if it still is when the check ends:
-    # an edit made meanwhile must not be reported "connected" on the old settings' behalf.
-    integration = repo.get(integration.id)
-    version = integration.version
     spec = (types or default_types()).get(integration.type_key)
-    if integration.status is Status.DISABLED:
-        return CheckOutcome(integration)
-    metrics = metrics or MetricsRepository(repo.engine)
-    try:
-        repo.mark_status(integration.id, Status.CHECKING, expected_version=version)
-    except Superseded as exc:
-        return CheckOutcome(repo.get(integration.id), discarded=str(exc))
     started = time.perf_counter()
     try:
         secrets = repo.read_secrets(integration)
@@ -153,7 +162,27 @@ def _check_stored(
     except ConnectorError as exc:
         error = exc
     else:
-        latency_ms = (time.perf_counter() - started) * 1000
+        return Probe(integration, (time.perf_counter() - started) * 1000, result=result)
+    return Probe(integration, (time.perf_counter() - started) * 1000, error=error)
+
+
+def record_probe(
+    repo: IntegrationRepository,
+    metrics: MetricsRepository,
+    probe: Probe,
+    *,
+    session: Session | None = None,
+) -> CheckOutcome:
+    """Store a probe's status and health sample, in one transaction (``session``'s when given).
+
+    The outcome is discarded (Superseded) when the integration changed since the probe began."""
+    from app.core.health import record_outcome
+    from connectors.deadline import quitting
+
+    integration, latency_ms = probe.integration, probe.latency_ms
+    version = integration.version
+    if probe.result is not None:
+        result = probe.result
         log.info("check ok in %.0f ms", latency_ms, extra={"integration": integration.label})
         try:
             # The health sample goes in the status write's transaction; it is kept even when the
@@ -164,42 +193,44 @@ def _check_stored(
                 result,
                 expected_version=version,
                 known=integration,
-                along=lambda session: record_outcome(
-                    metrics, integration.id, latency_ms=latency_ms, error=None, source="check", session=session
+                along=lambda writing: record_outcome(
+                    metrics, integration.id, latency_ms=latency_ms, error=None, source="check", session=writing
                 ),
+                session=session,
             )
             return CheckOutcome(stored, result=result)
         except Superseded as exc:
             log.info("check result discarded: the settings changed meanwhile", extra={"integration": integration.label})
-            return CheckOutcome(repo.get(integration.id), discarded=str(exc))
+            return CheckOutcome(repo.get(integration.id, session=session), discarded=str(exc))
+    failure = probe.error
+    assert failure is not None
     if quitting():  # cut short because tether is quitting: that says nothing about the server
-        repo.set_status(integration.id, integration.status, integration.status_detail)
-        return CheckOutcome(integration, error=error)
-    latency_ms = (time.perf_counter() - started) * 1000
-    failure = error
+        repo.set_status(integration.id, integration.status, integration.status_detail, session=session)
+        return CheckOutcome(integration, error=failure)
 
-    def sample(session: Session) -> None:
+    def sample(writing: Session) -> None:
         if failure.kind is not ErrorKind.SECRETS:  # a locked secret store says nothing about the server's health
             record_outcome(
-                metrics, integration.id, latency_ms=latency_ms, error=failure, source="check", session=session
+                metrics, integration.id, latency_ms=latency_ms, error=failure, source="check", session=writing
             )
 
     log.warning(
-        "check failed (%s) in %.0f ms: %s", error.kind, latency_ms, error, extra={"integration": integration.label}
+        "check failed (%s) in %.0f ms: %s", failure.kind, latency_ms, failure, extra={"integration": integration.label}
     )
     try:
         stored = repo.set_status(
             integration.id,
-            status_for(error),
-            str(error),
+            status_for(failure),
+            str(failure),
             checked_at=now(),
             expected_version=version,
             known=integration,
             along=sample,
+            session=session,
         )
     except Superseded as exc:
-        return CheckOutcome(repo.get(integration.id), discarded=str(exc))
-    return CheckOutcome(stored, error=error)
+        return CheckOutcome(repo.get(integration.id, session=session), discarded=str(exc))
+    return CheckOutcome(stored, error=failure)
 
 
 CHECKING_ELSEWHERE = "checking (in another tether)"

@@ -128,19 +128,20 @@ class HealthMixin:
 
     @work(thread=True, group="health", exit_on_error=False, name="check every integration")
     def _check_batch(self, targets: list[Integration]) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        from app.core.checks import check_integration
+        from app.core.check_batch import check_many
 
         storage = self.context.storage  # type: ignore[attr-defined]
-
-        def one(item: Integration) -> None:
-            outcome = check_integration(storage.integrations, item, types=self.types)  # type: ignore[attr-defined]
-            self.post_message(BackgroundChecked(outcome, storage.metrics.health(item.id)))  # type: ignore[attr-defined]
-
-        # Each row updates as its own check ends: one hung server only delays its own row.
-        with ThreadPoolExecutor(max_workers=min(MANUAL_CONCURRENCY, len(targets))) as pool:
-            list(pool.map(one, targets))
+        # Each row updates as soon as its outcome is stored: one hung server only delays its own row.
+        for outcomes in check_many(
+            storage.integrations,
+            targets,
+            concurrency=MANUAL_CONCURRENCY,
+            metrics=storage.metrics,
+            types=self.types,  # type: ignore[attr-defined]
+        ):
+            healths = storage.metrics.health_all(only=[outcome.integration.id for outcome in outcomes])
+            for outcome in outcomes:
+                self.post_message(BackgroundChecked(outcome, healths.get(outcome.integration.id)))  # type: ignore[attr-defined]
 
     def integration_checked(self, integration_id: int, ok: bool) -> None:
         """The list checked one by hand (r): the schedule starts over and the figures reload."""
