@@ -180,11 +180,12 @@ class Bench:
         from app.tui.health import MANUAL_CONCURRENCY
 
         storage = self.storage
+        # What the TUI holds when R is pressed: the rows and their health figures, read before.
+        targets = storage.integrations.get_many(self.ids)
+        latencies = {key: value.last_latency_ms for key, value in storage.metrics.health_all().items()}
+        ordered = [targets[integration_id] for integration_id in slowest_first(list(targets), latencies)]
 
         def run() -> None:
-            targets = storage.integrations.get_many(self.ids)
-            latencies = {key: value.last_latency_ms for key, value in storage.metrics.health_all().items()}
-            ordered = [targets[integration_id] for integration_id in slowest_first(list(targets), latencies)]
             checked = 0
             for outcomes in check_many(
                 storage.integrations, ordered, concurrency=MANUAL_CONCURRENCY, metrics=storage.metrics
