@@ -33,6 +33,7 @@ from connectors.tcp_tls import tls_context
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_REDIRECTS = 5
+REDIRECT_BODY_LIMIT = 64 * 1024  # a redirect's body is never used; real ones are a few hundred bytes
 USER_AGENT = "tether (calendar check)"
 MAX_RETRY_AFTER = 3600.0  # a server asking for longer is told "an hour" and checked again then
 # The trace event connectors.http_pool sends before a request goes out on a kept-alive connection;
@@ -138,6 +139,7 @@ def _get(request: Request, timeout: float, context: ssl.SSLContext, limit: Deadl
                 follow_redirects=True,
                 max_redirects=request.max_redirects,
                 trust_env=False,  # proxies and CA bundles from the environment must not override the user's choice
+                event_hooks={"response": [_skip_redirect_body]},
             ) as client,
             client.stream(
                 "GET", request.url, headers=headers, auth=auth, extensions={"trace": guard, HAND_OVER: guard.hand_over}
@@ -180,6 +182,15 @@ def _get(request: Request, timeout: float, context: ssl.SSLContext, limit: Deadl
         raise ConnectorError(
             ErrorKind.UNREACHABLE, f"Could not fetch {shown} ({type(exc).__name__}).", field=request.field
         ) from None
+
+
+def _skip_redirect_body(answer: Any) -> None:
+    """httpx reads a redirect's whole body before it follows the redirect, outside ``max_bytes``:
+    only its first bytes are read (answers are hooked before that read)."""
+    from connectors.http_pool import FirstBytes
+
+    if answer.has_redirect_location:
+        answer.stream = FirstBytes(answer.stream, REDIRECT_BODY_LIMIT)
 
 
 def watch_connections(limit: Deadline) -> Any:

@@ -255,6 +255,26 @@ class _PooledBody(httpx.SyncByteStream):
             self.pool.release(self.key, self.connection, self.stream, self.read_to_end, hand_over)
 
 
+class FirstBytes(httpx.SyncByteStream):
+    """At most ``limit`` bytes of a body, then the end: for answers whose body nobody reads (a
+    redirect's), so a server cannot make a client swallow gigabytes before it moves on. A body
+    cut short is not read to the end, so its connection is closed rather than kept."""
+
+    def __init__(self, body: httpx.SyncByteStream, limit: int) -> None:
+        self.body, self.limit = body, limit
+
+    def __iter__(self) -> Iterator[bytes]:
+        seen = 0
+        for chunk in self.body:
+            yield chunk[: max(0, self.limit - seen)]
+            seen += len(chunk)
+            if seen >= self.limit:
+                return
+
+    def close(self) -> None:
+        self.body.close()
+
+
 @contextmanager
 def _as_httpx(request: httpx.Request) -> Iterator[None]:
     try:

@@ -223,3 +223,22 @@ def test_a_ca_file_that_is_not_a_regular_file_is_named_as_such() -> None:
 )
 def test_retry_after_is_capped_at_an_hour(header: str, seconds: float) -> None:
     assert http.retry_after_seconds(header) == seconds
+
+
+def endless_redirect(to: str) -> Iterator[bytes]:
+    """A redirect whose chunked body never ends, sent as fast as the client reads."""
+    yield f"HTTP/1.1 302 Found\r\nLocation: {to}\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
+    chunk = b"%x\r\n%s\r\n" % (65536, b"X" * 65536)
+    while True:
+        yield chunk
+
+
+def test_a_redirect_with_an_endless_body_is_followed_without_reading_it(feed_server: FeedServer) -> None:  # noqa: F811
+    target = feed_server.url("/team.ics")
+    with trickle_server(lambda: endless_redirect(target), every=0) as port:
+        started = time.monotonic()
+        response = http.get(
+            http.Request(f"http://127.0.0.1:{port}/moved.ics", ca_file=str(feed_server.ca_file)), timeout=TIMEOUT
+        )
+    assert response.status == 200 and response.url == target and b"BEGIN:VCALENDAR" in response.body
+    assert time.monotonic() - started < TIMEOUT / 2  # not read until the deadline
