@@ -5,6 +5,7 @@ Shared by the TUI (in a worker) and `tether check`/`tether add`; never called on
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import time
@@ -144,6 +145,8 @@ def probe_integration(
     from app.core.logging_setup import remember_secrets
 
     spec = (types or default_types()).get(integration.type_key)
+    with contextlib.suppress(Exception):  # a checker that cannot load fails below, as its check
+        spec.warm_up()
     started = time.perf_counter()
     try:
         secrets = repo.read_secrets(integration)

@@ -30,6 +30,7 @@ CALDAV = IntegrationType(
     aliases=("caldav", "calendar", "nextcloud", "icloud", "radicale", "fastmail", "dav"),
     default_label="Calendar",
     checker_path="connectors.caldav.check:check_caldav",
+    warm_imports=("caldav.davclient", "caldav.lib.error", "icalendar", "recurring_ical_events", "x_wr_timezone"),
     events_path="connectors.caldav.events:read_events",
     fields=(
         Field(

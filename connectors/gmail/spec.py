@@ -49,6 +49,7 @@ GMAIL = IntegrationType(
     default_label="Gmail",
     oauth_provider=GOOGLE,
     checker_path="connectors.gmail.check:check",
+    warm_imports=("imapclient", "imapclient.response_parser", "authlib.integrations.httpx_client", "httpx2"),
     mailbox_path="connectors.gmail.mail:open_mailbox",
     fields=(
         Field(

@@ -39,6 +39,7 @@ ICAL = IntegrationType(
     default_label="Calendar feed",
     derive_settings=_display_url,
     checker_path="connectors.ical.check:check_feed",
+    warm_imports=("httpx", "connectors.http_pool", "icalendar", "recurring_ical_events", "x_wr_timezone"),
     events_path="connectors.ical.check:read_events",
     fields=(
         Field(

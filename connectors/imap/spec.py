@@ -39,6 +39,7 @@ IMAP = IntegrationType(
     default_label="Mail",
     cross_validator=_cross_validate,
     checker_path="connectors.imap.check:check",
+    warm_imports=("imapclient", "imapclient.response_parser"),
     mailbox_path="connectors.imap.opener:open_mailbox",
     fields=(
         Field("username", "Username", placeholder="you@example.com", help="Usually your full email address."),

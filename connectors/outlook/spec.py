@@ -76,6 +76,7 @@ OUTLOOK = IntegrationType(
     default_label="Outlook",
     oauth_provider=MICROSOFT,
     checker_path="connectors.outlook.check:check",
+    warm_imports=("imapclient", "imapclient.response_parser", "authlib.integrations.httpx_client", "httpx2"),
     mailbox_path="connectors.outlook.mail:open_mailbox",
     fields=(
         Field(

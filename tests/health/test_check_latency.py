@@ -1,0 +1,68 @@
+"""The latency a check records is the server's, not the time tether takes to load the checker."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.core.checks import check_integration
+from connectors.registry import TypeRegistry
+from connectors.types import Category, IntegrationType
+from storage.service import Storage
+
+LOADING = 0.6  # seconds each module below takes to import, far above a check that asks nothing
+
+
+@pytest.fixture
+def slow_modules(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """A checker module and a library it imports inside its function, each slow to import.
+
+    New names each time: a module imported by an earlier test would cost nothing here.
+    """
+    checker, library = f"checker_{uuid.uuid4().hex}", f"library_{uuid.uuid4().hex}"
+    (tmp_path / f"{library}.py").write_text(f"import time\ntime.sleep({LOADING})\n")
+    (tmp_path / f"{checker}.py").write_text(
+        f"import time\ntime.sleep({LOADING})\n"
+        "from connectors.types import CheckResult\n"
+        "def check(request):\n"
+        f"    import {library}\n"
+        "    return CheckResult('All fine')\n"
+    )
+    sys.path.insert(0, str(tmp_path))
+    yield checker, library
+    sys.path.remove(str(tmp_path))
+
+
+def test_the_first_check_in_a_process_does_not_count_loading_as_latency(
+    storage: Storage, slow_modules: tuple[str, str]
+) -> None:
+    checker, library = slow_modules
+    spec = IntegrationType(
+        "lazy",
+        "Lazy",
+        "Loads its client library on the first check.",
+        Category.CALENDAR,
+        (),
+        checker_path=f"{checker}:check",
+        warm_imports=(library,),
+    )
+    integration = storage.integrations.add("lazy", "Lazy", {}, {})
+    outcome = check_integration(storage.integrations, integration, types=TypeRegistry([spec]), metrics=storage.metrics)
+    assert outcome.ok and checker in sys.modules and library in sys.modules
+    health = storage.metrics.health(integration.id)
+    assert health.requests == 1 and health.last_latency_ms is not None
+    assert health.last_latency_ms < LOADING * 1000 / 2, health.last_latency_ms
+
+
+def test_every_built_in_type_names_modules_it_can_load_ahead() -> None:
+    """A misspelt name would only cost accuracy silently (the check still runs): caught here."""
+    from connectors.registry import default_types
+
+    for spec in default_types():
+        assert spec.warm_imports, spec.key
+        spec.warm_up()
+        assert all(module in sys.modules for module in spec.warm_imports)
