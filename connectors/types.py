@@ -99,9 +99,9 @@ class IntegrationType:
     derive_settings: Callable[[Mapping[str, str]], dict[str, Any]] | None = None
     # Cross-field validation: values by field name -> messages by field name.
     cross_validator: Callable[[Mapping[str, str]], dict[str, str]] | None = None
-    # Modules the checker imports inside its functions (off the start-up path). They are imported
-    # before a check is timed: the first check in a process must not count tether's own loading
-    # (~0.2 s) as the server's latency.
+    # Modules the checker, mailbox and event reader import inside their functions (off the start-up
+    # path). They are imported before a check or workflow call is timed: the first one in a process
+    # must not count tether's own loading (~0.2 s) as the server's latency.
     warm_imports: tuple[str, ...] = ()
 
     @property
@@ -163,10 +163,13 @@ class IntegrationType:
         return _load(self.checker_path)  # type: ignore[no-any-return,unused-ignore]
 
     def warm_up(self) -> None:
-        """Import the checker and what it imports when it runs; a later check pays none of it."""
+        """Import the checker, mailbox and event reader and what they import when they run: a
+        check or workflow call timed after this pays none of it."""
         for module in self.warm_imports:
             importlib.import_module(module)
-        self.load_checker()
+        for path in (self.checker_path, self.mailbox_path, self.events_path):
+            if path is not None:
+                importlib.import_module(path.partition(":")[0])
 
     def matches(self, query: str) -> bool:
         """Whether a search query finds this type (name, description, aliases, category)."""

@@ -10,6 +10,7 @@ checks' circuit breaker and metrics. Every failure comes out as a ToolRefusal.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
@@ -90,6 +91,8 @@ class ToolCall:
             self.secrets_read.update(request.secrets.values())
             return operation(request.secrets, self.timeout)
 
+        with suppress(Exception):  # loading fails again inside the call, and is reported there
+            self.types.get(current.type_key).warm_up()  # before the clock: loading is not latency
         try:
             return guarded_call(self.storage.integrations, current, call, metrics=self.storage.metrics)
         except ConnectorError as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 import uuid
 from collections.abc import Iterator
@@ -66,3 +67,34 @@ def test_every_built_in_type_names_modules_it_can_load_ahead() -> None:
         assert spec.warm_imports, spec.key
         spec.warm_up()
         assert all(module in sys.modules for module in spec.warm_imports)
+
+
+def test_the_first_workflow_call_does_not_count_loading_as_latency(
+    storage: Storage, slow_modules: tuple[str, str]
+) -> None:
+    from collections.abc import Mapping
+
+    from app.mcp.calls import ToolCall
+    from app.mcp.scope import Scope
+
+    reader, library = slow_modules
+    spec = IntegrationType(
+        "lazy",
+        "Lazy",
+        "Loads its client library on the first read.",
+        Category.CALENDAR,
+        (),
+        checker_path=f"{reader}:check",
+        events_path=f"{reader}:check",
+        warm_imports=(library,),
+    )
+    integration = storage.integrations.add("lazy", "Lazy", {}, {})
+
+    def read(secrets: Mapping[str, str], timeout: float) -> str:
+        module = importlib.import_module(reader)  # as spec.load_event_reader() does
+        return str(module.check(None).summary)
+
+    call = ToolCall(storage, Scope(None), types=TypeRegistry([spec]))
+    assert call.run(integration, read, what="reading the events") == "All fine"
+    latency = storage.metrics.health(integration.id).last_latency_ms
+    assert latency is not None and latency < LOADING * 1000 / 2, latency
