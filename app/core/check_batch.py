@@ -55,7 +55,11 @@ def check_many(
         held[item.id].enter_context(repo.check_marks.checking(item.id))
         marks.push(held[item.id])
     with marks:
-        begun = _begin(repo, targets)
+        try:
+            begun = _begin(repo, targets)
+        except Exception as exc:  # the database refused the shared start: each check starts alone and says why
+            log.warning("starting %d checks together failed (%s); one by one", len(targets), type(exc).__name__)
+            begun = {}
         todo: queue.Queue[Integration] = queue.Queue()
         for item in targets:
             todo.put(begun.get(item.id, item))

@@ -139,7 +139,10 @@ class HealthMixin:
             metrics=storage.metrics,
             types=self.types,  # type: ignore[attr-defined]
         ):
-            healths = storage.metrics.health_all(only=[outcome.integration.id for outcome in outcomes])
+            try:
+                healths = storage.metrics.health_all(only=[outcome.integration.id for outcome in outcomes])
+            except Exception:  # a refused read: the rows still show their outcomes; figures load with the next
+                healths = {}
             for outcome in outcomes:
                 self.post_message(BackgroundChecked(outcome, healths.get(outcome.integration.id)))  # type: ignore[attr-defined]
 

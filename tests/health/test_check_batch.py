@@ -168,3 +168,20 @@ def test_a_probe_writes_nothing(storage: Storage, feed_server: FeedServer) -> No
     assert probe.result is not None and probe.error is None
     stored = storage.integrations.get(item.id)
     assert stored.status is Status.NOT_CHECKED and storage.metrics.health(item.id).requests == 0
+
+
+def test_a_refused_shared_start_lets_each_check_start_alone(
+    storage: Storage,
+    feed_server: FeedServer,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A database that refuses the one read for all (a fault no real server produces on demand)."""
+    targets = feeds(storage, feed_server, 3)
+
+    def refused(ids: object) -> dict[int, Integration]:
+        raise OSError("disk I/O error")
+
+    monkeypatch.setattr(storage.integrations, "get_many", refused)
+    outcomes = [outcome for group in check_many(storage.integrations, targets, concurrency=2) for outcome in group]
+    assert len(outcomes) == 3 and all(outcome.ok for outcome in outcomes)
+    assert all(storage.integrations.get(item.id).status is Status.CONNECTED for item in targets)
