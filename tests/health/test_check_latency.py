@@ -18,6 +18,21 @@ from storage.service import Storage
 LOADING = 0.6  # seconds each module below takes to import, far above a check that asks nothing
 
 
+def lazy_type(module: str, library: str) -> TypeRegistry:
+    """A calendar type whose checker and event reader are ``module``'s, loading ``library`` when called."""
+    spec = IntegrationType(
+        "lazy",
+        "Lazy",
+        "Loads its client library on the first check or read.",
+        Category.CALENDAR,
+        (),
+        checker_path=f"{module}:check",
+        events_path=f"{module}:check",
+        warm_imports=(library,),
+    )
+    return TypeRegistry([spec])
+
+
 @pytest.fixture
 def slow_modules(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """A checker module and a library it imports inside its function, each slow to import.
@@ -42,17 +57,9 @@ def test_the_first_check_in_a_process_does_not_count_loading_as_latency(
     storage: Storage, slow_modules: tuple[str, str]
 ) -> None:
     checker, library = slow_modules
-    spec = IntegrationType(
-        "lazy",
-        "Lazy",
-        "Loads its client library on the first check.",
-        Category.CALENDAR,
-        (),
-        checker_path=f"{checker}:check",
-        warm_imports=(library,),
-    )
     integration = storage.integrations.add("lazy", "Lazy", {}, {})
-    outcome = check_integration(storage.integrations, integration, types=TypeRegistry([spec]), metrics=storage.metrics)
+    types = lazy_type(checker, library)
+    outcome = check_integration(storage.integrations, integration, types=types, metrics=storage.metrics)
     assert outcome.ok and checker in sys.modules and library in sys.modules
     health = storage.metrics.health(integration.id)
     assert health.requests == 1 and health.last_latency_ms is not None
@@ -78,23 +85,13 @@ def test_the_first_workflow_call_does_not_count_loading_as_latency(
     from app.mcp.scope import Scope
 
     reader, library = slow_modules
-    spec = IntegrationType(
-        "lazy",
-        "Lazy",
-        "Loads its client library on the first read.",
-        Category.CALENDAR,
-        (),
-        checker_path=f"{reader}:check",
-        events_path=f"{reader}:check",
-        warm_imports=(library,),
-    )
     integration = storage.integrations.add("lazy", "Lazy", {}, {})
 
     def read(secrets: Mapping[str, str], timeout: float) -> str:
         module = importlib.import_module(reader)  # as spec.load_event_reader() does
         return str(module.check(None).summary)
 
-    call = ToolCall(storage, Scope(None), types=TypeRegistry([spec]))
+    call = ToolCall(storage, Scope(None), types=lazy_type(reader, library))
     assert call.run(integration, read, what="reading the events") == "All fine"
     latency = storage.metrics.health(integration.id).last_latency_ms
     assert latency is not None and latency < LOADING * 1000 / 2, latency
