@@ -96,3 +96,49 @@ def test_rows_are_painted_before_the_database_layer_loads(tmp_path: Path, monkey
     assert with_rows, f"the rows were never painted: {painted}"
     assert with_rows[0] is False  # the first paint with the rows came before the database layer loaded
     assert painted[-1] == [True, ["Team feed"]]  # and the full open did happen afterwards
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[], ["--data-dir", "/srv/tether"], ["--data-dir=/srv/tether", "--verbose"], ["--verbose"], ["--data", "list"]],
+)
+def test_options_alone_start_the_terminal_ui_read_as_the_full_parser_reads_them(argv: list[str]) -> None:
+    from app.cli.main import _terminal_ui_arguments, build_parser
+
+    quick = _terminal_ui_arguments(argv)
+    full = build_parser().parse_args(argv)
+    assert quick is not None and getattr(full, "handler", None) is None
+    assert vars(quick) == {key: value for key, value in vars(full).items() if key != "command"}
+
+
+@pytest.mark.parametrize(
+    "argv", [["list"], ["--data-dir", "/x", "check"], ["--help"], ["-h"], ["--data-dir"], ["--bogus"], ["--", "x"]]
+)
+def test_anything_but_options_goes_to_the_full_parser(argv: list[str]) -> None:
+    from app.cli.main import _terminal_ui_arguments
+
+    assert _terminal_ui_arguments(argv) is None
+
+
+def test_a_mistake_is_answered_by_the_full_parser(capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli.main import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--data-dir"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage: tether [-h] [--data-dir PATH] [--verbose] COMMAND" in err
+    assert "argument --data-dir: expected one argument" in err
+
+
+def test_the_terminal_ui_starts_without_building_the_commands_parsers(tmp_path: Path) -> None:
+    loaded = loaded_after(
+        "import os\n"
+        f"os.environ['TETHER_LOG_DIR'] = {str(tmp_path)!r}\n"
+        "import app.cli.main as main\n"
+        "def refuse(): raise AssertionError('built every command parser')\n"
+        "main.build_parser = refuse\n"
+        "main.commands.run_tui = lambda args: 0 if args.data_dir == '/srv/tether' else 1\n"
+        "assert main.main(['--data-dir', '/srv/tether']) == 0"
+    )
+    assert not loaded & {"app.cli.health_commands", "app.cli.discover_command"}
