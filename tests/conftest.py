@@ -125,14 +125,20 @@ class CliResult:
         return self.stdout + self.stderr
 
 
+def tether_env(data_dir: Path, passphrase: str | None = TEST_PASSPHRASE) -> dict[str, str]:
+    """The environment a `tether` subprocess runs in: this checkout importable, ``data_dir`` as its data
+    directory, and the vault unlocked by a passphrase command (no command at all when ``passphrase`` is None)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "TETHER_DATA_DIR": str(data_dir)}
+    env.pop("TETHER_PASSPHRASE_COMMAND", None)
+    if passphrase is not None:
+        env["TETHER_PASSPHRASE_COMMAND"] = f"printf '%s' '{passphrase}'"
+    return env
+
+
 @pytest.fixture
 def tether_cli(data_dir: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """Run `tether` as a subprocess on a temporary data directory with a vault passphrase command."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO_ROOT),
-        "TETHER_PASSPHRASE_COMMAND": f"printf '%s' '{TEST_PASSPHRASE}'",
-    }
+    env = tether_env(data_dir)
 
     def run(
         *args: str, input: str | None = None, extra_env: dict[str, str] | None = None, timeout: float = 60
@@ -145,7 +151,7 @@ def tether_cli(data_dir: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore
             text=True,
             timeout=timeout,
             cwd=REPO_ROOT,
-            env={**env, "TETHER_DATA_DIR": str(data_dir), **(extra_env or {})},
+            env={**env, **(extra_env or {})},
         )
         return CliResult(completed.returncode, completed.stdout, completed.stderr)
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tests.cli_helpers import add_ical
 from tests.connectors.calendar_fixtures import feed_server  # noqa: F401 - fixture
 from tests.servers.feeds import SECRET_TOKEN, FeedServer
 
@@ -14,17 +15,7 @@ pytestmark = pytest.mark.realserver
 
 def test_add_and_check_a_feed_then_repeat_costs_a_304(tether_cli, feed_server: FeedServer) -> None:  # type: ignore[no-untyped-def]
     url = feed_server.url(f"/private/{SECRET_TOKEN}/team.ics")
-    added = tether_cli(
-        "add",
-        "ical",
-        "--label",
-        "Team",
-        "--secret-stdin",
-        "url",
-        "--set",
-        f"ca_file={feed_server.ca_file}",
-        input=url + "\n",
-    )
+    added = add_ical(tether_cli, "Team", url, "--set", f"ca_file={feed_server.ca_file}")
     assert added.returncode == 0, added.output
     assert "● Team: 4 events" in added.stdout
     assert "Next:" in added.stdout and "Planning" in added.stdout

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_helpers import add_ical
+
 SECRET = "Sup3r-Secret-Passw0rd"
 NEW_SECRET = "An0ther-Secret-Value"
 
 
-def add_work(cli, label: str = "Work") -> None:  # type: ignore[no-untyped-def]
+def add_work(cli, label: str = "Work", secret: str = SECRET) -> None:  # type: ignore[no-untyped-def]
     result = cli(
         "add",
         "imap",
@@ -24,7 +26,7 @@ def add_work(cli, label: str = "Work") -> None:  # type: ignore[no-untyped-def]
         "--no-check",
         "--secret-stdin",
         "password",
-        input=SECRET + "\n",
+        input=secret + "\n",
     )
     assert result.returncode == 0, result.output
 
@@ -196,18 +198,7 @@ def test_no_secret_reaches_files_or_output(tether_cli, data_dir: Path) -> None: 
     outputs = []
     add_work(tether_cli)
     outputs.append(tether_cli("edit", "Work", "--secret-stdin", "password", input=NEW_SECRET + "\n"))
-    outputs.append(
-        tether_cli(
-            "add",
-            "ical",
-            "--label",
-            "Feed",
-            "--no-check",
-            "--secret-stdin",
-            "url",
-            input="https://example.com/private/tok3n-abcdef.ics\n",
-        )
-    )
+    outputs.append(add_ical(tether_cli, "Feed", "https://example.com/private/tok3n-abcdef.ics", "--no-check"))
     outputs += [tether_cli("list"), tether_cli("list", "--json"), tether_cli("check"), tether_cli("secrets", "status")]
     needles = [SECRET, NEW_SECRET, "tok3n-abcdef"]
     for result in outputs:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,34 +11,16 @@ import pytest
 from storage.paths import VAULT_NAME
 from storage.secrets.vault import VaultStore
 from storage.service import open_storage
-from tests.conftest import REPO_ROOT, TEST_PASSPHRASE
+from tests.conftest import REPO_ROOT, tether_env
+from tests.core.test_cli import add_work
 
 ROUNDS = 25
 
 
 @pytest.mark.slow
 def test_parallel_edits_of_different_fields_never_lose_one(tether_cli, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    added = tether_cli(
-        "add",
-        "imap",
-        "--label",
-        "Work",
-        "--set",
-        "username=me@example.com",
-        "--set",
-        "host=imap.example.com",
-        "--no-check",
-        "--secret-stdin",
-        "password",
-        input="pw-1\n",
-    )
-    assert added.returncode == 0, added.output
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO_ROOT),
-        "TETHER_DATA_DIR": str(data_dir),
-        "TETHER_PASSPHRASE_COMMAND": f"printf '%s' '{TEST_PASSPHRASE}'",
-    }
+    add_work(tether_cli, secret="pw-1")
+    env = tether_env(data_dir)
 
     def edit(assignment: str) -> subprocess.Popen[str]:
         return subprocess.Popen(

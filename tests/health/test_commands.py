@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_helpers import add_ical
 from tests.connectors.calendar_fixtures import feed_server  # noqa: F401 - fixture
 from tests.servers.feeds import SECRET_TOKEN, FeedServer
 
@@ -15,18 +16,7 @@ pytestmark = pytest.mark.realserver
 
 def add_feed(tether_cli, server: FeedServer, label: str, path: str = "team.ics") -> None:  # type: ignore[no-untyped-def]
     url = server.url(f"/private/{SECRET_TOKEN}/{path}")
-    result = tether_cli(
-        "add",
-        "ical",
-        "--label",
-        label,
-        "--secret-stdin",
-        "url",
-        "--set",
-        f"ca_file={server.ca_file}",
-        "--no-check",
-        input=url + "\n",
-    )
+    result = add_ical(tether_cli, label, url, "--set", f"ca_file={server.ca_file}", "--no-check")
     assert result.returncode == 0, result.output
 
 

@@ -15,11 +15,13 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, TEST_PASSPHRASE
+from tests.cli_helpers import add_ical
+from tests.conftest import REPO_ROOT, tether_env
 from tests.health.fault_servers import trickle_server, trickled_greeting, trickled_headers
 from tests.support import wait_until
 
@@ -33,12 +35,7 @@ SLACK = 1.0
 
 @pytest.fixture
 def env(data_dir: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PYTHONPATH": str(REPO_ROOT),
-        "TETHER_DATA_DIR": str(data_dir),
-        "TETHER_PASSPHRASE_COMMAND": f"printf '%s' '{TEST_PASSPHRASE}'",
-    }
+    return tether_env(data_dir)
 
 
 @pytest.fixture
@@ -116,17 +113,7 @@ def test_check_of_a_trickled_imap_greeting_ends_within_the_timeout(
 
 def test_check_of_trickled_http_headers_ends_within_the_timeout(env: dict[str, str], startup: float) -> None:
     with trickle_server(trickled_headers, every=0.5) as port:
-        added = tether(
-            env,
-            "add",
-            "ical",
-            "--label",
-            "Slow feed",
-            "--secret-stdin",
-            "url",
-            "--no-check",
-            input=f"http://127.0.0.1:{port}/team.ics\n",
-        )
+        added = add_ical(partial(tether, env), "Slow feed", f"http://127.0.0.1:{port}/team.ics", "--no-check")
         assert added.returncode == 0, added.stderr
         started = time.monotonic()
         checked = tether(env, "check", "Slow feed", "--timeout", str(TIMEOUT))

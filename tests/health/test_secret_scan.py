@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_helpers import add_ical
 from tests.conftest import REPO_ROOT, TEST_PASSPHRASE
 from tests.connectors.calendar_fixtures import feed_server  # noqa: F401 - fixture
 from tests.connectors.imap.conftest import dovecot, dovecot_cert  # noqa: F401 - fixtures
@@ -39,17 +40,7 @@ def test_no_secret_reaches_data_logs_output_or_snapshots(
         outputs.append(result.stdout + result.stderr)
 
     private = feed_server.url(f"/private/{SECRET_TOKEN}/team.ics")
-    run(
-        "add",
-        "ical",
-        "--label",
-        "Team",
-        "--secret-stdin",
-        "url",
-        "--set",
-        f"ca_file={feed_server.ca_file}",
-        input=private + "\n",
-    )
+    add_ical(run, "Team", private, "--set", f"ca_file={feed_server.ca_file}")
     run(
         "add",
         "ical",

@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,8 @@ from storage.paths import DATABASE_NAME
 from storage.records import Status
 from storage.secrets.vault import VaultStore
 from storage.service import open_storage
-from tests.conftest import REPO_ROOT, TEST_PASSPHRASE
+from tests.cli_helpers import add_ical
+from tests.conftest import REPO_ROOT, TEST_PASSPHRASE, tether_env
 from tests.health.snapshot import stored_state
 
 FIXTURE_0001 = REPO_ROOT / "tests" / "fixtures" / "tether-0001.db"
@@ -37,15 +39,7 @@ def run_tether(
     data_dir: Path, *args: str, input: str = "", passphrase: str | None = TEST_PASSPHRASE, file_limit: int | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`tether` in its own session (no terminal to prompt on), optionally with a file-size limit."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO_ROOT),
-        "TETHER_DATA_DIR": str(data_dir),
-        "TETHER_LOG_DIR": str(data_dir.parent / "logs"),
-    }
-    env.pop("TETHER_PASSPHRASE_COMMAND", None)
-    if passphrase is not None:
-        env["TETHER_PASSPHRASE_COMMAND"] = f"printf '%s' '{passphrase}'"
+    env = {**tether_env(data_dir, passphrase), "TETHER_LOG_DIR": str(data_dir.parent / "logs")}
 
     def limit() -> None:
         if file_limit is not None:
@@ -69,17 +63,7 @@ def populated_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two feeds and a workflow, added through the CLI once per module; each test gets its own copy."""
     data_dir = tmp_path_factory.mktemp("populated") / "data"
     for label in ("Team", "Family"):
-        added = run_tether(
-            data_dir,
-            "add",
-            "ical",
-            "--label",
-            label,
-            "--secret-stdin",
-            "url",
-            "--no-check",
-            input=FEED_URL + label + "\n",
-        )
+        added = add_ical(partial(run_tether, data_dir), label, FEED_URL + label, "--no-check")
         assert added.returncode == 0, added.stderr
     assert run_tether(data_dir, "workflow", "add", "Digest", "--source", "Team").returncode == 0
     return data_dir
@@ -154,9 +138,7 @@ def read_only(populated: Path):  # type: ignore[no-untyped-def]
 
 def test_unwritable_data_directory_is_reported(read_only: Path) -> None:
     before = digest(read_only / DATABASE_NAME)
-    result = run_tether(
-        read_only, "add", "ical", "--label", "New", "--secret-stdin", "url", "--no-check", input=FEED_URL + "\n"
-    )
+    result = add_ical(partial(run_tether, read_only), "New", FEED_URL, "--no-check")
     assert result.returncode != 0
     assert "not writable" in result.stderr or "read-only" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
@@ -167,18 +149,7 @@ def test_full_disk_while_adding_saves_nothing_half(populated: Path) -> None:
     before = files_state(populated)
     size = max(path.stat().st_size for path in populated.iterdir())
     big_url = "https://example.invalid/" + "x" * (size + 50_000)
-    result = run_tether(
-        populated,
-        "add",
-        "ical",
-        "--label",
-        "Big",
-        "--secret-stdin",
-        "url",
-        "--no-check",
-        input=big_url + "\n",
-        file_limit=size + 20_000,
-    )
+    result = add_ical(partial(run_tether, populated), "Big", big_url, "--no-check", file_limit=size + 20_000)
     assert result.returncode == 1
     assert "The disk is full" in result.stderr and "Traceback" not in result.stderr
     assert files_state(populated) == before

@@ -4,9 +4,11 @@ stderr, a non-zero exit, no traceback, and nothing changed."""
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 from storage.paths import DATABASE_NAME, VAULT_NAME
+from tests.cli_helpers import add_ical
 from tests.health.test_storage_faults import FEED_URL, digest, run_tether
 
 
@@ -21,9 +23,7 @@ def test_a_data_directory_others_can_write_is_refused_naming_chmod(tmp_path: Pat
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     data_dir.chmod(0o777)
-    result = run_tether(
-        data_dir, "add", "ical", "--label", "Team", "--secret-stdin", "url", "--no-check", input=FEED_URL + "\n"
-    )
+    result = add_ical(partial(run_tether, data_dir), "Team", FEED_URL, "--no-check")
     assert result.returncode != 0
     assert f"Run `chmod 700 {data_dir}` and start again." in one_line(result.stderr)
     assert list(data_dir.iterdir()) == []
@@ -42,9 +42,7 @@ def test_a_directory_in_place_of_the_vault_is_refused(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     (data_dir / VAULT_NAME).mkdir(parents=True)
     data_dir.chmod(0o700)
-    result = run_tether(
-        data_dir, "add", "ical", "--label", "Team", "--secret-stdin", "url", "--no-check", input=FEED_URL + "\n"
-    )
+    result = add_ical(partial(run_tether, data_dir), "Team", FEED_URL, "--no-check")
     assert result.returncode != 0
     assert "is a directory, not tether's secret vault file" in one_line(result.stderr)
     assert (data_dir / VAULT_NAME).is_dir()
@@ -52,9 +50,7 @@ def test_a_directory_in_place_of_the_vault_is_refused(tmp_path: Path) -> None:
 
 def test_an_emptied_database_beside_a_vault_with_secrets_is_refused(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    added = run_tether(
-        data_dir, "add", "ical", "--label", "Team", "--secret-stdin", "url", "--no-check", input=FEED_URL + "\n"
-    )
+    added = add_ical(partial(run_tether, data_dir), "Team", FEED_URL, "--no-check")
     assert added.returncode == 0, added.stderr
     (data_dir / DATABASE_NAME).write_bytes(b"")
     for leftover in data_dir.glob(f"{DATABASE_NAME}-*"):
@@ -68,9 +64,7 @@ def test_an_emptied_database_beside_a_vault_with_secrets_is_refused(tmp_path: Pa
 
 def test_a_vault_with_absurd_key_settings_is_reported_damaged(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    added = run_tether(
-        data_dir, "add", "ical", "--label", "Team", "--secret-stdin", "url", "--no-check", input=FEED_URL + "\n"
-    )
+    added = add_ical(partial(run_tether, data_dir), "Team", FEED_URL, "--no-check")
     assert added.returncode == 0, added.stderr
     vault = data_dir / VAULT_NAME
     document = json.loads(vault.read_text())
@@ -84,17 +78,7 @@ def test_a_vault_with_absurd_key_settings_is_reported_damaged(tmp_path: Path) ->
 
 def test_a_label_with_a_bidi_control_is_refused_in_one_line(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    result = run_tether(
-        data_dir,
-        "add",
-        "ical",
-        "--label",
-        "Team\u202egpj.exe",
-        "--secret-stdin",
-        "url",
-        "--no-check",
-        input=FEED_URL + "\n",
-    )
+    result = add_ical(partial(run_tether, data_dir), "Team\u202egpj.exe", FEED_URL, "--no-check")
     assert result.returncode != 0
     assert one_line(result.stderr).endswith(
         "contains a text-direction control character (U+202E); type it again without it."

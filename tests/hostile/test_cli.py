@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from connectors.outside_text import PLACEHOLDER
+from tests.cli_helpers import add_ical
 from tests.hostile.imap_server import PASSWORD, USERNAME, HostileScript, hostile_imap
 from tests.hostile.payloads import MARKUP, forbidden, hostile
 from tests.servers.feeds import FeedServer
@@ -28,17 +29,9 @@ def assert_safe(*outputs: str) -> None:
 
 
 def add_feed(tether_cli, server: FeedServer, log_dir: Path, label: str = LABEL):  # type: ignore[no-untyped-def]
-    return tether_cli(
-        "add",
-        "ical",
-        "--label",
-        label,
-        "--secret-stdin",
-        "url",
-        "--set",
-        f"ca_file={server.ca_file}",
-        input=server.url("/hostile.ics") + "\n",
-        extra_env={"TETHER_LOG_DIR": str(log_dir)},
+    url = server.url("/hostile.ics")
+    return add_ical(
+        tether_cli, label, url, "--set", f"ca_file={server.ca_file}", extra_env={"TETHER_LOG_DIR": str(log_dir)}
     )
 
 

@@ -8,7 +8,6 @@ printed raw in the same pane, to show that this terminal would obey them.
 
 from __future__ import annotations
 
-import os
 import shlex
 import shutil
 import subprocess
@@ -20,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, TEST_PASSPHRASE
+from tests.cli_helpers import add_ical
+from tests.conftest import tether_env
 from tests.hostile.payloads import MARKUP
 from tests.servers.feeds import FeedServer
 from tests.support import require_server, wait_until
@@ -75,12 +75,7 @@ class Tmux:
 @pytest.fixture
 def tmux(data_dir: Path) -> Iterator[Tmux]:
     require_server(shutil.which("tmux") is not None, "tmux", "apt-get install tmux")
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO_ROOT),
-        "TETHER_PASSPHRASE_COMMAND": f"printf '%s' '{TEST_PASSPHRASE}'",
-        "TETHER_DATA_DIR": str(data_dir),
-    }
+    env = tether_env(data_dir)
     env.pop("TMUX", None)  # never talk to a tmux the tests run inside
     server = Tmux(env)
     server.start()
@@ -98,16 +93,8 @@ def test_a_hostile_feed_leaves_clipboard_and_title_alone(
     tmux("select-pane", "-t", "t", "-T", TITLE)
     assert tmux.title() == TITLE and tmux.buffers() == ""
 
-    added = tether_cli(
-        "add",
-        "ical",
-        "--label",
-        LABEL,
-        "--secret-stdin",
-        "url",
-        "--set",
-        f"ca_file={hostile_feed_server.ca_file}",
-        input=hostile_feed_server.url("/hostile.ics") + "\n",
+    added = add_ical(
+        tether_cli, LABEL, hostile_feed_server.url("/hostile.ics"), "--set", f"ca_file={hostile_feed_server.ca_file}"
     )
     assert added.returncode == 0, added.output
 

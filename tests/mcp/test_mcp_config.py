@@ -7,6 +7,7 @@ import shlex
 from pathlib import Path
 
 from app.core.mcp_config import PASSPHRASE_PLACEHOLDER, McpLaunch, launch_for
+from tests.cli_helpers import add_ical
 from tests.conftest import TEST_PASSPHRASE
 from tests.mcp.harness import PASSPHRASE_COMMAND, McpClient
 
@@ -33,17 +34,7 @@ def test_names_and_command_line_survive_quoting(tmp_path: Path) -> None:
 def test_the_snippet_from_workflow_show_starts_the_scoped_server(tether_cli, data_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     env = {"TETHER_SECRET_STORE": "vault"}
     for label in ("Team", "Private"):
-        added = tether_cli(
-            "add",
-            "ical",
-            "--label",
-            label,
-            "--secret-stdin",
-            "url",
-            "--no-check",
-            input="https://127.0.0.1:9/x.ics\n",
-            extra_env=env,
-        )
+        added = add_ical(tether_cli, label, "https://127.0.0.1:9/x.ics", "--no-check", extra_env=env)
         assert added.returncode == 0, added.output
     assert tether_cli("workflow", "add", "Morning digest", "--source", "Team", extra_env=env).returncode == 0
     shown = tether_cli("workflow", "show", "morning digest", "--json", extra_env=env)
