@@ -16,7 +16,8 @@ from urllib.parse import urljoin, urlsplit
 
 from connectors.errors import ConnectorError, ErrorKind
 from connectors.caldav.transport import DEFAULT_MAX_MB, CappedSession, max_bytes_from
-from connectors.http import redact_url, transport_error
+from connectors.http import redact_url
+from connectors.http_errors import transport_error
 
 DAV = "{DAV:}"
 CALDAV = "{urn:ietf:params:xml:ns:caldav}"

@@ -58,6 +58,7 @@ def _propfind(url: str, settings: DiscoverySettings, timeout: float) -> tuple[in
     import httpx
 
     from connectors import http
+    from connectors.http_errors import transport_error
 
     shown = http.redact_url(url)
     try:
@@ -74,4 +75,4 @@ def _propfind(url: str, settings: DiscoverySettings, timeout: float) -> tuple[in
     except httpx.TimeoutException:
         raise ConnectorError(ErrorKind.TIMEOUT, f"{shown} did not answer in time.") from None
     except httpx.HTTPError as exc:
-        raise http.transport_error(exc, shown, None) from None
+        raise transport_error(exc, shown, None) from None

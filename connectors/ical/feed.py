@@ -10,6 +10,7 @@ from typing import Any
 
 from connectors import http
 from connectors.errors import ConnectorError, ErrorKind
+from connectors.http_errors import retry_after_seconds
 from connectors.retry import RetryPolicy, with_retries
 
 DEFAULT_MAX_MB = 20
@@ -189,7 +190,7 @@ def _classified(response: http.Response, source: FeedSource) -> http.Response:
             hint="The private link may have been reset, or this account may not see the calendar: get a new link.",
             field="url",
         )
-    retry_after = http.retry_after_seconds(response.headers.get("retry-after"))
+    retry_after = retry_after_seconds(response.headers.get("retry-after"))
     wait = f" The server asks to wait {retry_after:.0f} s." if retry_after is not None else ""
     if status == 429:
         raise ConnectorError(

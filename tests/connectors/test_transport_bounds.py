@@ -14,6 +14,7 @@ import pytest
 from connectors import http
 from connectors.addresses import is_internal, is_loopback_host
 from connectors.errors import ConnectorError, ErrorKind
+from connectors.http_errors import retry_after_seconds
 from connectors.ical.check import check_feed
 from connectors.imap.auth import PasswordAuth
 from connectors.imap.connection import ImapServer
@@ -222,7 +223,7 @@ def test_a_ca_file_that_is_not_a_regular_file_is_named_as_such() -> None:
     [("100000000000000000000", 3600.0), ("120", 120.0), ("Fri, 31 Dec 9999 23:59:59 GMT", 3600.0)],
 )
 def test_retry_after_is_capped_at_an_hour(header: str, seconds: float) -> None:
-    assert http.retry_after_seconds(header) == seconds
+    assert retry_after_seconds(header) == seconds
 
 
 def endless_redirect(to: str) -> Iterator[bytes]:
