@@ -157,6 +157,9 @@ def test_ctrl_c_ends_a_stuck_check_at_once(env: dict[str, str], stuck_imap: thre
     assert took < 1.0, f"exit took {took:.1f} s after Ctrl-C"
     assert process.returncode == 130  # what a shell reports for Ctrl-C
     assert "interrupted" in process.stderr.read()  # type: ignore[union-attr]
+    # The check cut short put back the status it had: not "checking", nor found interrupted later.
+    listed = json.loads(tether(env, "list", "--json").stdout)
+    assert [(item["status"], item["detail"]) for item in listed if item["label"] == "Slow"] == [("not_checked", "")]
 
 
 def test_closing_stdin_of_tether_mcp_ends_it_at_once(env: dict[str, str], stuck_imap: threading.Event) -> None:
