@@ -24,11 +24,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from storage import statements
 from storage.check_marks import CheckMarks
 from storage.convert import now, to_integration, to_uses, utc
 from storage.errors import ChangedElsewhere, DuplicateName, NotFound, StorageError, Superseded
 from storage.merge import MergeConflict, merge_mapping, merge_value
-from storage.models import IntegrationRow, WorkflowIntegrationRow, WorkflowRow
+from storage.models import IntegrationRow, WorkflowIntegrationRow
 from storage.names import name_key, normalise_name
 from storage.records import Integration, Status
 from storage.secrets.base import SecretStore, SecretStoreError, SecretStoreUnavailable
@@ -53,13 +54,7 @@ def rowcount(result: object) -> int:
 
 def swap_row(session: Session, table: Any, row_id: int, version: int, values: dict[str, Any]) -> bool:
     """UPDATE one row of ``table`` only while it is still at ``version``; whether it was."""
-    result = session.execute(
-        update(table)
-        .where(table.id == row_id, table.version == version)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return rowcount(result) == 1
+    return statements.swap(session, table, row_id, version, values)
 
 
 def changed_elsewhere(label: str, field: str | None = None) -> ChangedElsewhere:
@@ -450,28 +445,7 @@ def _after_write(session: Session, written: Integration) -> Integration | None:
     write, the workflows using it) and the values just written (learned settings too), as the
     database returns them. None when the row is being removed: reading it would not find it.
     """
-    rows = session.execute(
-        select(
-            IntegrationRow.pending,
-            IntegrationRow.settings,
-            IntegrationRow.status,
-            IntegrationRow.status_detail,
-            IntegrationRow.last_checked_at,
-            IntegrationRow.check_summary,
-            IntegrationRow.connector_state,
-            IntegrationRow.version,
-            WorkflowRow.id,
-            WorkflowRow.name,
-            WorkflowIntegrationRow.role,
-            WorkflowIntegrationRow.access,
-            WorkflowRow.schedule,
-            WorkflowRow.enabled,
-        )
-        .outerjoin(WorkflowIntegrationRow, WorkflowIntegrationRow.integration_id == IntegrationRow.id)
-        .outerjoin(WorkflowRow, WorkflowRow.id == WorkflowIntegrationRow.workflow_id)
-        .where(IntegrationRow.id == written.id)
-        .order_by(WorkflowIntegrationRow.id)
-    ).all()
+    rows = statements.after_write_rows(session, written.id)
     if not rows or rows[0].pending:
         return None
     row = rows[0]

@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage import statements
 from storage.convert import now, utc
 from storage.models import CallSampleRow, IntegrationRow
 
@@ -156,22 +157,19 @@ class MetricsRepository:
         at: datetime,
         next_breaker: Callable[[Breaker], Breaker] | None,
     ) -> Breaker | None:
-        row = session.execute(
-            select(IntegrationRow.breaker_state, IntegrationRow.breaker_since, IntegrationRow.breaker_failures).where(
-                IntegrationRow.id == integration_id
-            )
-        ).first()
+        row = statements.breaker_row(session, integration_id)
         if row is None:
             return None  # removed while the call ran
-        session.execute(
-            insert(CallSampleRow).values(
-                integration_id=integration_id,
-                at=at,
-                ok=ok,
-                latency_ms=float(latency_ms),
-                error_kind="" if ok else error_kind,
-                source=source,
-            )
+        statements.insert_sample(
+            session,
+            {
+                "integration_id": integration_id,
+                "at": at,
+                "ok": ok,
+                "latency_ms": float(latency_ms),
+                "error_kind": "" if ok else error_kind,
+                "source": source,
+            },
         )
         values: dict[str, object] = (
             {"last_success_at": at} if ok else {"last_error": error_message, "last_error_at": at}
@@ -180,12 +178,7 @@ class MetricsRepository:
         if next_breaker is not None:
             breaker = next_breaker(breaker)
             values.update(_breaker_values(breaker))
-        # The session holds nothing these statements could change: skip SQLAlchemy matching them
-        # against loaded objects (a third of a check's bookkeeping otherwise).
-        session.execute(
-            update(IntegrationRow).where(IntegrationRow.id == integration_id).values(**values),
-            execution_options=_UNSYNCED,
-        )
+        statements.update_row(session, IntegrationRow, integration_id, values)
         if self._retention.prune_due(integration_id, at, self.window, self.max_samples):
             self._prune(session, integration_id, at)
         return breaker
