@@ -12,7 +12,7 @@ real users' feeds usually are. Each round times:
 (b) all ``count`` checked at once, the way check all (R) in the TUI runs them
     (app.core.check_batch with MANUAL_CONCURRENCY threads, slowest first, the health figures
     read for each group of recorded outcomes) and the way `tether check` runs them
-    (app.cli.commands, MAX_PARALLEL_CHECKS at a time),
+    (app.cli.commands, as many at a time),
     each starting with no idle connection; the server counts the TLS connections they open;
 (c) the floor: ``count`` full TLS handshakes + one GET each with the standard library against
     the same server and certificate, concurrently and one after another (the faster counts).
@@ -177,7 +177,7 @@ class Bench:
         """app.tui.health's _check_batch, without the App: the same concurrency, order and calls."""
         from app.core.check_batch import check_many
         from app.core.scheduler import slowest_first
-        from app.tui.health import MANUAL_CONCURRENCY
+        from app.core.scheduler import MANUAL_CONCURRENCY
 
         storage = self.storage
         # What the TUI holds when R is pressed: the rows and their health figures, read before.
@@ -245,8 +245,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from app.cli.commands import MAX_PARALLEL_CHECKS
-    from app.tui.health import MANUAL_CONCURRENCY
+    from app.core.scheduler import MANUAL_CONCURRENCY
 
     print(f"load average before: {load()}  ({os.cpu_count()} CPUs)")
     if args.rtt:
@@ -311,7 +310,7 @@ def main() -> None:
         print(f"  (a) one healthy check, new connection           {one_new:8.1f} ms")
         for name, how in (
             ("tui", f"check all (R), {MANUAL_CONCURRENCY} at a time"),
-            ("cli", f"tether check, {MAX_PARALLEL_CHECKS} at a time"),
+            ("cli", f"tether check, {MANUAL_CONCURRENCY} at a time"),
         ):
             many = median_ms(figures[f"{name} {state}"])
             connections = statistics.median(figures[f"{name} {state} connections"])

@@ -287,9 +287,6 @@ def check(args: argparse.Namespace) -> int:
     return _check_and_report(context, targets, as_json=args.json, timeout=timeout)
 
 
-MAX_PARALLEL_CHECKS = 8
-
-
 def _check_and_report(context, targets, *, as_json: bool, timeout: float | None = None) -> int:
     """Check side by side; print a line per integration as each finishes (details when only one)."""
     targets = list({item.id: item for item in targets}.values())  # a label given twice is checked once
@@ -320,16 +317,17 @@ def _check_and_report(context, targets, *, as_json: bool, timeout: float | None 
 
 
 def _checks_as_they_finish(repo, targets, timeout: float | None = None):
-    """Check at most MAX_PARALLEL_CHECKS at once and yield outcomes in the order they are recorded.
+    """Check several at once (as many as R in the TUI) and yield outcomes in the order they are recorded.
 
     The checks run in daemon threads, so Ctrl-C ends the command at once instead of waiting out
     network timeouts; the integrations still being checked get their previous status back.
     """
     from app.core.check_batch import check_many
+    from app.core.scheduler import MANUAL_CONCURRENCY
 
     pending = {item.id: item for item in targets}
     try:
-        for outcomes in check_many(repo, targets, concurrency=MAX_PARALLEL_CHECKS, timeout=timeout):
+        for outcomes in check_many(repo, targets, concurrency=MANUAL_CONCURRENCY, timeout=timeout):
             for outcome in outcomes:
                 pending.pop(outcome.integration.id, None)
                 yield outcome

@@ -20,6 +20,8 @@ ENV_INTERVAL = "TETHER_CHECK_INTERVAL"
 DEFAULT_INTERVAL = 300.0
 MIN_INTERVAL = 2.0
 DEFAULT_CONCURRENCY = 4
+# Checks a person waits for (the TUI's R, `tether check`) run more at once: they mostly wait on servers.
+MANUAL_CONCURRENCY = 16
 
 
 def interval_from_env(default: float = DEFAULT_INTERVAL) -> float | None:

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
-from app.core.scheduler import DEFAULT_CONCURRENCY, HealthScheduler, interval_from_env, slowest_first
+from app.core.scheduler import (
+    DEFAULT_CONCURRENCY,
+    MANUAL_CONCURRENCY,
+    HealthScheduler,
+    interval_from_env,
+    slowest_first,
+)
 from app.tui.messages import BackgroundChecked, HealthChanged, HealthLoaded, RowChanged
 from storage.records import Integration, Status
 
@@ -27,8 +33,6 @@ if TYPE_CHECKING:
 TICK_SECONDS = 1.0
 LOCKED_RETRY_SECONDS = 5.0
 ENV_PASSPHRASE_COMMAND = "TETHER_PASSPHRASE_COMMAND"  # storage.secrets.select's name, without importing it
-# Check all (R) runs more at once than the background: someone is waiting for it.
-MANUAL_CONCURRENCY = 16
 
 
 class HealthMixin:
