@@ -121,6 +121,9 @@ def _ask_servers(
                 finished.put(check_integration(repo, item, timeout=timeout, types=types))
         except Exception as exc:  # storage failing mid-check: report it for this one, go on with the others
             finished.put(_not_recorded(item, exc))
+        except BaseException as exc:  # ends this thread; its check is still answered, or the caller waits forever
+            finished.put(_not_recorded(item, exc))
+            raise
 
 
 def _record(
@@ -149,6 +152,6 @@ def _record_alone(repo: IntegrationRepository, metrics: MetricsRepository, probe
         return _not_recorded(probe.integration, exc)
 
 
-def _not_recorded(item: Integration, exc: Exception) -> CheckOutcome:
+def _not_recorded(item: Integration, exc: BaseException) -> CheckOutcome:
     kind = ErrorKind.SECRETS if isinstance(exc, SecretStoreError) else ErrorKind.SERVER
     return CheckOutcome(item, error=ConnectorError(kind, f"Could not record the check ({type(exc).__name__})."))

@@ -185,3 +185,38 @@ def test_a_refused_shared_start_lets_each_check_start_alone(
     outcomes = [outcome for group in check_many(storage.integrations, targets, concurrency=2) for outcome in group]
     assert len(outcomes) == 3 and all(outcome.ok for outcome in outcomes)
     assert all(storage.integrations.get(item.id).status is Status.CONNECTED for item in targets)
+
+
+def test_a_check_that_ends_its_thread_is_still_answered(
+    storage: Storage,
+    feed_server: FeedServer,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Something in a check calling sys.exit (no connector does) must not leave check all waiting forever."""
+    import app.core.check_batch as check_batch
+
+    targets = feeds(storage, feed_server, 3)
+    ask = check_batch.probe_integration
+
+    def exits_for_the_first(repo, item, **options):  # type: ignore[no-untyped-def]
+        if item.id == targets[0].id:
+            raise SystemExit(3)
+        return ask(repo, item, **options)
+
+    monkeypatch.setattr(check_batch, "probe_integration", exits_for_the_first)
+    monkeypatch.setattr(threading, "excepthook", lambda args: None)  # the thread's end is expected here
+    found: list[CheckOutcome] = []
+
+    def run() -> None:
+        for group in check_many(storage.integrations, targets, concurrency=2):
+            found.extend(group)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive(), "check all is still waiting for the check whose thread ended"
+    outcomes = {outcome.integration.id: outcome for outcome in found}
+    assert len(outcomes) == 3
+    failed = outcomes[targets[0].id].error
+    assert failed is not None and failed.message == "Could not record the check (SystemExit)."
+    assert all(outcomes[item.id].ok for item in targets[1:])
