@@ -190,6 +190,40 @@ def test_https_contexts_are_shared_per_ca_file(test_ca: tls.TestCA) -> None:
     assert http.ssl_context(None) is http.ssl_context(None)
 
 
+def test_checks_starting_together_build_one_context_per_ca_file(
+    test_ca: tls.TestCA, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Check all starts sixteen checks at once; each loading the system store would cost ~35 ms apiece."""
+    import ssl
+    import threading
+
+    ca_file = tmp_path / "ca.pem"  # a path no earlier test has a context for
+    ca_file.write_bytes(test_ca.ca_file.read_bytes())
+    built: list[int] = []
+    create = ssl.create_default_context
+
+    def slowly_counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        built.append(1)
+        time.sleep(0.05)  # long enough that the others arrive while it is being built
+        return create(*args, **kwargs)
+
+    monkeypatch.setattr(ssl, "create_default_context", slowly_counted)
+    start = threading.Barrier(16)
+    contexts: list[object] = []
+
+    def check() -> None:
+        start.wait()
+        contexts.append(http.ssl_context(str(ca_file)))
+
+    threads = [threading.Thread(target=check) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(contexts) == 16 and all(context is contexts[0] for context in contexts)
+    assert len(built) == 1
+
+
 # --- values that must be refused in one line ---------------------------------------------------
 
 
