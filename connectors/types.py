@@ -39,6 +39,9 @@ class CheckResult:
     learned_settings: Mapping[str, Any] = field(default_factory=dict)
     # Non-secret state to keep for the next check (e.g. a feed's ETag).
     state: Mapping[str, Any] = field(default_factory=dict)
+    # How long the server took to answer, when the connector timed that alone: the check's own work
+    # (reading a large feed, other checks' turns on the processor) is not the server's latency.
+    server_ms: float | None = None
 
     def __post_init__(self) -> None:
         # The lines quote servers (a calendar's name, a folder, an event): clean them once, for every type.

@@ -165,7 +165,8 @@ def probe_integration(
     except ConnectorError as exc:
         error = exc
     else:
-        return Probe(integration, (time.perf_counter() - started) * 1000, result=result)
+        latency_ms = result.server_ms if result.server_ms is not None else (time.perf_counter() - started) * 1000
+        return Probe(integration, latency_ms, result=result)
     return Probe(integration, (time.perf_counter() - started) * 1000, error=error)
 
 

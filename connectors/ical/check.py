@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,8 +34,9 @@ def check_feed(request: CheckRequest) -> CheckResult:
     now = datetime.now(UTC)
     base_state = {"url_fingerprint": source.fingerprint, **fetched.validators}
     learned = {"url_display": source.shown}
+    server_ms = fetched.elapsed * 1000
     if fetched.not_modified and previous:
-        return _unchanged(previous, base_state, learned, warnings, now)
+        return dataclasses.replace(_unchanged(previous, base_state, learned, warnings, now), server_ms=server_ms)
     parsed = cache.remember(source, fetched.body, fetched.validators)
     name = parsed.name
     total = parsed.count_events()
@@ -56,6 +58,7 @@ def check_feed(request: CheckRequest) -> CheckResult:
         warnings=tuple(warnings),
         learned_settings=learned,
         state=state,
+        server_ms=server_ms,
     )
 
 

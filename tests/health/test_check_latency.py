@@ -14,6 +14,8 @@ from app.core.checks import check_integration
 from connectors.registry import TypeRegistry
 from connectors.types import Category, IntegrationType
 from storage.service import Storage
+from tests.connectors.calendar_fixtures import feed_server  # noqa: F401 - fixture
+from tests.servers.feeds import FeedServer
 
 LOADING = 0.6  # seconds each module below takes to import, far above a check that asks nothing
 
@@ -95,3 +97,38 @@ def test_the_first_workflow_call_does_not_count_loading_as_latency(
     assert call.run(integration, read, what="reading the events") == "All fine"
     latency = storage.metrics.health(integration.id).last_latency_ms
     assert latency is not None and latency < LOADING * 1000 / 2, latency
+
+
+def test_a_connector_that_times_the_server_alone_is_believed(storage: Storage, tmp_path: Path) -> None:
+    """A feed check reads the feed after the server answered: that reading is not the server's latency."""
+    module = f"timed_{uuid.uuid4().hex}"
+    (tmp_path / f"{module}.py").write_text(
+        "import time\n"
+        "from connectors.types import CheckResult\n"
+        "def check(request):\n"
+        "    time.sleep(0.4)  # the check's own work, after the answer came\n"
+        "    return CheckResult('All fine', server_ms=12.5)\n"
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        integration = storage.integrations.add("lazy", "Lazy", {}, {})
+        types = lazy_type(module, "json")
+        assert check_integration(storage.integrations, integration, types=types, metrics=storage.metrics).ok
+    finally:
+        sys.path.remove(str(tmp_path))
+    assert storage.metrics.health(integration.id).last_latency_ms == 12.5
+
+
+def test_a_feed_check_reports_the_time_its_server_took(feed_server: FeedServer) -> None:  # noqa: F811
+    import time
+
+    from connectors.ical.check import check_feed
+    from connectors.types import CheckRequest
+
+    request = CheckRequest({"ca_file": str(feed_server.ca_file)}, {"url": feed_server.url("/team.ics")}, {})
+    started = time.perf_counter()
+    result = check_feed(request)
+    whole_ms = (time.perf_counter() - started) * 1000
+    assert result.server_ms is not None and 0 < result.server_ms < whole_ms
+    unchanged = check_feed(CheckRequest(request.settings, request.secrets, result.state))
+    assert unchanged.summary.endswith("(unchanged)") and unchanged.server_ms is not None
