@@ -47,11 +47,6 @@ def secret_key(secret_ref: str, name: str) -> str:
     return f"integration/{secret_ref}/{name}"
 
 
-def rowcount(result: object) -> int:
-    """Rows an UPDATE matched (a CursorResult's count; typed loosely by SQLAlchemy's stubs)."""
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
 def swap_row(session: Session, table: Any, row_id: int, version: int, values: dict[str, Any]) -> bool:
     """UPDATE one row of ``table`` only while it is still at ``version``; whether it was."""
     return statements.swap(session, table, row_id, version, values)
@@ -348,7 +343,7 @@ class IntegrationRepository:
                 .where(IntegrationRow.id.in_(stale), IntegrationRow.status == Status.CHECKING)
                 .values(status=Status.NOT_CHECKED, status_detail="The last check was interrupted.")
             )
-            return rowcount(result)
+            return statements.rowcount(result)
 
     def checking_elsewhere(self, integration: Integration) -> bool:
         return integration.status is Status.CHECKING and self.check_marks.elsewhere(integration.id)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from storage.models import CallSampleRow, IntegrationRow, WorkflowIntegrationRow, WorkflowRow
@@ -69,7 +68,7 @@ _AFTER_WRITE = (
 def swap(session: Session, table: Any, row_id: int, version: int, values: dict[str, Any]) -> bool:
     """UPDATE one row of ``table`` (a mapped class) only while it is still at ``version``; whether it was."""
     result = session.connection().execute(_SWAP[table.__table__], {**values, _ID: row_id, _VERSION: version})
-    return _rowcount(result) == 1
+    return rowcount(result) == 1
 
 
 def update_row(session: Session, table: Any, row_id: int, values: dict[str, Any]) -> None:
@@ -90,5 +89,6 @@ def after_write_rows(session: Session, integration_id: int) -> list[Any]:
     return list(session.connection().execute(_AFTER_WRITE, {_ID: integration_id}).all())
 
 
-def _rowcount(result: CursorResult[Any]) -> int:
-    return int(result.rowcount or 0)
+def rowcount(result: object) -> int:
+    """Rows an UPDATE matched (a CursorResult's count; typed loosely by SQLAlchemy's stubs)."""
+    return int(getattr(result, "rowcount", 0) or 0)
