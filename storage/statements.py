@@ -1,4 +1,5 @@
-"""The statements a check's outcome is stored with, built once and run on the session's connection.
+"""The statements a check's outcome is stored with (and every versioned row swap), built once and
+run on the session's connection.
 
 Check all stores a hundred outcomes at a time. Built anew and run through the ORM for each, the
 few statements an outcome needs cost ~2.5 ms of Python per outcome, far more than SQLite's own
