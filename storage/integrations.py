@@ -47,11 +47,6 @@ def secret_key(secret_ref: str, name: str) -> str:
     return f"integration/{secret_ref}/{name}"
 
 
-def swap_row(session: Session, table: Any, row_id: int, version: int, values: dict[str, Any]) -> bool:
-    """UPDATE one row of ``table`` only while it is still at ``version``; whether it was."""
-    return statements.swap(session, table, row_id, version, values)
-
-
 def changed_elsewhere(label: str, field: str | None = None) -> ChangedElsewhere:
     what = f" (its {field})" if field else ""
     return ChangedElsewhere(
@@ -273,7 +268,7 @@ class IntegrationRepository:
             with self._sessions.begin() if session is None else nullcontext(session) as writing:
                 # The versioned write first: the transaction waits its turn instead of failing on a
                 # snapshot another process has moved past.
-                swapped = swap_row(writing, IntegrationRow, integration_id, current.version, values)
+                swapped = statements.swap(writing, IntegrationRow, integration_id, current.version, values)
                 if along is not None:
                     along(writing)
                     along = None
@@ -298,7 +293,7 @@ class IntegrationRepository:
         written: set[int] = set()
         with self._sessions.begin() as session:
             for integration_id, version in versions.items():
-                if swap_row(session, IntegrationRow, integration_id, version, {"status": status}):
+                if statements.swap(session, IntegrationRow, integration_id, version, {"status": status}):
                     written.add(integration_id)
         return written
 
@@ -407,7 +402,7 @@ class IntegrationRepository:
         """
         try:
             with self._sessions.begin() as session:
-                if not swap_row(session, IntegrationRow, integration_id, version, values):
+                if not statements.swap(session, IntegrationRow, integration_id, version, values):
                     return False
                 if relabel:
                     session.execute(

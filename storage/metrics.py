@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import statements
@@ -178,7 +178,7 @@ class MetricsRepository:
         if next_breaker is not None:
             breaker = next_breaker(breaker)
             values.update(_breaker_values(breaker))
-        statements.update_row(session, IntegrationRow, integration_id, values)
+        statements.update_integration(session, integration_id, values)
         if self._retention.prune_due(integration_id, at, self.window, self.max_samples):
             self._prune(session, integration_id, at)
         return breaker
@@ -208,16 +208,14 @@ class MetricsRepository:
     def breaker(self, integration_id: int, session: Session | None = None) -> Breaker:
         """The stored breaker; given a ``session``, read in its transaction (no second connection)."""
         if session is not None:
-            row = session.get(IntegrationRow, integration_id)
+            row = statements.breaker_row(session, integration_id)
             return _breaker_of(row) if row is not None else Breaker()
         with self._sessions() as own:
             return self.breaker(integration_id, own)
 
     def set_breaker(self, integration_id: int, breaker: Breaker) -> None:
         with self._sessions.begin() as session:
-            session.execute(
-                update(IntegrationRow).where(IntegrationRow.id == integration_id).values(**_breaker_values(breaker))
-            )
+            statements.update_integration(session, integration_id, _breaker_values(breaker))
 
     def health(self, integration_id: int, at: datetime | None = None) -> Health:
         return self.health_all(at, only=integration_id).get(integration_id, Health(integration_id))

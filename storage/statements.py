@@ -26,15 +26,11 @@ _SAMPLES: Any = CallSampleRow.__table__
 _ID, _VERSION = "where_id", "where_version"
 
 
-def _by_id(table: Any) -> Any:
-    return update(table).where(table.c.id == bindparam(_ID))
-
-
 def _by_id_and_version(table: Any) -> Any:
     return update(table).where(table.c.id == bindparam(_ID), table.c.version == bindparam(_VERSION))
 
 
-_UPDATE_BY_ID = {table: _by_id(table) for table in (_INTEGRATIONS, _WORKFLOWS)}
+_UPDATE_INTEGRATION = update(_INTEGRATIONS).where(_INTEGRATIONS.c.id == bindparam(_ID))
 _SWAP = {table: _by_id_and_version(table) for table in (_INTEGRATIONS, _WORKFLOWS)}
 _INSERT_SAMPLE = insert(_SAMPLES)
 _BREAKER = select(_INTEGRATIONS.c.breaker_state, _INTEGRATIONS.c.breaker_since, _INTEGRATIONS.c.breaker_failures).where(
@@ -72,8 +68,9 @@ def swap(session: Session, table: Any, row_id: int, version: int, values: dict[s
     return rowcount(result) == 1
 
 
-def update_row(session: Session, table: Any, row_id: int, values: dict[str, Any]) -> None:
-    session.connection().execute(_UPDATE_BY_ID[table.__table__], {**values, _ID: row_id})
+def update_integration(session: Session, integration_id: int, values: dict[str, Any]) -> None:
+    """UPDATE columns of one integration that its version does not count (health, breaker)."""
+    session.connection().execute(_UPDATE_INTEGRATION, {**values, _ID: integration_id})
 
 
 def insert_sample(session: Session, values: dict[str, Any]) -> None:

@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload, sessionmaker
 
+from storage import statements
 from storage.convert import now, to_workflow
 from storage.errors import ChangedElsewhere, DuplicateName, NotFound
-from storage.integrations import swap_row
 from storage.merge import MergeConflict, merge_value
 from storage.models import IntegrationRow, WorkflowIntegrationRow, WorkflowRow
 from storage.names import name_key, normalise_name
@@ -114,7 +114,7 @@ class WorkflowRepository:
         """Write if the row is still at ``version`` (the write opens the transaction, so it waits its turn)."""
         try:
             with self._sessions.begin() as session:
-                return swap_row(session, WorkflowRow, workflow_id, version, values)
+                return statements.swap(session, WorkflowRow, workflow_id, version, values)
         except IntegrityError:
             raise DuplicateName(f"A workflow named {values['name']!r} already exists; choose another name.") from None
 

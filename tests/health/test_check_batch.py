@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 
 import pytest
 
@@ -16,16 +15,9 @@ from storage.records import Integration, Status
 from storage.service import Storage
 from tests.conftest import REPO_ROOT
 from tests.connectors.calendar_fixtures import feed_server  # noqa: F401 - fixture
-from tests.health.test_check_superseded import GatedFeed
+from tests.health.test_check_superseded import GatedFeed, gated  # noqa: F401 - fixture
 from tests.health.test_check_writes import commits  # noqa: F401 - fixture
 from tests.servers.feeds import FeedServer, sample_feed
-
-
-@pytest.fixture
-def gated() -> Iterator[GatedFeed]:
-    server = GatedFeed()
-    yield server
-    server.close()
 
 
 def feeds(storage: Storage, server: FeedServer, count: int) -> list[Integration]:
