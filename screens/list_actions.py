@@ -31,9 +31,11 @@ class ListActionsMixin:
         """R: every enabled integration; the App runs the checks, bounded, slowest first."""
         if self.deferred_until_open("check_all"):
             return
-        targets = [item for item in self.table.integrations() if self.app.checkable(item)]
+        shown = self.table.integrations()
+        targets = [item for item in shown if self.app.checkable(item)]
         if not targets:
-            self.notify("Nothing to check: every integration is disabled.", title="Check all")  # type: ignore[attr-defined]
+            why = "every integration is disabled." if shown else "there is no integration yet; press n to add one."
+            self.notify(f"Nothing to check: {why}", title="Check all")  # type: ignore[attr-defined]
             return
         self.app.check_all(targets)
 

@@ -213,3 +213,24 @@ async def test_a_key_after_storage_failed_to_open_says_why(app, tui_data):
         await pilot.pause()
         assert any("is not a tether database" in note for note in app.notes)
         assert type(app.screen).__name__ == "IntegrationsScreen"
+
+
+async def test_check_all_on_an_empty_list_says_what_to_do_first(app):
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        shown = [notification.message for notification in app._notifications]
+        assert shown == ["Nothing to check: there is no integration yet; press n to add one."]
+
+
+async def test_check_all_with_every_integration_disabled_says_so(app, context):
+    ids = seed(context)
+    for integration_id in ids.values():
+        context.storage.integrations.set_status(integration_id, Status.DISABLED)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        shown = [notification.message for notification in app._notifications]
+        assert shown == ["Nothing to check: every integration is disabled."]
